@@ -1,0 +1,3 @@
+from mgdesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,201 @@
+"""A scalar value that remembers how it was computed, so gradients can flow back.
+
+This is micrograd's `Value` with one change that matters: a node does not hold a
+`_backward` closure. It stores its operation tag (`_op`) and its inputs (`_prev`), and
+`_backward()` looks at the tag to apply the chain rule. A closure would refer back to the
+node that owns it, making every node part of a reference cycle that only Python's cyclic
+garbage collector can free; on a training step that collector costs ~90% of the time and
+stalls the GUI thread. Without closures, plain reference counting frees a graph at once.
+
+Gradient rule for `backward()`: the root's grad is set to 1.0 and every interior node's
+grad is recomputed from zero on each call, while leaves (values you created, such as
+parameters and inputs) *accumulate* with `+=`, exactly like PyTorch. So calling
+`loss.backward()` twice on the same graph doubles the leaves' grads but not the interior
+ones. Call `zero_grad()` (or set `p.grad = 0.0`) between training steps.
+"""
+
+import math
+
+__all__ = ["Value", "safe_pow", "safe_exp"]
+
+
+def safe_exp(x):
+    """math.exp that overflows to inf instead of raising."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def safe_pow(x, n):
+    """x ** n for floats that returns inf / nan instead of raising or going complex."""
+    try:
+        result = x**n
+    except OverflowError:
+        # Only |x| > 1 overflows; an odd integer power keeps the sign.
+        negative = x < 0 and float(n).is_integer() and int(n) % 2 == 1
+        return -math.inf if negative else math.inf
+    except ZeroDivisionError:  # 0.0 ** negative
+        return math.inf
+    if isinstance(result, complex):  # negative base, fractional power
+        return math.nan
+    return result
+
+
+def _safe_log(x):
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _sigmoid(x):
+    # Two forms so that exp never overflows, whatever the sign of x.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _short(x):
+    """A number for repr: four decimals, but never hide a small non-zero value."""
+    r = round(x, 4) if math.isfinite(x) else x
+    return f"{x:.3e}" if r == 0 and x != 0 else repr(r)
+
+
+class Value:
+    """A scalar in a computational graph: its data, its gradient, and where it came from."""
+
+    __slots__ = ("data", "grad", "_prev", "_op", "_arg", "label")
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = tuple(_children)  # in operand order, duplicates kept (x*x has two edges)
+        self._op = _op  # the operation that produced this value ('' for a leaf)
+        self._arg = None  # extra operand of the op that is a plain number (the n of x**n)
+        self.label = label
+
+    def __repr__(self):
+        return f"Value(data={_short(self.data)}, grad={_short(self.grad)})"
+
+    # ---- arithmetic: each builds a new node that remembers its inputs ----
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data + other.data, (self, other), "+")
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data * other.data, (self, other), "*")
+
+    def __pow__(self, n):
+        if isinstance(n, Value) or not isinstance(n, int | float):
+            raise TypeError("Value ** n supports only a plain int or float exponent n")
+        out = Value(safe_pow(self.data, n), (self,), f"**{n:g}")
+        out._arg = n
+        return out
+
+    def __neg__(self):  # -self
+        return self * -1
+
+    def __radd__(self, other):  # other + self
+        return self + other
+
+    def __sub__(self, other):  # self - other
+        return self + (-other)
+
+    def __rsub__(self, other):  # other - self
+        return other + (-self)
+
+    def __rmul__(self, other):  # other * self
+        return self * other
+
+    def __truediv__(self, other):  # self / other
+        return self * other**-1
+
+    def __rtruediv__(self, other):  # other / self
+        return other * self**-1
+
+    # ---- functions ----
+
+    def tanh(self):
+        return Value(math.tanh(self.data), (self,), "tanh")
+
+    def exp(self):
+        return Value(safe_exp(self.data), (self,), "exp")
+
+    def log(self):
+        return Value(_safe_log(self.data), (self,), "log")
+
+    def relu(self):
+        return Value(self.data if self.data > 0 else 0.0, (self,), "relu")
+
+    def sigmoid(self):
+        return Value(_sigmoid(self.data), (self,), "sigmoid")
+
+    # ---- backpropagation ----
+
+    def _backward(self):
+        """The chain rule for the op that made this node: push self.grad to its inputs.
+
+        Every input receives `local derivative * self.grad` with `+=`, because an input used
+        several times (as in `a + a`) collects a contribution along each path.
+        """
+        op, g = self._op, self.grad
+        if op == "+":
+            a, b = self._prev
+            a.grad += g
+            b.grad += g
+        elif op == "*":
+            a, b = self._prev
+            a.grad += b.data * g
+            b.grad += a.data * g
+        elif op == "relu":
+            (a,) = self._prev
+            a.grad += g if self.data > 0 else 0.0
+        elif op == "tanh":
+            (a,) = self._prev
+            a.grad += (1 - self.data**2) * g
+        elif op == "exp":
+            (a,) = self._prev
+            a.grad += self.data * g
+        elif op == "log":
+            (a,) = self._prev
+            a.grad += g / a.data if a.data != 0 else math.copysign(math.inf, g)
+        elif op == "sigmoid":
+            (a,) = self._prev
+            a.grad += self.data * (1 - self.data) * g
+        elif self._arg is not None:  # x ** n
+            (a,) = self._prev
+            n = self._arg
+            a.grad += n * safe_pow(a.data, n - 1) * g
+
+    def topological_order(self):
+        """All nodes this value depends on, each after every input it uses.
+
+        Iterative depth-first search (an explicit stack instead of recursion), so a chain of
+        100,000 operations is fine. The order is the one micrograd's recursive `build_topo`
+        gives: visit the inputs first, then append the node.
+        """
+        topo, visited = [], set()
+        stack = [(self, False)]
+        while stack:
+            node, inputs_done = stack.pop()
+            if inputs_done:
+                topo.append(node)  # all its inputs are already in topo
+            elif node not in visited:
+                visited.add(node)
+                stack.append((node, True))
+                # reversed, so the first input is visited first, as in the recursive version
+                stack.extend((child, False) for child in reversed(node._prev))
+        return topo
+
+    def backward(self):
+        """Fill in d(self)/d(node) as `node.grad` for every node this value depends on."""
+        topo = self.topological_order()
+        for node in topo:
+            if node._prev:  # interior nodes start from zero; leaves accumulate
+                node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(topo):
+            node._backward()

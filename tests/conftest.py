@@ -1,0 +1,28 @@
+"""Shared test set-up: Qt runs offscreen, and no test may leave a QThread running."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("MGDESK_SETTINGS_ORG", "mgdesk-tests")  # keep tests out of user settings
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_qthreads(request):
+    """Fail a test that leaves a QThread running (napari's `_dangling_qthreads` guard)."""
+    yield
+    import sys
+
+    if "PySide6.QtCore" not in sys.modules:
+        return
+    import gc
+
+    from PySide6.QtCore import QThread
+
+    running = [t for t in gc.get_objects() if isinstance(t, QThread) and t.isRunning()]
+    for thread in running:  # stop them so the next tests are not affected
+        thread.quit()
+        thread.wait(2000)
+    if running:
+        pytest.fail(f"{request.node.name} left {len(running)} QThread(s) running")
