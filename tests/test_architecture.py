@@ -34,8 +34,19 @@ def test_nothing_outside_gui_imports_qt():
         if (PACKAGE / "gui") in path.parents:
             continue
         for module, root in imported_roots(path):
-            if root in QT_MODULES or module.startswith("mgdesk.gui"):
+            if root in QT_MODULES:
                 offenders.append(f"{path.relative_to(PACKAGE.parent)} imports {module}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_core_packages_never_import_the_gui():
+    # cli.py may open the window; engine, train, viz and io must work without it.
+    offenders = []
+    for sub in ("engine", "train", "viz", "io"):
+        for path in python_files(sub):
+            for module, _ in imported_roots(path):
+                if module.startswith("mgdesk.gui") or module == "mgdesk.cli":
+                    offenders.append(f"{path.relative_to(PACKAGE.parent)} imports {module}")
     assert not offenders, "\n".join(offenders)
 
 
