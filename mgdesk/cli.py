@@ -1,7 +1,366 @@
-"""Command line: no sub-command opens the window; train / graph / gradcheck run headless."""
+"""Command line: no sub-command opens the window; train / graph / gradcheck run headless.
+
+Exit codes: 0 done, 1 training failed or a check is above its tolerance, 2 bad arguments
+(one line on stderr, no traceback), 130 interrupted with Ctrl-C.
+"""
+
+import argparse
+import json
+import math
+import sys
+import time
+
+from mgdesk import __version__
+from mgdesk.engine import FastMLP, gradcheck, relative_error
+from mgdesk.io import SessionError, export_script, load_session, save_session, write_history_csv
+from mgdesk.train import (
+    LOSSES,
+    ConfigError,
+    TrainConfig,
+    Trainer,
+    make_dataset,
+    new_model,
+    parse_layers,
+    train,
+)
+from mgdesk.train.config import DATASETS, LOSS_NAMES
+
+CONFIG_OPTIONS = (
+    "dataset samples noise test_split seed layers activation loss l2 lr lr_decay momentum "
+    "batch_size steps"
+).split()
+
+
+def _flag(field):
+    return "--csv" if field == "csv_path" else "--" + field.replace("_", "-")
+
+
+def add_config_arguments(parser, exclude=()):
+    """The TrainConfig options; each defaults to None so a loaded session's value stays."""
+    kinds = {
+        "dataset": dict(choices=DATASETS[:-1], help="toy dataset (default moons)"),
+        "samples": dict(type=int, metavar="N", help="points to generate, 2-10000 (100)"),
+        "noise": dict(type=float, help="gaussian jitter of the points, 0-1 (0.1)"),
+        "test_split": dict(type=float, metavar="F", help="share held out, 0 <= F < 1 (0.2)"),
+        "seed": dict(type=int, help="seeds data, initial weights and minibatches (1337)"),
+        "layers": dict(help='hidden layer sizes, e.g. "16,16"; "" for none (16,16)'),
+        "activation": dict(help="relu, tanh or linear, or one per hidden layer (relu)"),
+        "loss": dict(choices=LOSS_NAMES, help="hinge (micrograd's), mse or bce (hinge)"),
+        "l2": dict(type=float, metavar="ALPHA", help="L2 penalty alpha*sum(p*p), 0-1 (1e-4)"),
+        "lr": dict(type=float, help="learning rate, above 0, at most 1e6 (1.0)"),
+        "lr_decay": dict(choices=("none", "linear"), help="linear: lr*(1-0.9*k/steps)"),
+        "momentum": dict(type=float, help="SGD momentum, 0 <= m < 1 (0)"),
+        "batch_size": dict(type=int, metavar="N", help="minibatch size, 0 = full batch (0)"),
+        "steps": dict(type=int, help="updates to make, 1-1000000 (100)"),
+    }
+    for field, kind in kinds.items():
+        if field not in exclude:
+            parser.add_argument(_flag(field), dest=field, **kind)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is reported in one line instead of the usage block."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a number above 0 (got {text})")
+    return value
+
+
+def build_parser(with_graph=False):
+    parser = Parser(
+        prog="mgdesk",
+        description="See backpropagation: a micrograd-style playground. "
+        "With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"mgdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="command")
+
+    train = sub.add_parser("train", help="train a network without the window")
+    add_config_arguments(train)
+    train.add_argument("--csv", metavar="FILE", help="train on x1,x2,label rows from FILE")
+    train.add_argument("--json", action="store_true", help="one JSON object per step on stdout")
+    train.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    train.add_argument("--save", metavar="FILE", help="save the session (JSON) at the end")
+    train.add_argument(
+        "--load", metavar="FILE", help="continue a saved session for --steps more steps"
+    )
+    train.add_argument("--history", metavar="FILE", help="write the loss history as CSV")
+    train.add_argument("--export", metavar="FILE", help="write a script that reruns this")
+    train.add_argument(
+        "--engine", choices=("fast", "value"), default="fast", help="value: the plain graph"
+    )
+    train.set_defaults(run=run_train)
+
+    check = sub.add_parser("gradcheck", help="check gradients against finite differences")
+    add_config_arguments(
+        check, exclude=("test_split", "lr", "lr_decay", "momentum", "batch_size", "steps")
+    )
+    check.add_argument("--eps", type=_positive, default=1e-5, help="finite-difference step (1e-5)")
+    check.add_argument(
+        "--tolerance", type=_positive, default=1e-4, help="largest error allowed (1e-4)"
+    )
+    check.set_defaults(run=run_gradcheck, samples=8, layers="4,4", activation="tanh")
+
+    if with_graph:  # imported only when asked for, so nothing else depends on it
+        from mgdesk.viz.command import add_graph_parser, run_graph
+
+        add_graph_parser(sub)
+        sub.choices["graph"].set_defaults(run=run_graph)
+    else:
+        sub.add_parser("graph", help="draw one sample's computational graph as SVG")
+    return parser
 
 
 def main(argv=None):
-    from mgdesk.gui.app import run
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        return _open_window(argv)
+    try:
+        parser = build_parser(with_graph=argv[0] == "graph")
+    except ImportError as exc:
+        print(f"mgdesk graph: the graph command is not available ({exc})", file=sys.stderr)
+        return 1
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage line and the problem
+        return exc.code
+    if args.command is None:
+        return _open_window([])
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        _error(args.command, f"{_flag(exc.field)}: {exc.message}")
+    except SessionError as exc:
+        _error(args.command, str(exc))
+    return 2
 
-    return run()
+
+def _open_window(argv):
+    try:
+        from mgdesk.gui.app import run
+    except ImportError as exc:
+        print(f"mgdesk: cannot open the window ({exc})", file=sys.stderr)
+        return 1
+    return run(argv)
+
+
+def _error(command, message):
+    print(f"mgdesk {command}: error: {message}", file=sys.stderr)
+
+
+# ---- mgdesk train ----
+
+
+def _config_changes(args):
+    changes = {f: getattr(args, f) for f in CONFIG_OPTIONS if getattr(args, f, None) is not None}
+    if getattr(args, "csv", None):
+        changes.update(dataset="csv", csv_path=args.csv)
+    if "layers" in changes:
+        changes["layers"] = parse_layers(changes["layers"])
+    if "activation" in changes:
+        names = tuple(n.strip() for n in changes["activation"].split(","))
+        changes["activation"] = names[0] if len(names) == 1 else names
+    return changes
+
+
+def _setup(args):
+    """(config, model, history) from the options, or from --load plus the options."""
+    changes = _config_changes(args)
+    if not args.load:
+        return TrainConfig(**changes), None, ()
+    session = load_session(args.load)
+    done = session.history[-1].step if session.history else 0
+    more = changes.pop("steps", session.config.steps)
+    config = session.config.replace(**changes, steps=done + more)
+    if config.layer_activations() != session.model.activations or config.layers != tuple(
+        session.model.nouts[:-1]
+    ):
+        raise ConfigError("layers", "a loaded network keeps its layers and activations")
+    return config, session.model, session.history
+
+
+class Progress:
+    """A progress bar on stderr: redrawn in place on a terminal, a line per 10% elsewhere."""
+
+    def __init__(self, total, stream, enabled=True):
+        self.total, self.stream, self.enabled = total, stream, enabled
+        self.tty = enabled and stream.isatty()
+        self.last_draw = 0.0
+        self.drawn = False
+
+    def update(self, stats):
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        last = stats.step == self.total
+        if self.tty and (now - self.last_draw > 0.1 or last):
+            self.stream.write("\r" + self.line(stats))
+            self.last_draw, self.drawn = now, True
+        elif not self.tty and (last or stats.step % max(1, self.total // 10) == 0):
+            self.stream.write(self.line(stats) + "\n")
+        self.stream.flush()
+
+    def line(self, stats):
+        filled = round(24 * stats.step / self.total)
+        text = f"[{'#' * filled}{'.' * (24 - filled)}] {stats.step}/{self.total}"
+        text += f"  loss {stats.train_loss:.4g}  acc {stats.train_acc:6.1%}"
+        if stats.test_acc is not None:
+            text += f"  test {stats.test_acc:6.1%}"
+        return text + f"  {stats.ms_per_step:.1f} ms/step"
+
+    def close(self):
+        if self.tty and self.drawn:
+            self.stream.write("\n")
+
+
+def _finite_or_none(d):
+    return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in d.items()}
+
+
+def run_train(args):
+    config, model, history = _setup(args)
+    trainer = Trainer(config, model=model, history=history, engine=args.engine)
+    progress = Progress(config.steps, sys.stderr, enabled=not args.quiet)
+    status, first_step = "done", trainer.step
+    try:
+        for stats in train(config, trainer=trainer):
+            if args.json:
+                print(json.dumps({**stats.to_dict(), "final": False}), flush=True)
+            progress.update(stats)
+    except KeyboardInterrupt:
+        status = "interrupted"
+    progress.close()
+    failure = trainer.failure
+    if failure:
+        status = "failed"
+        _error("train", f"{failure.reason}: {failure.hint}")
+    run = trainer.history[first_step:]
+    final = {
+        "step": trainer.step,
+        **_finite_or_none(trainer.evaluate()),
+        "ms_per_step": sum(s.ms_per_step for s in run) / len(run) if run else None,
+        "elapsed": trainer.history[-1].elapsed if trainer.history else 0.0,
+    }
+    if args.json:
+        failed = {"reason": failure.reason, "hint": failure.hint} if failure else None
+        print(json.dumps({**final, "final": True, "status": status, "failure": failed}))
+    else:
+        print(_summary(final))
+    if args.history:
+        write_history_csv(args.history, trainer.history)
+    if failure:
+        return 1
+    if args.save:
+        save_session(args.save, config, trainer.model, trainer.history)
+    if args.export:
+        export_script(args.export, config, trainer.model, trainer.data)
+    return 130 if status == "interrupted" else 0
+
+
+def _summary(final):
+    if final["train_loss"] is None:
+        return f"step {final['step']}: the weights are no longer finite numbers"
+    text = f"step {final['step']}: train loss {final['train_loss']:.4g}, "
+    text += f"train accuracy {final['train_acc']:.1%}"
+    if final["test_acc"] is not None:
+        text += f", test loss {final['test_loss']:.4g}, test accuracy {final['test_acc']:.1%}"
+    if final["ms_per_step"] is not None:
+        text += f" ({final['elapsed']:.2f} s of training, {final['ms_per_step']:.1f} ms/step)"
+    return text
+
+
+# ---- mgdesk gradcheck ----
+
+GRAD_FLOOR = 1e-6
+EXACT_TOLERANCE = 1e-9  # fast path and PyTorch compute the same gradient, up to rounding
+
+
+def _torch_grads(model, X, Y, loss, l2):
+    """Gradients of the same loss from PyTorch in float64, in model.parameters() order."""
+    import torch
+
+    weights = model.to_dict()["weights"]
+    Ws = [torch.tensor([r[:-1] for r in rows], dtype=torch.float64) for rows in weights]
+    bs = [torch.tensor([r[-1] for r in rows], dtype=torch.float64) for rows in weights]
+    for t in Ws + bs:
+        t.requires_grad_(True)
+    a = torch.tensor(X, dtype=torch.float64)
+    for W, b, act in zip(Ws, bs, model.activations):
+        a = a @ W.T + b
+        a = {"relu": torch.relu, "tanh": torch.tanh}.get(act, lambda z: z)(a)
+    s, y = a[:, 0], torch.tensor(Y, dtype=torch.float64)
+    per_sample = {
+        "hinge": lambda: torch.relu(1 - y * s),
+        "mse": lambda: (s - y) ** 2,
+        "bce": lambda: torch.nn.functional.softplus(-y * s),
+    }[loss]()
+    total = per_sample.mean() + l2 * sum((t * t).sum() for t in Ws + bs)
+    total.backward()
+    return [
+        g
+        for W, b in zip(Ws, bs)
+        for j in range(W.shape[0])
+        for g in [*W.grad[j].tolist(), b.grad[j].item()]
+    ]
+
+
+def run_gradcheck(args):
+    config = TrainConfig(**_config_changes(args), test_split=0)
+    data = make_dataset(config)
+    X, Y = data.x_train, data.y_train
+    model = new_model(config)
+    params = model.parameters()
+    loss = LOSSES[config.loss]
+
+    def f():
+        total = loss.mean([model(x) for x in X], Y)
+        return total + config.l2 * sum(p * p for p in params) if config.l2 else total
+
+    result = gradcheck(f, params, eps=args.eps)
+    analytic = [row[1] for row in result.rows]
+    model.zero_grad()
+    FastMLP(model).loss_and_backward(X, loss.loss_grad(Y))
+    fast = [p.grad + 2 * config.l2 * p.data for p in params]
+    numeric = [row[2] for row in result.rows]
+    checks = [
+        (f"finite differences (eps {args.eps:g})", _max_error(numeric, analytic), args.tolerance),
+        ("fast path vs Value graph", _max_error(fast, analytic), EXACT_TOLERANCE),
+    ]
+    try:
+        torch_grads = _torch_grads(model, X, Y, config.loss, config.l2)
+        checks.append(("PyTorch float64", _max_error(torch_grads, analytic), EXACT_TOLERANCE))
+    except ImportError:
+        checks.append(("PyTorch float64", None, None))
+
+    hidden = ",".join(map(str, config.layers)) or "none"
+    print(
+        f"gradcheck: hidden layers {hidden} ({'/'.join(config.layer_activations()[:-1]) or '-'})"
+        f", {config.loss} loss + L2 {config.l2:g} over {len(X)} {config.dataset} points, "
+        f"{len(params)} parameters"
+    )
+    failed = False
+    for name, error, limit in checks:
+        if error is None:
+            print(f"  {name:<31} not installed, skipped (pip install torch==2.13.0)")
+            continue
+        verdict = "ok" if error <= limit else "ABOVE THE LIMIT"
+        failed = failed or error > limit
+        print(f"  {name:<31} max relative error {error:.1e}  limit {limit:.0e}  {verdict}")
+    print("FAILED" if failed else "OK")
+    return 1 if failed else 0
+
+
+def _max_error(a, b):
+    """Largest relative error; below GRAD_FLOOR in size the error is absolute, because
+    finite differences carry ~1e-11 of rounding noise that would swamp a zero gradient."""
+    errors = (relative_error(x, y, floor=GRAD_FLOOR) for x, y in zip(a, b, strict=True))
+    return max(errors, default=0.0)

@@ -20,7 +20,7 @@ def _no_dangling_qthreads(request):
 
     from PySide6.QtCore import QThread
 
-    running = [t for t in gc.get_objects() if isinstance(t, QThread) and t.isRunning()]
+    running = [t for t in gc.get_objects() if issubclass(type(t), QThread) and t.isRunning()]
     for thread in running:  # stop them so the next tests are not affected
         thread.quit()
         thread.wait(2000)

@@ -1,0 +1,22 @@
+"""Files: sessions as JSON, the loss history as CSV, and a runnable exported script.
+
+No Qt here and no pickle or eval: everything loaded is JSON or CSV, checked on the way in.
+"""
+
+from mgdesk.io.export import export_script
+from mgdesk.io.session import (
+    Session,
+    SessionError,
+    load_session,
+    save_session,
+    write_history_csv,
+)
+
+__all__ = [
+    "Session",
+    "SessionError",
+    "export_script",
+    "load_session",
+    "save_session",
+    "write_history_csv",
+]

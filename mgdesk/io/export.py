@@ -1,0 +1,152 @@
+"""Export a run as a short Python script that trains it again with `mgdesk.engine`.
+
+The script is micrograd's demo loop with this run's settings and data written in, so a
+learner can read, change and rerun every line outside the app.
+"""
+
+import json
+from pathlib import Path
+
+from mgdesk.io.session import _write_text
+from mgdesk.train import make_dataset
+
+__all__ = ["export_script"]
+
+# The one-sample loss of each kind, as the script writes it (the same graph mgdesk builds).
+LOSS_CODE = {
+    "hinge": "(1 - y * score).relu()  # hinge: max-margin, as in micrograd's demo",
+    "mse": "(score - y) ** 2  # squared error",
+    "bce": "-((y * score).sigmoid().log())  # cross-entropy of p = sigmoid(score)",
+}
+
+TEMPLATE = '''\
+"""A training run exported from mgdesk: {summary}.
+
+Run it with a Python that has mgdesk installed:  python {filename}
+It trains the same network on the same points with micrograd's loop, using the plain
+Value engine (slower than the app's fast path; the numbers are the same).
+"""
+
+import random
+
+from mgdesk.engine import MLP
+
+# fmt: off
+X = {x_train}
+Y = {y_train}
+X_TEST = {x_test}
+Y_TEST = {y_test}
+# The weights mgdesk had when this script was exported, compared with at the end: they match
+# when the run in mgdesk made exactly STEPS steps and nothing was changed while it trained.
+EXPORTED_WEIGHTS = {weights}
+# fmt: on
+
+STEPS = {steps}
+LEARNING_RATE = {lr!r}
+LR_DECAY = {lr_decay}  # "linear": LEARNING_RATE * (1 - 0.9 * k / STEPS), as micrograd's demo
+MOMENTUM = {momentum!r}
+ALPHA = {l2!r}  # strength of the L2 penalty ALPHA * sum(p*p)
+BATCH_SIZE = {batch_size}  # 0 = every point in every step
+SEED = {seed}
+
+model = MLP(2, {nouts}, activation={activation}, seed=SEED)
+print(model)
+print("number of parameters", len(model.parameters()))
+
+
+def sample_loss(score, y):
+    return {loss_code}
+
+
+def loss(xs, ys):
+    scores = [model(x) for x in xs]
+    data_loss = sum([sample_loss(s, y) for s, y in zip(scores, ys)]) * (1.0 / len(xs))
+    total = data_loss + ALPHA * sum(p * p for p in model.parameters()) if ALPHA else data_loss
+    accuracy = sum((y > 0) == (s.data > 0) for s, y in zip(scores, ys)) / len(ys)
+    return total, accuracy
+
+
+velocity = [0.0] * len(model.parameters())
+for k in range(STEPS):
+    if 0 < BATCH_SIZE < len(X):
+        batch = random.Random(f"{{SEED}}:{{k}}").sample(range(len(X)), BATCH_SIZE)
+        xs, ys = [X[i] for i in batch], [Y[i] for i in batch]
+    else:
+        xs, ys = X, Y
+    total_loss, acc = loss(xs, ys)
+    model.zero_grad()
+    total_loss.backward()
+    lr = LEARNING_RATE * max(0.1, 1 - 0.9 * k / STEPS) if LR_DECAY == "linear" else LEARNING_RATE
+    for i, p in enumerate(model.parameters()):
+        velocity[i] = MOMENTUM * velocity[i] + p.grad
+        p.data -= lr * velocity[i]
+    if k % max(1, STEPS // 20) == 0 or k == STEPS - 1:
+        print(f"step {{k + 1}} loss {{total_loss.data:.6f}}, accuracy {{acc * 100:.1f}}%")
+
+if X_TEST:
+    test_acc = sum((y > 0) == (model(x).data > 0) for x, y in zip(X_TEST, Y_TEST)) / len(Y_TEST)
+    print(f"test accuracy {{test_acc * 100:.1f}}%")
+
+
+def flat(weights):
+    return [v for layer in weights for row in layer for v in row]
+
+
+trained = flat(model.to_dict()["weights"])
+difference = max(abs(a - b) for a, b in zip(trained, flat(EXPORTED_WEIGHTS)))
+print(f"largest difference from the weights mgdesk exported: {{difference:.3g}}")
+'''
+
+
+def _rows(items, per_line):
+    """A list literal, `per_line` items to a line."""
+    if not items:
+        return "[]"
+    lines = [
+        "    " + ", ".join(repr(v) for v in items[i : i + per_line]) + ","
+        for i in range(0, len(items), per_line)
+    ]
+    return "[\n" + "\n".join(lines) + "\n]"
+
+
+def _weights(layers):
+    """Nested weight lists, one neuron (its weights, then its bias) to a line."""
+    body = ",\n".join(
+        "    [\n" + ",\n".join(f"        {row!r}" for row in rows) + ",\n    ]" for rows in layers
+    )
+    return "[\n" + body + ",\n]"
+
+
+def summary(config):
+    data = f"{config.dataset} ({config.samples} samples, noise {config.noise:g})"
+    if config.dataset == "csv":
+        data = f"{Path(config.csv_path).name}"
+    hidden = ",".join(map(str, config.layers)) or "no hidden layer"
+    return f"{data}, layers {hidden}, {config.loss} loss, {config.steps} steps"
+
+
+def export_script(path, config, model, data=None):
+    """Write a runnable script reproducing `config`'s run (data: the run's Dataset, if at
+    hand; otherwise it is made again from the config)."""
+    data = data if data is not None else make_dataset(config)
+    activation = config.activation
+    text = TEMPLATE.format(
+        summary=summary(config),
+        filename=Path(path).name,
+        x_train=_rows(data.x_train, 2),
+        y_train=_rows(data.y_train, 12),
+        x_test=_rows(data.x_test, 2),
+        y_test=_rows(data.y_test, 12),
+        weights=_weights(model.to_dict()["weights"]),
+        steps=config.steps,
+        lr=config.lr,
+        lr_decay=json.dumps(config.lr_decay),
+        momentum=config.momentum,
+        l2=config.l2,
+        batch_size=config.batch_size,
+        seed=config.seed,
+        nouts=[*config.layers, 1],
+        activation=json.dumps(activation if isinstance(activation, str) else list(activation)),
+        loss_code=LOSS_CODE[config.loss],
+    )
+    _write_text(path, text)

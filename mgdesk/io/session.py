@@ -1,0 +1,158 @@
+"""Sessions as JSON (settings, weights, loss history) and the history as CSV.
+
+No pickle and no eval: a session is plain JSON with a format name and a schema version,
+checked field by field on the way in. Loading returns a new Session or raises
+SessionError; it never changes anything else.
+"""
+
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from mgdesk.engine import MLP
+from mgdesk.train import ConfigError, StepStats, TrainConfig
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "Session",
+    "SessionError",
+    "load_session",
+    "save_session",
+    "write_history_csv",
+]
+
+FORMAT = "mgdesk-session"
+VERSION = 1
+MAX_BYTES = 512 * 1024 * 1024  # refuse to read anything bigger (a video picked by mistake)
+
+
+class SessionError(ValueError):
+    """A session file that cannot be read or written; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Session:
+    config: TrainConfig
+    model: MLP
+    history: tuple  # of StepStats
+
+
+def _write_text(path, text):
+    """Write through a temporary file, so a failed save leaves the old file intact."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def save_session(path, config, model, history=()):
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": config.to_dict(),
+        "model": model.to_dict(),
+        "history": [stats.to_dict() for stats in history],
+    }
+    try:
+        text = _dumps(doc)
+    except ValueError:
+        raise SessionError(
+            "cannot save: the weights or losses are not finite numbers (training diverged)"
+        ) from None
+    _write_text(path, text)
+
+
+def _dumps(doc):
+    """JSON with one line per top-level field and per history step: easy to read and diff."""
+    lines = [f" {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in doc.items()]
+    steps = ",\n".join(f"  {json.dumps(s, allow_nan=False)}" for s in doc["history"])
+    lines[-1] = f' "history": [\n{steps}\n ]' if steps else ' "history": []'
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _read_document(path):
+    name = Path(path).name
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            raise SessionError(f"{name} is too large to be a mgdesk session")
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise SessionError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise SessionError(f"{name} is not a mgdesk session (not a text file)") from None
+    except json.JSONDecodeError as exc:
+        raise SessionError(
+            f"{name} is not a mgdesk session (broken JSON at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise SessionError(f"{name} is not a mgdesk session ({exc})") from None
+
+
+def load_session(path):
+    """Read a session saved by save_session; SessionError explains what is wrong."""
+    name = Path(path).name
+    doc = _read_document(path)
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise SessionError(f'{name} is not a mgdesk session (no "format": "{FORMAT}")')
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise SessionError(f"{name}: the session version must be a whole number (got {version!r})")
+    if version > VERSION:
+        raise SessionError(
+            f"{name} was saved by a newer mgdesk (session version {version}; "
+            f"this one reads version {VERSION}): update mgdesk"
+        )
+    try:
+        config = TrainConfig.from_dict(doc.get("config"))
+    except (ConfigError, TypeError) as exc:
+        raise SessionError(f"{name}: bad settings: {exc}") from None
+    try:
+        model = MLP.from_dict(doc.get("model"))
+    except (ValueError, TypeError) as exc:
+        raise SessionError(f"{name}: bad model: {exc}") from None
+    if model.nin != 2 or model.nouts != [*config.layers, 1]:
+        raise SessionError(
+            f"{name}: the model's layers {model.nouts} do not match the settings "
+            f"(hidden layers {list(config.layers)} and one output)"
+        )
+    if model.activations != config.layer_activations():
+        raise SessionError(f"{name}: the model's activations do not match the settings")
+    return Session(config, model, _read_history(name, doc.get("history", [])))
+
+
+def _read_history(name, entries):
+    if not isinstance(entries, list):
+        raise SessionError(f"{name}: the history must be a list of steps")
+    history = []
+    for index, entry in enumerate(entries, start=1):
+        try:
+            history.append(StepStats.from_dict(entry))
+        except (ValueError, TypeError) as exc:
+            raise SessionError(f"{name}: history entry {index}: {exc}") from None
+    return tuple(history)
+
+
+HISTORY_COLUMNS = tuple(f.name for f in fields(StepStats))
+
+
+def write_history_csv(path, history):
+    """One row per step with the StepStats fields; a missing test value is left empty."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS)
+    writer.writerows([("" if v is None else v) for v in s.to_dict().values()] for s in history)
+    _write_text(path, out.getvalue())

@@ -1,0 +1,197 @@
+"""Toy 2-D datasets with labels -1/+1, seeded and reproducible, and CSV import."""
+
+import csv
+import math
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from mgdesk.train.config import MAX_SAMPLES, ConfigError, check_work
+
+__all__ = ["CSVError", "Dataset", "load_csv", "make_dataset"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Points as (x1, x2) tuples and labels -1.0/+1.0, split into train and test."""
+
+    name: str
+    x_train: tuple
+    y_train: tuple
+    x_test: tuple = ()
+    y_test: tuple = ()
+
+    def bounds(self, margin=0.5):
+        """(xmin, xmax, ymin, ymax) around every point, widened by `margin`."""
+        points = self.x_train + self.x_test
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        return (min(xs) - margin, max(xs) + margin, min(ys) - margin, max(ys) + margin)
+
+
+def linspace(start, stop, n):
+    """n evenly spaced numbers from start to stop inclusive (numpy.linspace)."""
+    if n == 1:
+        return [float(start)]
+    return [start + (stop - start) * i / (n - 1) for i in range(n)]
+
+
+def _moons(n, rng):
+    # scikit-learn's make_moons, which micrograd's demo uses: two interleaving half circles.
+    n_out = n // 2
+    outer = [(math.cos(t), math.sin(t), -1.0) for t in linspace(0, math.pi, n_out)]
+    inner = [(1 - math.cos(t), 0.5 - math.sin(t), 1.0) for t in linspace(0, math.pi, n - n_out)]
+    return outer + inner
+
+
+def _circles(n, rng):
+    # scikit-learn's make_circles(factor=0.5): a ring around a smaller ring.
+    n_out = n // 2
+    n_in = n - n_out
+    outer = [
+        (math.cos(2 * math.pi * i / n_out), math.sin(2 * math.pi * i / n_out), -1.0)
+        for i in range(n_out)
+    ]
+    inner = [
+        (0.5 * math.cos(2 * math.pi * i / n_in), 0.5 * math.sin(2 * math.pi * i / n_in), 1.0)
+        for i in range(n_in)
+    ]
+    return outer + inner
+
+
+def _xor(n, rng):
+    # Uniform in the square; +1 where x1 and x2 have the same sign.
+    points = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(n)]
+    return [(a, b, 1.0 if a * b > 0 else -1.0) for a, b in points]
+
+
+def _spiral(n, rng):
+    # Two arms winding 1.5 turns around the origin, the second rotated half a turn.
+    rows = []
+    for i in range(n):
+        arm = i % 2
+        t = (i // 2) / max(1, (n - 1) // 2)
+        r, angle = 0.1 + 0.9 * t, 3 * math.pi * t + math.pi * arm
+        rows.append((r * math.cos(angle), r * math.sin(angle), 1.0 if arm else -1.0))
+    return rows
+
+
+def _blobs(n, rng):
+    # Two round gaussian clouds (std 0.4) centred at (-1, -1) and (1, 1).
+    rows = []
+    for i in range(n):
+        label = 1.0 if i % 2 else -1.0
+        rows.append((label + rng.gauss(0, 0.4), label + rng.gauss(0, 0.4), label))
+    return rows
+
+
+GENERATORS = {
+    "moons": _moons,
+    "circles": _circles,
+    "xor": _xor,
+    "spiral": _spiral,
+    "blobs": _blobs,
+}
+
+
+def _split(name, rows, test_split, rng):
+    rows = list(rows)
+    rng.shuffle(rows)
+    n_test = int(len(rows) * test_split)
+    train, test = rows[: len(rows) - n_test], rows[len(rows) - n_test :]
+    return Dataset(
+        name,
+        tuple((x1, x2) for x1, x2, _ in train),
+        tuple(y for *_, y in train),
+        tuple((x1, x2) for x1, x2, _ in test),
+        tuple(y for *_, y in test),
+    )
+
+
+def make_dataset(config):
+    """The dataset a TrainConfig describes; the same config always gives the same points."""
+    rng = random.Random(config.seed)
+    if config.dataset == "csv":
+        rows = load_csv(config.csv_path)
+        check_work(config, len(rows))
+        return _split(Path(config.csv_path).name, rows, config.test_split, rng)
+    rows = GENERATORS[config.dataset](config.samples, rng)
+    if config.noise:
+        rows = [
+            (a + rng.gauss(0, config.noise), b + rng.gauss(0, config.noise), y) for a, b, y in rows
+        ]
+    return _split(config.dataset, rows, config.test_split, rng)
+
+
+class CSVError(ConfigError):
+    """A CSV file that cannot be used; the message names the file, the line and the problem."""
+
+    def __init__(self, path, line, problem):
+        where = f"{Path(path).name} line {line}" if line else Path(path).name
+        super().__init__("csv_path", f"{where}: {problem}")
+        self.line = line
+
+
+def _number(text, what, path, line):
+    try:
+        value = float(text)
+    except ValueError:
+        raise CSVError(path, line, f"{what} {text.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise CSVError(path, line, f"{what} must be a finite number (got {text.strip()})")
+    return value
+
+
+def _parse_rows(path, lines):
+    rows, label_style, header_seen = [], None, False
+    reader = csv.reader(lines)
+    for fields in reader:
+        index = reader.line_num
+        fields = [f.strip() for f in fields]
+        if not any(fields) or fields[0].startswith("#"):
+            continue
+        if len(fields) != 3:
+            raise CSVError(path, index, f"expected 3 values x1,x2,label, found {len(fields)}")
+        if not rows and not header_seen and not _is_number(fields[0]):
+            header_seen = True  # an optional first line naming the columns
+            continue
+        x1 = _number(fields[0], "x1", path, index)
+        x2 = _number(fields[1], "x2", path, index)
+        label = _number(fields[2], "label", path, index)
+        if label not in (0.0, 1.0, -1.0):
+            raise CSVError(path, index, f"label must be 0/1 or -1/1 (got {fields[2]})")
+        if label != 1.0:
+            style = "0/1" if label == 0.0 else "-1/1"
+            if label_style and style != label_style:
+                raise CSVError(path, index, "labels mix 0 and -1: use either 0/1 or -1/1")
+            label_style = style
+        rows.append((x1, x2, 1.0 if label == 1.0 else -1.0))
+        if len(rows) > MAX_SAMPLES:
+            raise CSVError(path, index, f"more than {MAX_SAMPLES:,} data rows")
+    if len(rows) < 2:
+        raise CSVError(path, 0, f"needs at least 2 data rows x1,x2,label (found {len(rows)})")
+    return rows
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def load_csv(path):
+    """Rows (x1, x2, label) from a CSV file; labels 0/1 or -1/1 become -1.0/+1.0.
+
+    The header line is optional, blank lines and lines starting with # are skipped.
+    Raises CSVError (a ConfigError for field "csv_path") naming the line and the problem.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return _parse_rows(path, f)
+    except OSError as exc:
+        raise CSVError(path, 0, f"cannot read the file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise CSVError(path, 0, "is not a text file (expected UTF-8 x1,x2,label rows)") from None
+    except csv.Error as exc:
+        raise CSVError(path, 0, f"is not valid CSV ({exc})") from None

@@ -1,0 +1,29 @@
+"""Stochastic gradient descent with optional momentum, and micrograd's learning-rate decay."""
+
+__all__ = ["SGD", "scheduled_lr"]
+
+
+def scheduled_lr(lr, decay, k, steps):
+    """The learning rate of step k (counted from 0).
+
+    "linear" is micrograd's demo schedule lr * (1 - 0.9 * k / steps): from lr down to a
+    tenth of it; steps past the end keep the tenth.
+    """
+    if decay == "linear":
+        return lr * max(0.1, 1 - 0.9 * k / steps)
+    return lr
+
+
+class SGD:
+    """p.data -= lr * v with v = momentum * v + p.grad (v = p.grad without momentum)."""
+
+    def __init__(self, params, momentum=0.0):
+        self.params = list(params)
+        self.momentum = momentum
+        self.velocity = [0.0] * len(self.params)
+
+    def step(self, lr):
+        m, velocity = self.momentum, self.velocity
+        for i, p in enumerate(self.params):
+            velocity[i] = m * velocity[i] + p.grad
+            p.data -= lr * velocity[i]

@@ -1,0 +1,137 @@
+"""Sessions round-trip exactly; corrupt or foreign files give one clear line."""
+
+import json
+import math
+
+import pytest
+
+from mgdesk.engine import MLP
+from mgdesk.io import Session, SessionError, load_session, save_session, write_history_csv
+from mgdesk.train import TrainConfig, Trainer, train
+
+CONFIG = TrainConfig(samples=30, layers=(4, 3), activation=("tanh", "relu"), steps=5)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    trainer = Trainer(CONFIG)
+    list(train(CONFIG, trainer=trainer))
+    return trainer
+
+
+@pytest.fixture
+def saved(tmp_path, trained):
+    path = tmp_path / "run.json"
+    save_session(path, CONFIG, trained.model, trained.history)
+    return path
+
+
+def test_round_trip_is_exact(saved, trained):
+    session = load_session(saved)
+    assert isinstance(session, Session)
+    assert session.config == CONFIG
+    assert session.model.to_dict() == trained.model.to_dict()
+    assert session.history == tuple(trained.history)
+
+
+def test_the_file_is_plain_json_with_format_and_version(saved):
+    doc = json.loads(saved.read_text())
+    assert doc["format"] == "mgdesk-session" and doc["version"] == 1
+    assert set(doc) == {"format", "version", "config", "model", "history"}
+    assert doc["config"]["layers"] == [4, 3] and len(doc["history"]) == 5
+
+
+def test_an_empty_history_round_trips(tmp_path):
+    path = tmp_path / "fresh.json"
+    save_session(path, CONFIG, MLP(2, [4, 3, 1], ["tanh", "relu"]))
+    assert load_session(path).history == ()
+
+
+def edit(path, change):
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda d: d.update(format="something-else"), 'not a mgdesk session (no "format"'),
+        (lambda d: d.update(version=2), "saved by a newer mgdesk (session version 2"),
+        (lambda d: d.update(version="1"), "session version must be a whole number"),
+        (lambda d: d["config"].update(lr=-1), "bad settings: lr: must be a number above 0"),
+        (lambda d: d["config"].update(colour="red"), "bad settings: colour: unknown setting"),
+        (lambda d: d.update(config=[]), "bad settings: config: must be a mapping"),
+        (lambda d: d["model"].update(weights=[]), "bad model"),
+        (lambda d: d["model"].pop("nin"), "bad model"),
+        (lambda d: d["config"].update(layers=[4, 4]), "do not match the settings"),
+        (lambda d: d["config"].update(activation="relu"), "activations do not match"),
+        (lambda d: d["history"][2].pop("lr"), "history entry 3: a step needs exactly"),
+        (lambda d: d["history"][0].update(step="one"), "history entry 1: step field step"),
+        (lambda d: d.update(history={}), "the history must be a list"),
+    ],
+)
+def test_foreign_or_damaged_sessions_are_refused(saved, change, words):
+    with pytest.raises(SessionError) as info:
+        load_session(edit(saved, change))
+    assert words in str(info.value)
+    assert "\n" not in str(info.value) and str(info.value).startswith("run.json")
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b'{"format": "mgdesk-session", "version": 1,', "broken JSON at line 1"),
+        (b"[1, 2, 3]", "not a mgdesk session"),
+        (b"\x89PNG\r\n\x1a\n\xff\xfe", "not a text file"),
+        (b'{"format": "mgdesk-session", "version": NaN}', "not a number JSON allows"),
+        (b"", "broken JSON"),
+        (b"[" * 100_000, "not a mgdesk session"),
+    ],
+)
+def test_files_that_are_not_sessions(tmp_path, content, words):
+    path = tmp_path / "run.json"
+    path.write_bytes(content)
+    with pytest.raises(SessionError) as info:
+        load_session(path)
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_missing_file(tmp_path):
+    with pytest.raises(SessionError, match="cannot read"):
+        load_session(tmp_path / "nope.json")
+
+
+def test_diverged_weights_are_not_saved_and_the_old_file_survives(saved, trained):
+    before = saved.read_text()
+    model = MLP.from_dict(trained.model.to_dict())
+    model.parameters()[0].data = math.inf
+    with pytest.raises(SessionError, match="not finite"):
+        save_session(saved, CONFIG, model, trained.history)
+    assert saved.read_text() == before
+    assert list(saved.parent.iterdir()) == [saved]  # no temporary file left behind
+
+
+def test_saving_into_a_missing_folder(tmp_path, trained):
+    with pytest.raises(SessionError, match="cannot write"):
+        save_session(tmp_path / "no" / "run.json", CONFIG, trained.model, trained.history)
+
+
+def test_history_csv(tmp_path, trained):
+    path = tmp_path / "history.csv"
+    write_history_csv(path, trained.history)
+    lines = path.read_text().splitlines()
+    assert lines[0] == (
+        "step,train_loss,train_acc,test_loss,test_acc,grad_norm,lr,elapsed,ms_per_step"
+    )
+    assert len(lines) == 6
+    first = lines[1].split(",")
+    assert first[0] == "1" and float(first[1]) == trained.history[0].train_loss
+
+
+def test_history_csv_leaves_missing_test_values_empty(tmp_path):
+    config = CONFIG.replace(test_split=0)
+    path = tmp_path / "history.csv"
+    write_history_csv(path, list(train(config)))
+    assert path.read_text().splitlines()[1].split(",")[3:5] == ["", ""]

@@ -1,0 +1,150 @@
+"""TrainConfig: every bad value raises ConfigError naming the field and the allowed range."""
+
+import math
+
+import pytest
+
+from mgdesk.train import ConfigError, TrainConfig, parse_layers
+from mgdesk.train.config import MAX_HIDDEN_LAYERS, MAX_NEURONS
+
+
+def test_defaults_are_micrograds_demo():
+    c = TrainConfig()
+    assert (c.dataset, c.samples, c.noise, c.layers, c.activation) == (
+        "moons",
+        100,
+        0.1,
+        (16, 16),
+        "relu",
+    )
+    assert (c.loss, c.l2, c.lr, c.lr_decay, c.steps) == ("hinge", 1e-4, 1.0, "linear", 100)
+
+
+@pytest.mark.parametrize(
+    "text, layers",
+    [("16,16", (16, 16)), (" 16, 16 ", (16, 16)), ("4 8", (4, 8)), ("", ()), ("256", (256,))],
+)
+def test_parse_layers(text, layers):
+    assert parse_layers(text) == layers
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("0", "1 to 256 neurons (got 0)"),
+        ("-3", "1 to 256 neurons (got -3)"),
+        ("a,b", "'a' is not a whole number"),
+        ("16,,x", "'x' is not a whole number"),
+        ("1.5", "'1.5' is not a whole number"),
+        ("10000", "1 to 256 neurons (got 10000)"),
+        (",".join(["4"] * 9), "at most 8 hidden layers (got 9)"),
+    ],
+)
+def test_parse_layers_rejects(text, words):
+    with pytest.raises(ConfigError) as info:
+        parse_layers(text)
+    assert info.value.field == "layers"
+    assert words in str(info.value)
+    assert str(info.value).startswith("layers: ") and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("dataset", "iris", "one of moons, circles, xor, spiral, blobs, csv"),
+        ("samples", 1, "whole number at least 2 and at most 10,000"),
+        ("samples", 10_001, "at most 10,000"),
+        ("samples", 50.5, "whole number"),
+        ("samples", True, "whole number"),
+        ("noise", -0.1, "at least 0 and at most 1"),
+        ("noise", math.nan, "at least 0 and at most 1"),
+        ("test_split", 1.0, "at least 0 and below 1"),
+        ("test_split", -0.2, "at least 0 and below 1"),
+        ("seed", -1, "at least 0 and at most 4,294,967,295"),
+        ("layers", (16, 0), "1 to 256 neurons"),
+        ("layers", [MAX_NEURONS + 1], "1 to 256 neurons"),
+        ("layers", (4,) * (MAX_HIDDEN_LAYERS + 1), "at most 8 hidden layers"),
+        ("layers", 16, "list of layer sizes"),
+        ("activation", "sigmoid", "one of tanh, relu, linear"),
+        ("activation", ("relu",), "one per hidden layer (2)"),
+        ("loss", "l1", "one of hinge, mse, bce"),
+        ("l2", -1e-4, "at least 0 and at most 1"),
+        ("l2", math.inf, "at least 0 and at most 1"),
+        ("lr", 0, "above 0 and at most 1e+06"),
+        ("lr", -0.5, "above 0"),
+        ("lr", math.nan, "above 0"),
+        ("lr", math.inf, "above 0"),
+        ("lr", 1e7, "at most 1e+06"),
+        ("lr", "fast", "must be a number"),
+        ("lr_decay", "cosine", "one of none, linear"),
+        ("momentum", 1.0, "at least 0 and below 1"),
+        ("momentum", -0.1, "at least 0 and below 1"),
+        ("batch_size", -1, "at least 0"),
+        ("batch_size", 81, "at most 80, the number of training samples"),
+        ("steps", 0, "at least 1 and at most 1,000,000"),
+        ("steps", 1_000_001, "at most 1,000,000"),
+    ],
+)
+def test_every_bad_value_names_its_field_and_range(field, value, words):
+    with pytest.raises(ConfigError) as info:
+        TrainConfig(**{field: value})
+    err = info.value
+    assert err.field == field
+    assert words in err.message
+    assert str(err) == f"{field}: {err.message}" and "\n" not in str(err)
+
+
+def test_csv_needs_a_path():
+    with pytest.raises(ConfigError) as info:
+        TrainConfig(dataset="csv")
+    assert info.value.field == "csv_path"
+
+
+def test_a_step_that_would_take_many_seconds_is_refused():
+    with pytest.raises(ConfigError) as info:
+        TrainConfig(layers=(256,) * 8, samples=1000)
+    assert info.value.field == "layers"
+    assert "million multiply-adds" in info.value.message
+    # the same network on a small minibatch is fine
+    TrainConfig(layers=(256, 256), samples=1000, test_split=0, batch_size=100)
+
+
+def test_batch_size_equal_to_the_training_set_is_allowed():
+    assert TrainConfig(samples=100, test_split=0.2, batch_size=80).batch_size == 80
+
+
+def test_values_are_normalised():
+    c = TrainConfig(layers="8, 4", activation=["tanh", "relu"], noise=0, lr=1)
+    assert c.layers == (8, 4) and c.activation == ("tanh", "relu")
+    assert isinstance(c.noise, float) and isinstance(c.lr, float)
+    assert c.layer_activations() == ["tanh", "relu", "linear"]
+    assert TrainConfig(layers=()).layer_activations() == ["linear"]
+
+
+def test_replace_validates_and_leaves_the_original():
+    c = TrainConfig()
+    assert c.replace(lr=0.5).lr == 0.5 and c.lr == 1.0
+    with pytest.raises(ConfigError) as info:
+        c.replace(lr=-1)
+    assert info.value.field == "lr"
+
+
+def test_dict_round_trip():
+    c = TrainConfig(layers=(8, 4), activation=("tanh", "relu"), loss="bce", batch_size=10)
+    d = c.to_dict()
+    assert d["layers"] == [8, 4] and d["activation"] == ["tanh", "relu"]
+    assert TrainConfig.from_dict(d) == c
+    assert TrainConfig.from_dict({"lr": 0.1}) == TrainConfig(lr=0.1)
+
+
+def test_from_dict_rejects_unknown_keys_and_non_mappings():
+    with pytest.raises(ConfigError) as info:
+        TrainConfig.from_dict({"learning_rate": 0.1})
+    assert info.value.field == "learning_rate" and "unknown setting" in str(info.value)
+    with pytest.raises(ConfigError):
+        TrainConfig.from_dict([1, 2])
+
+
+def test_config_is_frozen():
+    with pytest.raises(AttributeError):
+        TrainConfig().lr = 2.0
