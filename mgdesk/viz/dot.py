@@ -1,0 +1,157 @@
+"""What a node shows and how it looks, and the DOT source of a traced graph.
+
+Every number takes at most `NUMBER_WIDTH` characters, and the DOT pads it to that width, so
+a box laid out for one set of numbers fits any later set: after a training step the numbers
+are patched into the SVG, and only a new architecture needs a new layout.
+
+Colours: a value's fill shows its gradient (red: raising it raises the loss, blue: lowers
+it; the stronger, the larger |grad| on a log scale from 1e-4 to 1), its border shows its
+role (input, target, parameter, constant, intermediate, loss).
+"""
+
+import math
+
+import graphviz
+
+__all__ = [
+    "FONT",
+    "NUMBER_WIDTH",
+    "PAD",
+    "ROLE_STYLE",
+    "escape_record",
+    "format_number",
+    "grad_colour",
+    "node_fields",
+    "to_dot",
+]
+
+FONT = "Courier"  # monospace with built-in metrics in graphviz-pure; Qt maps it to a mono font
+NUMBER_WIDTH = 9  # "+123.4567", "-1.23e-05", "+1.2e+100"
+PAD = "\u00a0"  # pads numbers in the DOT (an escaped space), so boxes fit the widest one
+
+# Border colour and width by role; fills show the gradient.
+ROLE_STYLE = {
+    "input": ("#1a9850", 2.0),
+    "target": ("#1a9850", 2.0),
+    "param": ("#8c510a", 2.0),
+    "const": ("#999999", 1.0),
+    "hidden": ("#444444", 1.0),
+    "loss": ("#000000", 3.0),
+    "neuron": ("#444444", 1.0),
+    "op": ("#666666", 1.0),
+}
+OP_FILL = "#e8e8e8"
+_OP_SHAPE = {"shape": "circle", "fontsize": "12", "margin": "0.02"}  # "tanh" stays small
+_POSITIVE = (202, 0, 32)  # red
+_NEGATIVE = (5, 113, 176)  # blue
+_NOT_FINITE = "#ffd700"
+
+
+def format_number(x):
+    """`x` in at most NUMBER_WIDTH characters, sign always shown, small values not hidden."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "+inf" if x > 0 else "-inf"
+    if x == 0:
+        return "+0.0000"
+    text = f"{x:+.4f}"
+    if 1e-3 <= abs(x) and len(text) <= NUMBER_WIDTH:
+        return text
+    text = f"{x:+.2e}"
+    return text if len(text) <= NUMBER_WIDTH else f"{x:+.1e}"  # three-digit exponents
+
+
+def _number(x):
+    return format_number(x).rjust(NUMBER_WIDTH, PAD)
+
+
+def node_fields(node):
+    """(fixed texts, texts that change with the numbers) of a node's record."""
+    if node.kind == "op":
+        return (node.label,), ()
+    data, grad = _number(node.data), _number(node.grad)
+    if node.kind == "neuron":
+        lo, hi = node.weight_grads
+        ranges = f"w.grad {_number(lo)}..{_number(hi)}"
+        return (node.label, f"Σ w·x + b → {node.op}"), (f"out  {data}", f"grad {grad}", ranges)
+    return (node.label,), (f"data {data}", f"grad {grad}")
+
+
+def grad_colour(g):
+    """Fill colour for a gradient: white at 0, red for +, blue for -, log-scaled strength."""
+    if not math.isfinite(g):
+        return _NOT_FINITE
+    if g == 0:
+        return "#ffffff"
+    strength = 0.12 + 0.6 * min(1.0, max(0.0, (math.log10(abs(g)) + 4) / 4))
+    base = _POSITIVE if g > 0 else _NEGATIVE
+    r, gr, b = (round(255 + (c - 255) * strength) for c in base)
+    return f"#{r:02x}{gr:02x}{b:02x}"
+
+
+def fill_colour(node):
+    return OP_FILL if node.kind == "op" else grad_colour(node.grad)
+
+
+_RECORD_SPECIAL = str.maketrans(
+    {chr(c): "\\ " for c in [*range(32), 127]}  # control characters are not valid in SVG
+    | {c: "\\" + c for c in "\\{}|<> "}
+    | {PAD: "\\ "}
+)
+
+
+def escape_record(text):
+    """Escape a record field so that any text (braces, bars, quotes...) stays one field.
+
+    Spaces are escaped too, so leading, trailing and repeated ones are kept; the `"` is
+    left to the graphviz package, which escapes it when it quotes the label.
+    """
+    return text.translate(_RECORD_SPECIAL) or "\\ "
+
+
+def _record_label(node):
+    fixed, numbers = node_fields(node)
+    fields = " | ".join(escape_record(t) for t in fixed + numbers)
+    return fields if node.kind == "neuron" else "{ " + fields + " }"  # neurons stack up
+
+
+def to_dot(graph, styled=True):
+    """DOT source: records left to right, op nodes as small circles, node ids kept in the SVG.
+
+    `styled=False` leaves out the colours (the SVG template writes them), which makes the
+    source quicker to build: only the layout is wanted from it.
+    """
+    spread = {"ranksep": "1.6", "ordering": "out"} if graph.view == "neurons" else {}
+    dot = graphviz.Digraph(
+        "mgdesk",
+        graph_attr={"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.35"} | spread,
+        node_attr={
+            "id": "\\N",  # the SVG element id is the node name
+            "shape": "record",
+            "fontname": FONT,
+            "fontsize": "14",
+            "style": "filled",
+            "fillcolor": "white",
+            "width": "0.4",
+            "height": "0.4",
+        },
+        edge_attr={"color": "#555555", "arrowsize": "0.6"},
+    )
+    for node in graph.nodes:
+        attrs = _style(node) if styled else {}
+        if node.kind == "op":
+            label = node.label.replace("\\", "\\\\") or "?"
+            dot.node(node.id, graphviz.nohtml(label), **_OP_SHAPE, **attrs)
+        else:
+            dot.node(node.id, graphviz.nohtml(_record_label(node)), **attrs)
+    dot.edges(graph.edges)
+    return dot.source
+
+
+def _style(node):
+    colour, width = ROLE_STYLE[node.role]
+    attrs = {"fillcolor": fill_colour(node), "color": colour}
+    if width != 1.0:
+        attrs["penwidth"] = f"{width:g}"
+    return attrs
