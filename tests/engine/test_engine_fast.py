@@ -1,0 +1,148 @@
+"""FastMLP gives the plain Value graph's outputs, loss and gradients (to 1e-12)."""
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mgdesk.engine import MLP, FastMLP
+
+
+def plain_loss(model, X, T, loss):
+    """The reference: one Value graph over the batch, mean over samples, sum over outputs."""
+    total = 0.0
+    for x, t in zip(X, T):
+        out = model(x)
+        outs = out if isinstance(out, list) else [out]
+        for s, y in zip(outs, t):
+            total = total + ((1 - y * s).relu() if loss == "hinge" else (s - y) ** 2)
+    return total * (1.0 / len(X))
+
+
+def fast_loss_grad(T, loss):
+    """The same loss for FastMLP: outputs come as one list per output unit."""
+    n = len(T)
+
+    def loss_grad(outputs):
+        value, grads = 0.0, []
+        for k, scores in enumerate(outputs):
+            ys = [t[k] for t in T]
+            if loss == "hinge":
+                margins = [1 - y * s for y, s in zip(ys, scores)]
+                value += sum(m for m in margins if m > 0) / n
+                grads.append([-y / n if m > 0 else 0.0 for y, m in zip(ys, margins)])
+            else:
+                value += sum((s - y) ** 2 for s, y in zip(scores, ys)) / n
+                grads.append([2 * (s - y) / n for s, y in zip(scores, ys)])
+        return value, grads
+
+    return loss_grad
+
+
+def batch(nin, nout, size, loss, seed):
+    rng = random.Random(seed)
+    X = [tuple(rng.uniform(-2, 2) for _ in range(nin)) for _ in range(size)]
+    if loss == "hinge":
+        T = [[rng.choice((-1.0, 1.0)) for _ in range(nout)] for _ in range(size)]
+    else:
+        T = [[rng.uniform(-1, 1) for _ in range(nout)] for _ in range(size)]
+    return X, T
+
+
+def assert_fast_equals_plain(nin, nouts, activation, size, loss, seed=0):
+    model = MLP(nin, nouts, activation=activation, seed=seed)
+    X, T = batch(nin, nouts[-1], size, loss, seed)
+    model.zero_grad()
+    reference = plain_loss(model, X, T, loss)
+    reference.backward()
+    expected = [p.grad for p in model.parameters()]
+    plain_outputs = [model(x) for x in X]
+
+    model.zero_grad()
+    value, outputs = FastMLP(model).loss_and_backward(X, fast_loss_grad(T, loss))
+    assert abs(value - reference.data) <= 1e-12 * max(1.0, abs(reference.data))
+    for p, g in zip(model.parameters(), expected):
+        assert abs(p.grad - g) <= 1e-12 * max(1.0, abs(g)), p.label
+    # the forward pass sums in the Value graph's order, so outputs are bit-identical
+    for k, unit in enumerate(outputs):
+        for out, score in zip(plain_outputs, unit):
+            assert score == (out[k] if isinstance(out, list) else out).data
+
+
+ARCHITECTURES = [(2, [1]), (2, [4, 1]), (2, [16, 16, 1]), (3, [5, 4, 2]), (1, [3, 3, 3])]
+ACTIVATIONS = ["relu", "tanh", "linear", ["tanh", "relu"], ["relu", "linear"]]
+
+
+@pytest.mark.parametrize("loss", ["hinge", "mse"])
+@pytest.mark.parametrize("activation", ACTIVATIONS, ids=str)
+@pytest.mark.parametrize(("nin", "nouts"), ARCHITECTURES, ids=str)
+def test_fast_path_equals_value_graph(nin, nouts, activation, loss):
+    if not isinstance(activation, str) and len(activation) != len(nouts) - 1:
+        activation = [activation[i % 2] for i in range(len(nouts) - 1)]
+    assert_fast_equals_plain(nin, nouts, activation, size=12, loss=loss)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "mse"])
+def test_fast_path_with_a_batch_of_one(loss):
+    assert_fast_equals_plain(2, [4, 4, 1], "tanh", size=1, loss=loss)
+    assert_fast_equals_plain(3, [4, 2], "relu", size=1, loss=loss)
+
+
+LAYERS = st.lists(st.integers(1, 6), min_size=0, max_size=3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    nin=st.integers(1, 4),
+    hidden=LAYERS,
+    nout=st.integers(1, 3),
+    acts=st.lists(st.sampled_from(["relu", "tanh", "linear"]), min_size=4, max_size=4),
+    size=st.integers(1, 9),
+    loss=st.sampled_from(["hinge", "mse"]),
+    seed=st.integers(0, 2**16),
+)
+def test_fast_path_equals_value_graph_for_any_mlp(nin, hidden, nout, acts, size, loss, seed):
+    nouts = [*hidden, nout]
+    assert_fast_equals_plain(nin, nouts, acts[: len(nouts)], size, loss, seed)
+
+
+def test_several_sgd_steps_stay_together():
+    X, T = batch(2, 1, 20, "hinge", seed=5)
+    plain, fast_model = MLP(2, [6, 6, 1], seed=5), MLP(2, [6, 6, 1], seed=5)
+    fast, loss_grad = FastMLP(fast_model), fast_loss_grad(T, "hinge")
+    for _ in range(10):
+        plain.zero_grad()
+        plain_loss(plain, X, T, "hinge").backward()
+        fast_model.zero_grad()
+        fast.loss_and_backward(X, loss_grad)
+        for model in (plain, fast_model):
+            for p in model.parameters():
+                p.data -= 0.1 * p.grad
+    for p, q in zip(plain.parameters(), fast_model.parameters()):
+        assert abs(p.data - q.data) <= 1e-12
+
+
+def test_gradients_add_into_p_grad():
+    model = MLP(2, [3, 1], activation="tanh", seed=2)
+    X, T = batch(2, 1, 4, "mse", seed=2)
+    fast = FastMLP(model)
+    fast.loss_and_backward(X, fast_loss_grad(T, "mse"))
+    once = [p.grad for p in model.parameters()]
+    fast.loss_and_backward(X, fast_loss_grad(T, "mse"))
+    assert [p.grad for p in model.parameters()] == pytest.approx([2 * g for g in once])
+
+
+def test_forward_reads_the_current_weights_and_returns_one_list_per_output():
+    model = MLP(2, [3, 2], seed=4)
+    fast = FastMLP(model)
+    outputs = fast.forward([(0.5, 0.5), (1.0, -1.0), (0.0, 2.0)])
+    assert len(outputs) == 2 and all(len(unit) == 3 for unit in outputs)
+    model.layers[-1].neurons[0].b.data += 1.0
+    assert fast.forward([(0.5, 0.5)])[0][0] == pytest.approx(outputs[0][0] + 1.0)
+
+
+def test_backward_needs_a_forward_first():
+    fast = FastMLP(MLP(2, [2, 1], seed=0))
+    with pytest.raises(RuntimeError):
+        fast.backward([[1.0]])
