@@ -1,0 +1,134 @@
+"""The decision boundary: the network's score over the plane, with the data points on top."""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+
+__all__ = ["BoundaryPlot"]
+
+NEGATIVE = (245, 147, 34)  # class -1, as in TensorFlow Playground
+POSITIVE = (8, 119, 189)  # class +1
+BACKGROUND = pg.ColorMap(
+    [0.0, 0.5, 1.0], [(250, 200, 145), (246, 246, 246), (150, 196, 228)]
+)  # pale versions of the class colours, white at score 0
+CLICK_RADIUS_PX = 12
+
+
+def _brushes(labels, alpha=255):
+    return [pg.mkBrush(*(POSITIVE if y > 0 else NEGATIVE), alpha) for y in labels]
+
+
+def _pens(labels):
+    return [pg.mkPen(POSITIVE if y > 0 else NEGATIVE, width=2) for y in labels]
+
+
+class BoundaryPlot(pg.PlotWidget):
+    """Heatmap of tanh(score), the 0-level line, train points (filled) and test points (rings).
+
+    Clicking near a point emits `sample_clicked(kind, index)` with kind "train" or "test".
+    The plane shown is the data's box widened to the widget's shape (square units);
+    `plane_changed(bounds)` tells which part of the plane the heatmap should cover.
+    """
+
+    sample_clicked = Signal(str, int)
+    plane_changed = Signal(tuple)  # (xmin, xmax, ymin, ymax)
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background="w")
+        self.setObjectName("boundaryPlot")
+        item = self.getPlotItem()
+        item.setMenuEnabled(False)
+        item.setMouseEnabled(False, False)
+        item.hideButtons()
+        item.setLabel("bottom", "x1")
+        item.setLabel("left", "x2")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(BACKGROUND)
+        self.image.setLevels((-1.0, 1.0))
+        item.addItem(self.image)
+        self.contour = pg.IsocurveItem(
+            level=0.0, pen=pg.mkPen((60, 60, 60), width=1.5), axisOrder="row-major"
+        )
+        self.contour.setParentItem(self.image)
+        self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1))
+        self.test_points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(255, 255, 255, 200))
+        self.traced = pg.ScatterPlotItem(
+            size=18, symbol="o", brush=None, pen=pg.mkPen((20, 20, 20), width=2.5)
+        )
+        for points in (self.train_points, self.test_points, self.traced):
+            item.addItem(points)
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self._points = {"train": np.empty((0, 2)), "test": np.empty((0, 2))}
+        self._box = (-1.0, 1.0, -1.0, 1.0)
+        self.plane = None
+        self.has_heatmap = False
+        self._fit_timer = QTimer(self, singleShot=True, interval=150)
+        self._fit_timer.timeout.connect(self._fit_plane)
+        item.getViewBox().sigResized.connect(self._fit_timer.start)
+
+    def set_data(self, data, box):
+        """Show the dataset's points around the box (xmin, xmax, ymin, ymax) holding them."""
+        for kind, xs in (("train", data.x_train), ("test", data.x_test)):
+            self._points[kind] = np.asarray(xs, dtype=float).reshape(-1, 2)
+        train, test = self._points["train"], self._points["test"]
+        self.train_points.setData(
+            pos=train, brush=_brushes(data.y_train), data=list(range(len(train)))
+        )
+        self.test_points.setData(pos=test, pen=_pens(data.y_test), data=list(range(len(test))))
+        self._box = tuple(box)
+        self.plane = None
+        self._fit_plane()
+
+    def _fit_plane(self):
+        """Widen the data box to the widget's shape, so that x and y units are equal."""
+        xmin, xmax, ymin, ymax = self._box
+        view = self.getPlotItem().getViewBox()
+        width, height = max(view.width(), 1.0), max(view.height(), 1.0)
+        cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+        half_w, half_h = (xmax - xmin) / 2, (ymax - ymin) / 2
+        if width / height > half_w / half_h:
+            half_w = half_h * width / height
+        else:
+            half_h = half_w * height / width
+        plane = (cx - half_w, cx + half_w, cy - half_h, cy + half_h)
+        if plane != self.plane:
+            self.plane = plane
+            self.setRange(xRange=plane[:2], yRange=plane[2:], padding=0)
+            self.plane_changed.emit(plane)
+
+    def set_grid(self, values, size, bounds):
+        """Show scores (float64 bytes, `size` rows from ymin up) as the background."""
+        scores = np.tanh(np.frombuffer(values, dtype=np.float64).reshape(size, size))
+        xmin, xmax, ymin, ymax = bounds
+        dx, dy = (xmax - xmin) / (size - 1), (ymax - ymin) / (size - 1)  # grid includes corners
+        self.image.setImage(scores, autoLevels=False)
+        self.image.setRect(QRectF(xmin - dx / 2, ymin - dy / 2, xmax - xmin + dx, ymax - ymin + dy))
+        if np.all(np.isfinite(scores)):
+            self.contour.setData(scores)
+        self.has_heatmap = True
+
+    def set_traced(self, kind, index):
+        points = self._points[kind]
+        self.traced.setData(pos=points[index : index + 1] if 0 <= index < len(points) else [])
+
+    def point_position(self, kind, index):
+        """Widget (viewport) coordinates of a data point, for tests and tooltips."""
+        x, y = self._points[kind][index]
+        scene = self.getPlotItem().getViewBox().mapViewToScene(QPointF(x, y))
+        return self.mapFromScene(scene)
+
+    def _on_scene_clicked(self, event):
+        view = self.getPlotItem().getViewBox()
+        click = view.mapSceneToView(event.scenePos())
+        px, py = view.viewPixelSize()
+        best = None
+        for kind, points in self._points.items():
+            if not len(points):
+                continue
+            dist = np.hypot((points[:, 0] - click.x()) / px, (points[:, 1] - click.y()) / py)
+            index = int(np.argmin(dist))
+            if dist[index] <= CLICK_RADIUS_PX and (best is None or dist[index] < best[0]):
+                best = (dist[index], kind, index)
+        if best is not None:
+            event.accept()
+            self.sample_clicked.emit(best[1], best[2])

@@ -1,0 +1,344 @@
+"""The control panel: data, network and training settings, turned into a `TrainConfig`."""
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mgdesk.gui.widgets import ScientificSpinBox, restyle
+from mgdesk.train import ConfigError, TrainConfig, parse_layers
+from mgdesk.train.config import MAX_LR, MAX_SAMPLES, MAX_STEPS
+
+__all__ = ["ArchitecturePanel"]
+
+DATASETS = ("moons", "circles", "xor", "spiral", "blobs")
+ACTIVATIONS = ("tanh", "relu", "linear")
+LOSSES = ("hinge", "mse", "bce")
+SAME = "as above"  # a layer that follows the network's activation
+
+
+def _spin(cls, minimum, maximum, step=1, decimals=None, special=None):
+    box = cls()
+    box.setRange(minimum, maximum)
+    box.setSingleStep(step)
+    box.setKeyboardTracking(False)  # typed numbers count when Enter is pressed or focus leaves
+    if decimals is not None:
+        box.setDecimals(decimals)
+    if special:
+        box.setSpecialValueText(special)
+    return box
+
+
+def _combo(items, name=None):
+    box = QComboBox()
+    box.addItems(items)
+    if name:
+        box.setObjectName(name)
+    return box
+
+
+def _tool(text, tip):
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    return button
+
+
+class ArchitecturePanel(QWidget):
+    """Every setting of a run. `config()` validates them (raising `ConfigError`);
+    `mark_error(field, message)` shows the reason beside the field."""
+
+    changed = Signal()  # any setting was edited
+    lr_changed = Signal(float)
+    import_csv_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._fields = {}  # TrainConfig field -> (widget, error label, form)
+        self._csv_path = None
+        self._sizes = (16, 16)
+        self._layer_acts = []  # per hidden layer: SAME or an activation name
+        self._rows = []
+
+        self.dataset = _combo(DATASETS, "datasetCombo")
+        self.dataset.addItem("csv file…", "csv")
+        self.dataset.setToolTip("The 2-D points to classify; 'csv file…' imports your own")
+        self.samples = _spin(QSpinBox, 2, MAX_SAMPLES, 10)
+        self.noise = _spin(QDoubleSpinBox, 0.0, 1.0, 0.05, 2)
+        self.test_split = _spin(QDoubleSpinBox, 0.0, 0.9, 0.1, 2, special="no test set")
+        self.seed = _spin(QSpinBox, 0, 2**31 - 1)
+
+        self.layers = QLineEdit()
+        self.layers.setObjectName("layersEdit")
+        self.layers.setPlaceholderText("no hidden layer")
+        self.layers.setToolTip(
+            "Neurons per hidden layer, separated by commas, e.g. 16, 16. Empty: no hidden layer."
+        )
+        self.activation = _combo(ACTIVATIONS, "activationCombo")
+        self.activation.setToolTip("Activation of every hidden layer (change single layers below)")
+        self.loss = _combo(LOSSES, "lossCombo")
+
+        self.lr = ScientificSpinBox(1e-6, MAX_LR)
+        self.lr.setObjectName("learningRateSpin")
+        self.lr.setToolTip("Changes apply at once, also while training. Arrows: 1-2-5 steps")
+        self.lr_decay = _combo(("none", "linear"), "lrDecayCombo")
+        self.momentum = _spin(QDoubleSpinBox, 0.0, 0.99, 0.1, 2)
+        self.batch_size = _spin(QSpinBox, 0, MAX_SAMPLES, 10, special="full batch")
+        self.l2 = ScientificSpinBox(0.0, 1.0)
+        self.steps = _spin(QSpinBox, 1, MAX_STEPS, 100)
+        self.steps.setToolTip("Training stops after this many updates; it applies at once")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self._data_group())
+        layout.addWidget(self._network_group())
+        layout.addWidget(self._training_group())
+        layout.addStretch(1)
+
+        for box in (self.samples, self.noise, self.test_split, self.seed, self.momentum):
+            box.valueChanged.connect(self.changed)
+        for box in (self.batch_size, self.l2, self.steps):
+            box.valueChanged.connect(self.changed)
+        for combo in (self.activation, self.loss, self.lr_decay):
+            combo.currentIndexChanged.connect(self.changed)
+        self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
+        self.layers.textChanged.connect(self._on_layers_edited)
+        self.lr.valueChanged.connect(self._on_lr_changed)
+        self.set_config(TrainConfig())
+
+    # ---- building ----
+
+    def _group(self, title, rows):
+        """A titled form of (label, TrainConfig field) rows, the field's control being the
+        attribute of that name; a row can instead be a layout, placed as is. Every field
+        gets a hidden error line under it."""
+        group = QGroupBox(title)
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setContentsMargins(8, 8, 8, 8)
+        for row in rows:
+            if not isinstance(row, tuple):
+                form.addRow(row)
+                continue
+            label, field = row
+            widget = getattr(self, field)
+            form.addRow(label, widget)
+            error = QLabel()
+            error.setProperty("role", "fieldError")
+            error.setWordWrap(True)
+            form.addRow(error)
+            form.setRowVisible(error, False)
+            self._fields[field] = (widget, error, form)
+        return group
+
+    def _data_group(self):
+        rows = (("Dataset", "dataset"), ("Samples", "samples"), ("Noise", "noise"))
+        return self._group("Data", rows + (("Test split", "test_split"), ("Seed", "seed")))
+
+    def _network_group(self):
+        remove = _tool("− layer", "Remove the last hidden layer")
+        add = _tool("+ layer", "Add a hidden layer like the last one")
+        remove.setObjectName("removeLayerButton")
+        add.setObjectName("addLayerButton")
+        remove.clicked.connect(lambda: self._edit_sizes(self._sizes[:-1]))
+        add.clicked.connect(lambda: self._edit_sizes(self._sizes + (self._sizes[-1:] or (4,))))
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(remove)
+        buttons.addWidget(add)
+        self._rows_box = QVBoxLayout()  # one line per hidden layer, see _layer_row
+        self._rows_box.setSpacing(2)
+        rows = (("Hidden layers", "layers"), buttons, self._rows_box)
+        return self._group("Network", rows + (("Activation", "activation"), ("Loss", "loss")))
+
+    def _training_group(self):
+        rows = (("Learning rate", "lr"), ("LR decay", "lr_decay"), ("Momentum", "momentum"))
+        rows += (("Batch size", "batch_size"), ("L2", "l2"), ("Step limit", "steps"))
+        return self._group("Training", rows)
+
+    def _layer_row(self, index):
+        """One hidden layer: its neuron count with −/+ and its own activation."""
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        title = QLabel(f"Layer {index + 1}")
+        title.setMinimumWidth(52)
+        minus = _tool("−", f"One neuron fewer in layer {index + 1}")
+        plus = _tool("+", f"One neuron more in layer {index + 1}")
+        count = QLabel()
+        count.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        count.setMinimumWidth(72)
+        act = _combo((SAME,) + ACTIVATIONS)
+        act.setToolTip(f"Activation of layer {index + 1}; '{SAME}' follows the Activation below")
+        minus.clicked.connect(lambda: self._add_neurons(index, -1))
+        plus.clicked.connect(lambda: self._add_neurons(index, +1))
+        act.currentTextChanged.connect(lambda text: self._set_layer_act(index, text))
+        for widget in (title, minus, count, plus):
+            line.addWidget(widget)
+        line.addWidget(act, 1)
+        row.count, row.act = count, act
+        return row
+
+    # ---- layers: text and buttons stay in sync ----
+
+    def _edit_sizes(self, sizes):
+        self.layers.setText(", ".join(str(n) for n in sizes))
+
+    def _add_neurons(self, index, delta):
+        sizes = list(self._sizes)
+        sizes[index] = max(1, sizes[index] + delta)
+        self._edit_sizes(sizes)
+
+    def _set_layer_act(self, index, text):
+        self._layer_acts[index] = text
+        self.changed.emit()
+
+    @Slot(str)
+    def _on_layers_edited(self, text):
+        try:
+            self._sizes = parse_layers(text)
+        except ConfigError:
+            pass  # the window marks the field; the rows keep the last good sizes
+        self._sync_rows()
+        self.changed.emit()
+
+    def _sync_rows(self):
+        n = len(self._sizes)
+        self._layer_acts = (self._layer_acts + [SAME] * n)[:n]
+        while len(self._rows) > n:
+            self._rows.pop().deleteLater()
+        while len(self._rows) < n:
+            self._rows.append(self._layer_row(len(self._rows)))
+            self._rows_box.addWidget(self._rows[-1])
+        for row, size, act in zip(self._rows, self._sizes, self._layer_acts):
+            row.count.setText(f"{size} neuron{'s' if size != 1 else ''}")
+            row.act.blockSignals(True)
+            row.act.setCurrentText(act)
+            row.act.blockSignals(False)
+
+    # ---- other signals ----
+
+    @Slot(int)
+    def _on_dataset_changed(self, index):
+        if self.dataset.itemData(index) == "csv" and not self._csv_path:
+            self.import_csv_requested.emit()
+        self.changed.emit()
+
+    @Slot(float)
+    def _on_lr_changed(self, value):
+        self.lr_changed.emit(value)
+        self.changed.emit()
+
+    # ---- config in and out ----
+
+    def set_csv(self, path):
+        """Offer an imported CSV file as the dataset and select it."""
+        self._csv_path = str(path)
+        index = self.dataset.findData("csv")
+        self.dataset.setItemText(index, f"csv: {Path(path).name}")
+        self.dataset.setCurrentIndex(index)
+
+    def has_csv(self):
+        return bool(self._csv_path)
+
+    def activation_value(self):
+        """One name for all hidden layers, or a tuple when a layer has its own."""
+        default = self.activation.currentText()
+        if all(act == SAME for act in self._layer_acts):
+            return default
+        return tuple(default if act == SAME else act for act in self._layer_acts)
+
+    def config(self):
+        """The settings as a validated `TrainConfig`; raises `ConfigError` naming the field."""
+        is_csv = self.dataset.currentData() == "csv"
+        return TrainConfig(
+            dataset="csv" if is_csv else self.dataset.currentText(),
+            samples=self.samples.value(),
+            noise=self.noise.value(),
+            test_split=self.test_split.value(),
+            seed=self.seed.value(),
+            layers=parse_layers(self.layers.text()),
+            activation=self.activation_value(),
+            loss=self.loss.currentText(),
+            l2=self.l2.value(),
+            lr=self.lr.value(),
+            lr_decay=self.lr_decay.currentText(),
+            momentum=self.momentum.value(),
+            batch_size=self.batch_size.value(),
+            steps=self.steps.value(),
+            csv_path=self._csv_path if is_csv else None,
+        )
+
+    def set_config(self, config):
+        """Show `config` in the controls (emits `changed` once)."""
+        widgets = [self, *self.findChildren(QWidget)]
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            if config.dataset == "csv" and config.csv_path:
+                self.set_csv(config.csv_path)
+            else:
+                self.dataset.setCurrentText(config.dataset)
+            self.samples.setValue(config.samples)
+            self.noise.setValue(config.noise)
+            self.test_split.setValue(config.test_split)
+            self.seed.setValue(config.seed)
+            self._sizes = tuple(config.layers)
+            self.layers.setText(", ".join(str(n) for n in config.layers))
+            acts = config.activation
+            if isinstance(acts, str) or len(set(acts)) == 1:
+                self.activation.setCurrentText(acts if isinstance(acts, str) else acts[0])
+                self._layer_acts = [SAME] * len(self._sizes)
+            else:
+                self._layer_acts = list(acts)[: len(self._sizes)]
+            self.loss.setCurrentText(config.loss)
+            self.lr.setValue(config.lr)
+            self.lr_decay.setCurrentText(config.lr_decay)
+            self.momentum.setValue(config.momentum)
+            self.batch_size.setValue(config.batch_size)
+            self.l2.setValue(config.l2)
+            self.steps.setValue(config.steps)
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self._sync_rows()
+        self.changed.emit()
+
+    # ---- errors beside the fields ----
+
+    def mark_error(self, field, message):
+        """Show `message` under `field`'s control; False if no control has that name."""
+        self.clear_errors()
+        field = "dataset" if field == "csv_path" else field
+        if field not in self._fields:
+            return False
+        widget, label, form = self._fields[field]
+        widget.setProperty("invalid", True)
+        restyle(widget)
+        label.setText(message)
+        form.setRowVisible(label, True)
+        return True
+
+    def clear_errors(self):
+        for widget, label, form in self._fields.values():
+            if widget.property("invalid"):
+                widget.setProperty("invalid", False)
+                restyle(widget)
+            form.setRowVisible(label, False)
+
+    def error_text(self, field):
+        """The message shown under `field` ('' when none): for tests and accessibility."""
+        widget, label, form = self._fields[field]
+        return label.text() if widget.property("invalid") else ""

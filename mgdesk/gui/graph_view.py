@@ -1,0 +1,233 @@
+"""The graph view: the traced sample's computational graph, zoomable and pannable.
+
+The SVG is parsed and rasterised by `GraphWorker` off the GUI thread; this view only shows
+the picture, asks for a sharper one after zooming, and maps clicks to SVG element ids
+(the hit boxes come with the picture) for the node inspector and the backward stepper.
+"""
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mgdesk.gui.widgets import icon
+
+__all__ = ["GraphPanel", "GraphView"]
+
+ZOOM_STEP = 1.2
+MAX_ZOOM = 6.0  # device pixels per SVG unit
+CLICK_SLOP_PX = 4
+
+
+class GraphView(QGraphicsView):
+    """Wheel zooms around the cursor, dragging pans, `fit()` shows the whole graph."""
+
+    node_clicked = Signal(str)  # svg element id of the node under a click (not a drag)
+    view_changed = Signal(float, tuple)  # device pixels per SVG unit, visible (x, y, w, h)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("graphView")
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setBackgroundBrush(QColor("white"))
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._item = QGraphicsPixmapItem()  # the whole graph
+        self._detail = QGraphicsPixmapItem()  # sharper, around the visible part when zoomed in
+        for item in (self._item, self._detail):
+            item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+            self.scene().addItem(item)
+        self.graph = None  # the GraphImage shown
+        # a label, not a drawForeground override: that would call Python on every paint
+        self.placeholder = QLabel("The graph appears here.", self.viewport())
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet("color: #6e6e6e; background: transparent;")
+        self._fitted = True  # follow the window size until the user zooms
+        self._press = None
+        self._view_timer = QTimer(self, singleShot=True, interval=150)
+        self._view_timer.timeout.connect(self._emit_view)
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
+            bar.valueChanged.connect(self._view_timer.start)
+
+    # ---- content ----
+
+    def show_graph(self, graph):
+        """Show a rendered graph; a new layout (size) is fitted, the same one keeps the zoom."""
+        new_layout = self.graph is None or self.graph.size != graph.size
+        self.graph = graph
+        self.placeholder.hide()
+        self._item.setPixmap(QPixmap.fromImage(graph.image))
+        self._item.setScale(1.0 / graph.scale)
+        self._detail.setVisible(graph.detail is not None)
+        if graph.detail is not None:
+            self._detail.setPixmap(QPixmap.fromImage(graph.detail))
+            self._detail.setScale(1.0 / graph.detail_scale)
+            self._detail.setPos(*graph.detail_rect[:2])
+        width, height = graph.size
+        self.setSceneRect(QRectF(0, 0, width, height))
+        if new_layout or self._fitted:
+            self.fit()
+        self.viewport().update()
+
+    def clear_graph(self, placeholder):
+        self.graph = None
+        self._item.setPixmap(QPixmap())
+        self._detail.setVisible(False)
+        self.placeholder.setText(placeholder)
+        self.placeholder.show()
+
+    # ---- zoom and pan ----
+
+    def zoom_level(self):
+        """Device pixels per SVG unit."""
+        return self.transform().m11() * self.devicePixelRatioF()
+
+    @Slot()
+    def fit(self):
+        if self.graph is None:
+            return
+        self.fitInView(self.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        self._fitted = True
+        self._view_timer.start()
+
+    def zoom(self, factor):
+        level = self.zoom_level()
+        factor = max(min(factor, MAX_ZOOM / level), 0.02 / level)
+        self.scale(factor, factor)
+        self._fitted = False
+        self._view_timer.start()
+
+    def wheelEvent(self, event):
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.zoom(ZOOM_STEP**steps)
+        event.accept()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.placeholder.setGeometry(self.viewport().rect().adjusted(20, 20, -20, -20))
+        if self._fitted:
+            self.fit()
+
+    def visible_rect(self):
+        """The part of the graph in view, (x, y, w, h) in SVG units."""
+        rect = self.mapToScene(self.viewport().rect()).boundingRect() & self.sceneRect()
+        return (rect.x(), rect.y(), rect.width(), rect.height())
+
+    def _emit_view(self):
+        if self.graph is not None:
+            self.view_changed.emit(self.zoom_level(), self.visible_rect())
+
+    # ---- clicks on nodes ----
+
+    def element_at(self, view_pos):
+        """The svg id of the node at a viewport position, or ''."""
+        if self.graph is None:
+            return ""
+        p = self.mapToScene(view_pos.toPoint() if isinstance(view_pos, QPointF) else view_pos)
+        hits = [
+            (w * h, sid)
+            for sid, (x, y, w, h) in self.graph.boxes.items()
+            if x <= p.x() <= x + w and y <= p.y() <= y + h
+        ]
+        return min(hits)[1] if hits else ""
+
+    def mousePressEvent(self, event):
+        self._press = event.position()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event):
+        super().mouseReleaseEvent(event)
+        press, self._press = self._press, None
+        if press is not None and (event.position() - press).manhattanLength() <= CLICK_SLOP_PX:
+            sid = self.element_at(event.position())
+            if sid:
+                self.node_clicked.emit(sid)
+
+
+class GraphPanel(QWidget):
+    """The graph view with its caption, view choice and fit button, and room at the side
+    (`add_side_widget`) for the backward stepper's list and the node inspector."""
+
+    view_mode_changed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.caption = QLabel("No graph yet")
+        self.caption.setObjectName("graphCaption")
+        self.caption.setProperty("role", "caption")
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note = QLabel()
+        self.note.setObjectName("graphNote")
+        self.note.setProperty("role", "hint")
+        # long notes are cut at the panel's edge (the tooltip has them whole)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.mode = QComboBox()
+        self.mode.setObjectName("graphModeCombo")
+        self.mode.addItems(("auto", "ops", "neurons"))
+        self.mode.setToolTip(
+            "ops: every Value of the sample's loss; neurons: one box per neuron; "
+            "auto: ops while the graph is small enough"
+        )
+        self.mode.currentTextChanged.connect(self.view_mode_changed)
+        self.view = GraphView()
+        fit = QToolButton()
+        fit.setIcon(icon("fit"))
+        fit.setToolTip("Fit the graph to the window (F)")
+        fit.clicked.connect(self.view.fit)
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 2, 4, 2)
+        header.setSpacing(12)
+        header.addWidget(self.caption)
+        header.addWidget(self.note, 1)
+        hint = QLabel("wheel: zoom · drag: pan")
+        hint.setProperty("role", "hint")
+        header.addWidget(hint)
+        header.addWidget(QLabel("View"))
+        header.addWidget(self.mode)
+        header.addWidget(fit)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.view)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.splitter, 1)
+
+    def add_side_widget(self, widget, stretch=0):
+        """Put a panel beside the graph (e.g. the topological order list)."""
+        self.splitter.addWidget(widget)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
+
+    def set_caption(self, caption, note=""):
+        self.caption.setText(caption)
+        self.note.setToolTip(note)
+        self._elide_note()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._elide_note()
+
+    def _elide_note(self):
+        """The note, cut with '…' where the header ends (the tooltip has all of it)."""
+        full = self.note.toolTip()
+        width = self.note.width()
+        self.note.setText(
+            self.note.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, width)
+        )

@@ -1,0 +1,164 @@
+"""The live loss plot: train and test loss, accuracy on its own axis, the previous run as a ghost.
+
+Painting must stay cheap while a worker thread trains (every Python call Qt makes during a
+paint has to win the GIL back), so the curves are made once and fed with `setData`, and
+the axes change range only in 1-2-3-5 jumps instead of auto-ranging on every update (an axis
+whose range changes redraws all its ticks and labels).
+"""
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+__all__ = ["LossPlot"]
+
+TRAIN_COLOR = (21, 101, 192)
+TEST_COLOR = (230, 120, 20)
+GHOST_COLOR = (120, 120, 120, 120)
+TINY = 1e-12  # a zero loss is drawn here on a log scale
+
+
+def nice_ceiling(x):
+    """The smallest of 1, 2, 3, 5, 10, 20, ... (times a power of ten) that is >= x."""
+    if not x > 0 or not math.isfinite(x):
+        return 1.0
+    decade = 10 ** math.floor(math.log10(x))
+    return next(m * decade for m in (1, 2, 3, 5, 10) if m * decade >= x * (1 - 1e-12))
+
+
+class LossPlot(pg.PlotWidget):
+    """Curves are created once and fed with `setData`; the train loss is the first data item."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background="w")
+        self.setObjectName("lossPlot")
+        item = self.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.setMouseEnabled(False, False)
+        item.disableAutoRange()
+        item.setLabel("bottom", "step")
+        item.setLabel("left", "loss")
+        item.getAxis("left").enableAutoSIPrefix(False)  # no "loss (x1e+27)" after a blow-up
+        item.setDownsampling(auto=True, mode="peak")
+        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.train_loss = item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="train loss")
+        self.test_loss = item.plot(
+            pen=pg.mkPen(TEST_COLOR, width=2, style=Qt.PenStyle.DashLine), name="test loss"
+        )
+        self.ghost = item.plot(pen=pg.mkPen(GHOST_COLOR, width=2), name="previous run")
+        self.legend.removeItem(self.ghost)  # listed once there is a previous run
+
+        # accuracy lives in its own view box, drawn against the right axis (0..1)
+        self.accuracy_box = pg.ViewBox(enableMouse=False)
+        item.showAxis("right")
+        item.scene().addItem(self.accuracy_box)
+        right = item.getAxis("right")
+        right.linkToView(self.accuracy_box)
+        right.setLabel("accuracy")
+        self.accuracy_box.setXLink(item)
+        self.accuracy_box.disableAutoRange()
+        self.accuracy_box.setYRange(0, 1, padding=0.02)
+        self.train_acc = pg.PlotCurveItem(pen=pg.mkPen(TRAIN_COLOR + (140,), width=1))
+        self.test_acc = pg.PlotCurveItem(
+            pen=pg.mkPen(TEST_COLOR + (140,), width=1, style=Qt.PenStyle.DotLine)
+        )
+        for curve, name in ((self.train_acc, "train accuracy"), (self.test_acc, "test accuracy")):
+            self.accuracy_box.addItem(curve)
+            self.legend.addItem(curve, name)
+        item.getViewBox().sigResized.connect(self._sync_boxes)
+
+        self._columns = {name: [] for name in ("step", "train", "test", "tacc", "vacc")}
+        self._ghost = (np.empty(0), np.empty(0))
+        self._log = False
+        self._range = None
+        self._update_range()
+
+    def _sync_boxes(self):
+        self.accuracy_box.setGeometry(self.getPlotItem().getViewBox().sceneBoundingRect())
+
+    # ---- data ----
+
+    def append(self, stats):
+        """Add StepStats rows (in order) and redraw once."""
+        if not stats:
+            return
+        columns = self._columns
+        for s in stats:
+            columns["step"].append(s.step)
+            columns["train"].append(s.train_loss)
+            columns["tacc"].append(s.train_acc)
+            columns["test"].append(np.nan if s.test_loss is None else s.test_loss)
+            columns["vacc"].append(np.nan if s.test_acc is None else s.test_acc)
+        self._redraw()
+
+    def new_run(self, label):
+        """Start empty; the finished run (if it had steps) becomes the labelled ghost."""
+        columns = self._columns
+        if columns["step"]:
+            self._ghost = (np.asarray(columns["step"], float), np.asarray(columns["train"], float))
+            self.legend.removeItem(self.ghost)
+            self.legend.addItem(self.ghost, f"previous: {label}")
+        self.load_history(())
+
+    def load_history(self, stats):
+        """Replace the current curves with a saved history (or nothing)."""
+        for values in self._columns.values():
+            values.clear()
+        self.append(tuple(stats))
+        self._redraw()
+        self.ghost.setData(self._ghost[0], self._loss(self._ghost[1]))
+
+    def set_log_scale(self, on):
+        self._log = bool(on)
+        self.getPlotItem().setLogMode(y=self._log)
+        self.getPlotItem().getAxis("right").setLogMode(False)  # accuracy stays linear
+        self._range = None
+        self._redraw()
+        self.ghost.setData(self._ghost[0], self._loss(self._ghost[1]))
+
+    def point_count(self):
+        """How many training steps are plotted."""
+        return len(self._columns["step"])
+
+    # ---- drawing ----
+
+    def _loss(self, values):
+        array = np.asarray(values, dtype=float)
+        return np.where(array > 0, array, TINY) if self._log else array
+
+    def _redraw(self):
+        columns = self._columns
+        steps = np.asarray(columns["step"], dtype=float)
+        test = np.asarray(columns["test"], dtype=float)
+        has_test = bool(len(test)) and not np.all(np.isnan(test))
+        self.train_loss.setData(steps, self._loss(columns["train"]))
+        self.train_acc.setData(steps, np.asarray(columns["tacc"], dtype=float))
+        if has_test:
+            self.test_loss.setData(steps, self._loss(test), connect="finite")
+            self.test_acc.setData(steps, np.asarray(columns["vacc"], float), connect="finite")
+        else:
+            self.test_loss.setData([], [])
+            self.test_acc.setData([], [])
+        self._update_range()
+
+    def _update_range(self):
+        """Grow the ranges in 1-2-3-5 jumps, so most updates leave the axes untouched."""
+        columns = self._columns
+        last = max(columns["step"][-1] if columns["step"] else 0, len(self._ghost[0]), 10)
+        losses = [v for key in ("train", "test") for v in columns[key] if math.isfinite(v)]
+        losses += [v for v in self._ghost[1] if math.isfinite(v)]
+        if self._log:  # whole decades, at least three (fewer would crowd the tick labels)
+            positive = [v for v in losses if v > 0] or [0.01, 1.0]
+            top = math.ceil(math.log10(max(positive)))
+            y = (min(math.floor(math.log10(min(positive))), top - 3), top)
+        else:
+            y = (0.0, nice_ceiling(max(losses, default=1.0)))
+        wanted = (nice_ceiling(last), y)
+        if wanted != self._range:
+            self._range = wanted
+            self.setXRange(0, wanted[0], padding=0.01)
+            self.setYRange(*y, padding=0.02)

@@ -1,0 +1,934 @@
+"""The main window: settings on the left, loss plot and decision boundary on top, graph below.
+
+All training and drawing happen in two worker threads (see workers.py); this class only
+turns clicks into requests and snapshots into pictures, so the window never freezes.
+"""
+
+import json
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import fields
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence, QPainter
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mgdesk import __version__
+from mgdesk.engine import MLP
+from mgdesk.gui.boundary import BoundaryPlot
+from mgdesk.gui.controls import ArchitecturePanel
+from mgdesk.gui.graph_view import GraphPanel
+from mgdesk.gui.loss_plot import LossPlot
+from mgdesk.gui.widgets import Banner, icon, style_sheet
+from mgdesk.gui.workers import (
+    GraphJob,
+    GraphWorker,
+    GuiGate,
+    TrainWorker,
+    start_thread,
+    stop_thread,
+)
+from mgdesk.train import ConfigError, TrainConfig
+
+__all__ = ["MainWindow", "open_settings"]
+
+# Measured on 2 cores, training 16,16 on moons with every view live (see workers.GuiGate):
+# a 10 ms GUI timer's longest gap is ~20 ms with these, and the workers lose ~0% throughput.
+REFRESH_MS = 100  # the views redraw at most 10 times a second while training
+GATE_MS = 10  # after a redraw, the workers pause this long so the repaint runs uncontended
+GRAPH_MS = 250  # the graph is asked for at most 4 times a second while training
+APPLY_DELAY_MS = 300  # settings edited before the first step are applied after this pause
+LIVE_FIELDS = ("lr", "steps")  # the only settings a running trainer picks up at once
+FIELD_NAMES = {
+    "dataset": "dataset",
+    "csv_path": "CSV file",
+    "samples": "samples",
+    "noise": "noise",
+    "test_split": "test split",
+    "seed": "seed",
+    "layers": "hidden layers",
+    "activation": "activation",
+    "loss": "loss",
+    "l2": "L2",
+    "lr_decay": "LR decay",
+    "momentum": "momentum",
+    "batch_size": "batch size",
+}
+SHORTCUTS = (
+    ("Space", "Train / Pause"),
+    ("S", "One training step (pauses first)"),
+    ("R", "Reset: a new network with the current settings"),
+    ("F", "Fit the graph to its view"),
+    ("L", "Loss plot: log scale on or off"),
+    ("Ctrl++ / Ctrl+−, wheel", "Zoom the graph; drag to pan"),
+    ("Esc", "Leave a text or number field, so the keys above reach the window"),
+    ("Ctrl+O / Ctrl+S", "Open / save a session"),
+    ("Ctrl+Q", "Quit"),
+)
+
+
+def open_settings():
+    """The app's QSettings (INI file); MGDESK_SETTINGS_ORG picks another place (tests)."""
+    org = os.environ.get("MGDESK_SETTINGS_ORG") or "mgdesk"
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, org, "mgdesk")
+
+
+def _describe(config):
+    """A short name for a run, for the ghost curve: '16,16 relu · moons · lr 1'."""
+    layers = ",".join(map(str, config.layers)) or "linear"
+    act = config.activation if isinstance(config.activation, str) else "/".join(config.activation)
+    return f"{layers} {act} · {config.dataset} · lr {config.lr:g}"
+
+
+def _percent(x):
+    return "–" if x is None else f"{100 * x:.0f}%"
+
+
+class MainWindow(QMainWindow):
+    """The mgdesk window. Construct with no arguments; call `shutdown()` (closing does)."""
+
+    reset_requested = Signal(int, object, object, object)  # generation, config, model, history
+    run_requested = Signal(int, object, int)  # run id, stop event, step limit
+    step_requested = Signal(int)  # generation
+    grid_requested = Signal(int)  # generation
+
+    def __init__(self):
+        super().__init__()
+        self.setWindowTitle("mgdesk — see backpropagation")
+        self.setWindowIcon(icon("mgdesk"))
+        self.setStyleSheet(style_sheet())
+        self._generation = 0  # of the latest Reset requested
+        self._shown_generation = -1  # of the network shown
+        self._run_id = 0
+        self._stop = threading.Event()
+        self._running = False
+        self._failed = False
+        self._closed = False
+        self._config = None  # the controls' settings when valid
+        self._applied = None  # the settings of the network being trained
+        self._requested = None  # ... of the latest Reset
+        self._refused = None  # settings a Reset could not use (not tried again by itself)
+        self._data = None
+        self._model = None  # latest model.to_dict() snapshot
+        self._step = 0
+        self._history = []  # every StepStats of this run, in order
+        self._traced = ("train", 0)
+        self._rate = deque(maxlen=90)  # (time, step) of recent snapshots
+        self._pending_stats = []  # StepStats not drawn yet
+        self._pending_grid = None  # the newest snapshot with a boundary grid, not drawn yet
+        self._refreshed = 0.0  # time.monotonic() of the last refresh
+        self._graph_asked = 0.0  # ... and of the last graph request
+        self._last_dir = ""
+
+        self._build_views()
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self._start_workers()
+        self._refresh_timer = QTimer(self, singleShot=True)
+        self._refresh_timer.timeout.connect(self._refresh)
+        self._apply_timer = QTimer(self, singleShot=True, interval=APPLY_DELAY_MS)
+        self._apply_timer.timeout.connect(self._apply_now)
+        self._restore_settings()
+        self._validate()
+        if self._config is None:  # settings from last time no longer valid: start plain
+            self.panel.set_config(TrainConfig())
+        self._request_reset(self._config or TrainConfig())
+        self.graph_view.setFocus()  # so that Space, S and R work at once
+
+    # ---- building ----
+
+    def _build_views(self):
+        self.panel = ArchitecturePanel()
+        self.panel.changed.connect(self._on_panel_changed)
+        self.panel.lr_changed.connect(self._on_panel_lr_changed)
+        self.panel.import_csv_requested.connect(self._on_panel_import_csv_requested)
+        scroll = QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.settings_dock = QDockWidget("Settings", self)
+        self.settings_dock.setObjectName("settingsDock")
+        self.settings_dock.setWidget(scroll)
+        self.settings_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.settings_dock)
+        scroll.setMinimumWidth(self.panel.sizeHint().width() + 20)  # room for the scroll bar
+
+        self.loss_plot = LossPlot()
+        self.boundary = BoundaryPlot()
+        self.boundary.sample_clicked.connect(self._on_boundary_sample_clicked)
+        self.boundary.plane_changed.connect(self._on_boundary_plane_changed)
+        self.graph_panel = GraphPanel()
+        self.graph_view = self.graph_panel.view
+        self.graph_panel.view_mode_changed.connect(self._on_graph_panel_view_mode_changed)
+        self.graph_view.view_changed.connect(self._on_graph_view_view_changed)
+
+        self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.top_splitter.setObjectName("topSplitter")
+        self.log_box = QCheckBox("log scale")
+        self.log_box.setObjectName("logScaleCheck")
+        self.log_box.setToolTip("Loss on a logarithmic axis (L)")
+        self.top_splitter.addWidget(
+            self._titled(self.loss_plot, "Loss · the previous run stays in grey", self.log_box)
+        )
+        self.top_splitter.addWidget(
+            self._titled(self.boundary, "Decision boundary · click a point to trace it")
+        )
+        self.top_splitter.setStretchFactor(0, 3)
+        self.top_splitter.setStretchFactor(1, 2)
+        self.view_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.view_splitter.setObjectName("viewSplitter")
+        self.view_splitter.addWidget(self.top_splitter)
+        self.view_splitter.addWidget(self.graph_panel)
+        self.view_splitter.setStretchFactor(0, 2)
+        self.view_splitter.setStretchFactor(1, 3)
+        for splitter in (self.top_splitter, self.view_splitter):
+            splitter.setChildrenCollapsible(False)
+
+        self.banner = Banner()
+        self.banner.action_requested.connect(self.reset)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.view_splitter, 1)
+        self.setCentralWidget(central)
+        self.resize(1400, 900)
+        self._default_sizes()
+
+    @staticmethod
+    def _titled(widget, title, extra=None):
+        """`widget` under a caption line (with an optional control at its right)."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        label = QLabel(title)
+        label.setProperty("role", "caption")
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 2, 4, 2)
+        header.addWidget(label, 1)
+        if extra is not None:
+            header.addWidget(extra)
+        layout.addLayout(header)
+        layout.addWidget(widget, 1)
+        return box
+
+    def _action(self, text, slot, shortcut=None, tip=None, icon_name=None, checkable=False):
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        self.addAction(action)  # shortcuts work even with the menu bar hidden
+        return action
+
+    def _build_actions(self):
+        act = self._action
+        self.train_action = act(
+            "Train", self.toggle_training, "Space", "Train / Pause (Space)", "play"
+        )
+        self.step_action = act("Step", self.step, "S", "One update (S)", "step")
+        self.reset_action = act(
+            "Reset", self.reset, "R", "A new network with the settings (R)", "reset"
+        )
+        self.open_action = act("&Open Session…", self.open_session, QKeySequence.StandardKey.Open)
+        self.save_action = act("&Save Session…", self.save_session, QKeySequence.StandardKey.Save)
+        self.import_action = act("&Import CSV Data…", self.import_csv, "Ctrl+I")
+        self.export_actions = [
+            act("Graph as &SVG…", lambda: self.export_graph("svg")),
+            act("Graph as &PNG…", lambda: self.export_graph("png")),
+            act("Graph as &DOT…", lambda: self.export_graph("dot")),
+            act("Loss &History as CSV…", self.export_history),
+            act("Loss &Plot as PNG…", self.export_loss_plot),
+            act("Python S&cript…", self.export_script),
+        ]
+        self.quit_action = act("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.log_action = act("&Log Scale Loss", self.loss_plot.set_log_scale, "L", checkable=True)
+        self.log_action.toggled.connect(self.log_box.setChecked)
+        self.log_box.toggled.connect(self.log_action.setChecked)
+        self.fit_action = act("&Fit Graph", self.graph_view.fit, "F", icon_name="fit")
+        self.zoom_in_action = act("Zoom &In", lambda: self.graph_view.zoom(1.25), "Ctrl++")
+        self.zoom_out_action = act("Zoom &Out", lambda: self.graph_view.zoom(0.8), "Ctrl+-")
+        self.escape_action = act("Leave Field", self.graph_view.setFocus, "Esc")
+        self.mode_group = QActionGroup(self)
+        self.mode_actions = {}
+        for mode in ("auto", "ops", "neurons"):
+            action = QAction(f"Graph: {mode}", self, checkable=True)
+            action.setChecked(mode == "auto")
+            action.triggered.connect(
+                lambda _=False, m=mode: self.graph_panel.mode.setCurrentText(m)
+            )
+            self.mode_group.addAction(action)
+            self.mode_actions[mode] = action
+
+        toolbar = QToolBar("Run")
+        toolbar.setObjectName("runToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setMovable(False)
+        for action, name in (
+            (self.train_action, "trainButton"),
+            (self.step_action, "stepButton"),
+            (self.reset_action, "resetButton"),
+        ):
+            toolbar.addAction(action)
+            toolbar.widgetForAction(action).setObjectName(name)
+        toolbar.addSeparator()
+        toolbar.addAction(self.fit_action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _build_menus(self):
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for action in (self.open_action, self.save_action, None, self.import_action):
+            file_menu.addAction(action) if action else file_menu.addSeparator()
+        export = file_menu.addMenu("&Export")
+        export.addActions(self.export_actions)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view = bar.addMenu("&View")
+        view.addAction(self.settings_dock.toggleViewAction())
+        view.addAction(self.log_action)
+        view.addSeparator()
+        view.addActions(list(self.mode_actions.values()))
+        view.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])
+        view.addSeparator()
+        view.addAction(self._action("Restore Default &Layout", self.restore_layout))
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
+        help_menu.addAction(self._action("&About mgdesk", self.show_about))
+
+    def _build_status_bar(self):
+        self.status_labels = {}
+        for name, width in (("step", 90), ("loss", 190), ("accuracy", 170), ("rate", 90)):
+            label = QLabel()
+            label.setObjectName(f"status{name.capitalize()}")
+            label.setMinimumWidth(width)
+            self.statusBar().addPermanentWidget(label)
+            self.status_labels[name] = label
+        self._show_stats(None)
+
+    def _start_workers(self):
+        self.gate = GuiGate()
+        self._gate_timer = QTimer(self, singleShot=True, interval=GATE_MS)
+        self._gate_timer.timeout.connect(self.gate.release)
+        self.train_worker = TrainWorker(self.gate)
+        self.train_worker.reset_completed.connect(self._on_train_worker_reset_completed)
+        self.train_worker.step_completed.connect(self._on_train_worker_step_completed)
+        self.train_worker.run_finished.connect(self._on_train_worker_run_finished)
+        self.train_worker.training_failed.connect(self._on_train_worker_training_failed)
+        self.train_worker.error_occurred.connect(self._on_train_worker_error_occurred)
+        self.reset_requested.connect(self.train_worker.reset)
+        self.run_requested.connect(self.train_worker.run)
+        self.step_requested.connect(self.train_worker.step)
+        self.grid_requested.connect(self.train_worker.refresh_grid)
+        self.graph_worker = GraphWorker(self.gate)
+        self.graph_worker.graph_rendered.connect(self._on_graph_worker_graph_rendered)
+        self.graph_worker.graph_failed.connect(self._on_graph_worker_graph_failed)
+        self._threads = [
+            start_thread(self.train_worker, "mgdesk-train"),
+            start_thread(self.graph_worker, "mgdesk-graph"),
+        ]
+
+    # ---- state shown in the actions ----
+
+    @property
+    def running(self):
+        return self._running
+
+    @property
+    def step_count(self):
+        """Updates done by the network shown (as of the latest snapshot)."""
+        return self._step
+
+    @property
+    def ready(self):
+        """True once the network of the latest Reset is built."""
+        return self._shown_generation == self._generation and self._data is not None
+
+    def _update_actions(self):
+        ready = self._data is not None and not self._failed
+        can_train = ready and self._config is not None
+        self.train_action.setEnabled(self._running or can_train)
+        self.train_action.setText("Pause" if self._running else "Train")
+        self.train_action.setIcon(icon("pause" if self._running else "play"))
+        if self._config is None:
+            self.train_action.setToolTip("Fix the setting marked in red first")
+        else:
+            self.train_action.setToolTip("Pause (Space)" if self._running else "Train (Space)")
+        self.step_action.setEnabled(ready)
+        self.reset_action.setEnabled(self._config is not None)
+
+    def _show_stats(self, stats):
+        labels = self.status_labels
+        labels["step"].setText(f"step {self._step:,}")
+        if stats is None:
+            labels["loss"].setText("loss –")
+            labels["accuracy"].setText("accuracy –")
+            labels["rate"].setText("")
+            return
+        test = "" if stats.test_loss is None else f"  (test {stats.test_loss:.4g})"
+        labels["loss"].setText(f"loss {stats.train_loss:.4g}{test}")
+        test = "" if stats.test_acc is None else f"  (test {_percent(stats.test_acc)})"
+        labels["accuracy"].setText(f"accuracy {_percent(stats.train_acc)}{test}")
+        rate = self._steps_per_second()
+        labels["rate"].setText(f"{rate:,.0f} steps/s" if rate is not None else "")
+
+    def _steps_per_second(self):
+        now = time.monotonic()
+        while self._rate and now - self._rate[0][0] > 2.0:
+            self._rate.popleft()
+        if not self._running or len(self._rate) < 2:
+            return None
+        (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else None
+
+    # ---- settings edited ----
+
+    def _validate(self):
+        """Check the controls; mark a bad field and disable Train. Returns the config or None."""
+        try:
+            config = self.panel.config()
+        except ConfigError as exc:
+            self._config = None
+            if not self.panel.mark_error(exc.field, exc.message):
+                self.banner.show_message("warning", f"<b>Setting not valid:</b> {exc}")
+            self._update_actions()
+            return None
+        self.panel.clear_errors()
+        if self.banner.isVisible() and self.banner.kind == "warning":
+            self.banner.clear()
+        self._config = config
+        self._update_actions()
+        return config
+
+    @Slot()
+    def _on_panel_changed(self):
+        config = self._validate()
+        if config is None or self._applied is None:
+            return
+        self.train_worker.set_lr(config.lr)  # live, also when set_config() changed it
+        changed = [
+            f.name
+            for f in fields(TrainConfig)
+            if f.name not in LIVE_FIELDS
+            and getattr(config, f.name) != getattr(self._applied, f.name)
+        ]
+        if not changed:
+            self._apply_timer.stop()
+            self.banner.clear("info")
+            return
+        if not self._running and self._step == 0 and not self._failed:
+            if config != self._refused:
+                self._apply_timer.start()  # nothing trained yet: show the new network at once
+            return
+        names = ", ".join(FIELD_NAMES.get(name, name) for name in changed)
+        self.statusBar().showMessage(f"Changed {names}: applies on Reset", 5000)
+        if not self._failed:  # else the error banner stays: it already asks for a Reset
+            self.banner.show_message(
+                "info",
+                f"You changed <b>{names}</b>: this makes a new network, so it applies when "
+                "you press <b>Reset</b> (R). Until then Train goes on with the current one.",
+                "Reset now",
+            )
+
+    @Slot()
+    def _apply_now(self):
+        if self._config is not None and not self._running and self._step == 0:
+            self._request_reset(self._config)
+        else:
+            self._on_panel_changed()  # training started meanwhile: tell what is pending
+
+    @Slot(float)
+    def _on_panel_lr_changed(self, lr):
+        self.train_worker.set_lr(lr)  # a plain attribute the trainer reads between steps
+
+    @Slot()
+    def _on_panel_import_csv_requested(self):
+        QTimer.singleShot(0, self.import_csv)  # after the combo box has settled
+
+    # ---- train / pause / step / reset ----
+
+    @Slot()
+    def toggle_training(self):
+        if self._running:
+            self.pause()
+        else:
+            self.train()
+
+    def train(self):
+        if self._running or self._config is None or self._data is None or self._failed:
+            return
+        self._run_id += 1
+        self._stop = threading.Event()
+        self._running = True
+        self._rate.clear()
+        self.run_requested.emit(self._run_id, self._stop, self._config.steps)
+        self._update_actions()
+
+    def pause(self):
+        self._stop.set()  # directly: the worker checks it before every step
+        if self._running:
+            self._running = False
+            self._update_actions()
+
+    @Slot()
+    def step(self):
+        if self._data is None or self._failed:
+            return
+        self.pause()
+        self.step_requested.emit(self._generation)
+
+    @Slot()
+    def reset(self):
+        """A fresh network with the current settings; the finished run becomes the ghost."""
+        self.pause()
+        if self._config is None:
+            self.statusBar().showMessage("Fix the setting marked in red, then press Reset", 5000)
+            return
+        self._request_reset(self._config)
+
+    def _request_reset(self, config, model=None, history=()):
+        self._apply_timer.stop()
+        self.pause()
+        if self._applied is not None and self._history:
+            self.loss_plot.new_run(_describe(self._applied))
+        else:
+            self.loss_plot.new_run("")
+        self._generation += 1
+        self.train_worker.latest_generation = self._generation
+        self._applied = self._requested = config
+        self._failed = False
+        self._step = 0
+        self._history = []
+        self._rate.clear()
+        if self.banner.kind in ("info", "error"):
+            self.banner.clear()
+        model_dict = model.to_dict() if model is not None else None
+        self.reset_requested.emit(self._generation, config, model_dict, tuple(history))
+        self._update_actions()
+
+    # ---- news from the training thread ----
+
+    @Slot(object)
+    def _on_train_worker_reset_completed(self, snapshot):
+        if snapshot.generation != self._generation:
+            return  # a newer reset is on its way
+        self._shown_generation = snapshot.generation
+        self._applied = snapshot.config
+        self._data = snapshot.data
+        self.boundary.set_data(snapshot.data, snapshot.box)
+        kind, index = self._traced
+        if index >= len(snapshot.data.x_train if kind == "train" else snapshot.data.x_test):
+            self._traced = ("train", 0)
+        self.boundary.set_traced(*self._traced)
+        self._history = list(snapshot.history)
+        self._pending_stats.clear()
+        self.loss_plot.load_history(snapshot.history)
+        self._take_snapshot(snapshot)
+        self._show_stats(snapshot.history[-1] if snapshot.history else None)
+        self._on_panel_changed()  # settings edited meanwhile?
+        self._update_actions()
+
+    @Slot(object)
+    def _on_train_worker_step_completed(self, snapshot):
+        if snapshot.generation != self._generation:
+            return
+        self._history.extend(snapshot.stats)
+        self._pending_stats.extend(snapshot.stats)
+        self._step, self._model = snapshot.step, snapshot.model
+        if snapshot.grid is not None:
+            self._pending_grid = snapshot
+        if snapshot.stats:
+            self._rate.append((time.monotonic(), snapshot.step))
+        if not self._refresh_timer.isActive():  # redraw at most every REFRESH_MS
+            wait = REFRESH_MS - 1000 * (time.monotonic() - self._refreshed)
+            self._refresh_timer.start(max(0, int(wait)))
+
+    @Slot()
+    def _refresh(self):
+        """Show what the snapshots since the last refresh brought, in one go."""
+        self.gate.hold()  # the repaints this causes run without GIL contention
+        self._gate_timer.start()
+        self._refreshed = time.monotonic()
+        self.loss_plot.append(tuple(self._pending_stats))
+        self._pending_stats.clear()
+        grid, self._pending_grid = self._pending_grid, None
+        if grid is not None:
+            self.boundary.set_grid(grid.grid, grid.grid_size, grid.bounds)
+        self._show_stats(self._history[-1] if self._history else None)
+        if not self._failed and (
+            not self._running or self._refreshed - self._graph_asked >= GRAPH_MS / 1000
+        ):
+            self._request_graph()
+
+    def _take_snapshot(self, snapshot):
+        self._step = snapshot.step
+        self._model = snapshot.model
+        if snapshot.grid is not None:
+            self.boundary.set_grid(snapshot.grid, snapshot.grid_size, snapshot.bounds)
+        if not self._failed:
+            self._request_graph()
+
+    @Slot(int, str)
+    def _on_train_worker_run_finished(self, run_id, why):
+        if run_id != self._run_id:
+            return
+        if self._running:
+            self._running = False
+            self._update_actions()
+        self._refresh_timer.stop()
+        self._refresh()
+        if why == "done":
+            self.statusBar().showMessage(
+                f"Reached the step limit ({self._step:,} steps): raise it to train on", 8000
+            )
+
+    @Slot(str, str)
+    def _on_train_worker_training_failed(self, reason, hint):
+        self._running = False
+        self._failed = True
+        hint = hint[:1].upper() + hint[1:].rstrip(".")
+        self.banner.show_message("error", f"<b>Training paused: {reason}.</b> {hint}.", "Reset")
+        self.statusBar().showMessage(f"Training paused: {reason}", 8000)
+        self._update_actions()
+
+    @Slot(str, str)
+    def _on_train_worker_error_occurred(self, field, message):
+        """A Reset that could not build its network (e.g. the CSV file went away); the
+        worker keeps the previous one, and these settings are not applied by themselves."""
+        self._refused = self._requested
+        self._error("Cannot use these settings", message)
+
+    # ---- the traced sample and its graph ----
+
+    @Slot(str, int)
+    def _on_boundary_sample_clicked(self, kind, index):
+        self.trace_sample(kind, index)
+
+    @Slot(tuple)
+    def _on_boundary_plane_changed(self, plane):
+        self.train_worker.set_bounds(plane)
+        if not self._running:
+            self.grid_requested.emit(self._generation)
+
+    def trace_sample(self, kind, index):
+        """Make point `index` of the train or test set the one the graph view draws."""
+        self._traced = (kind, index)
+        self.boundary.set_traced(kind, index)
+        self._request_graph()
+
+    @property
+    def traced_sample(self):
+        return self._traced
+
+    def _request_graph(self):
+        if self._data is None or self._model is None or self._applied is None:
+            return
+        kind, index = self._traced
+        xs, ys = (
+            (self._data.x_train, self._data.y_train)
+            if kind == "train"
+            else (self._data.x_test, self._data.y_test)
+        )
+        if not 0 <= index < len(xs):
+            return
+        self._graph_asked = time.monotonic()
+        x, y = tuple(xs[index]), ys[index]
+        caption = f"Loss of {kind} sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  y = {y:+g}"
+        job = GraphJob(
+            self._model, x, y, self._applied.loss, self.graph_panel.mode.currentText(), caption
+        )
+        self.graph_worker.request(job)
+
+    @Slot(str)
+    def _on_graph_panel_view_mode_changed(self, mode):
+        self.mode_actions[mode].setChecked(True)
+        self._request_graph()
+
+    @Slot(float, tuple)
+    def _on_graph_view_view_changed(self, scale, rect):
+        self.graph_worker.request_view(scale, rect)
+
+    @Slot(object)
+    def _on_graph_worker_graph_rendered(self, graph):
+        self.graph_view.show_graph(graph)
+        note = f"{graph.view} view · {graph.node_count:,} boxes"
+        if graph.message:  # why "auto" chose this view
+            note = f"{graph.message} · {graph.node_count:,} boxes"
+        self.graph_panel.set_caption(graph.job.caption, note)
+
+    @Slot(str)
+    def _on_graph_worker_graph_failed(self, message):
+        self.graph_view.clear_graph(f"Could not draw the graph: {message}")
+        self.graph_panel.set_caption("No graph", message)
+
+    # ---- files ----
+
+    def _ask_path(self, save, title, pattern, suggested=""):
+        start = str(Path(self._last_dir or Path.home()) / suggested)
+        ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
+        path, _ = ask(self, title, start, pattern)
+        if path:
+            self._last_dir = str(Path(path).parent)
+        return path
+
+    def _error(self, title, message):
+        QMessageBox.warning(self, title, message)
+
+    def _current_model(self):
+        """The latest snapshot's model and history (consistent with each other)."""
+        if self._model is None or self._applied is None:
+            raise ValueError("there is no network yet")
+        return MLP.from_dict(self._model), tuple(self._history)
+
+    def open_session(self, path=None):
+        from mgdesk.io import SessionError, load_session
+
+        path = path or self._ask_path(False, "Open Session", "mgdesk sessions (*.json)")
+        if not path:
+            return False
+        try:
+            session = load_session(path)
+        except SessionError as exc:
+            self._error("Cannot open the session", str(exc))
+            return False
+        self._request_reset(session.config, session.model, session.history)
+        self.panel.set_config(session.config)
+        self.statusBar().showMessage(f"Opened {Path(path).name}", 5000)
+        return True
+
+    def save_session(self, path=None):
+        from mgdesk.io import save_session
+
+        def write(path):
+            model, history = self._current_model()
+            save_session(path, self._applied, model, history)
+
+        return self._save_as(path, "Session", "mgdesk sessions (*.json)", "run.json", write)
+
+    def _save_as(self, path, what, pattern, suggested, write):
+        """Ask where (unless `path` is given) and call `write(path)`; a failure is shown in
+        a message box, and nothing else changes. True when the file was written."""
+        path = path or self._ask_path(True, f"Save {what}", pattern, suggested)
+        if not path:
+            return False
+        try:
+            write(path)
+        except (OSError, ValueError, RuntimeError) as exc:  # SessionError is a ValueError
+            self._error(f"Cannot save the {what.lower()}", str(exc))
+            return False
+        self.statusBar().showMessage(f"Saved {Path(path).name}", 5000)
+        return True
+
+    def import_csv(self, path=None):
+        from mgdesk.train import load_csv
+
+        path = path or self._ask_path(False, "Import CSV Data", "CSV files (*.csv *.txt)")
+        if path:
+            try:
+                load_csv(path)
+            except (ConfigError, OSError) as exc:
+                self._error("Cannot import the data", str(exc))
+                path = None
+        if not path:  # keep the dataset that was chosen before
+            if self.panel.dataset.currentData() == "csv" and not self.panel.has_csv():
+                previous = self._applied.dataset if self._applied else "moons"
+                self.panel.dataset.setCurrentText("moons" if previous == "csv" else previous)
+            return False
+        self.panel.set_csv(path)
+        return True
+
+    def export_graph(self, fmt, path=None):
+        graph = self.graph_view.graph
+        if graph is None:
+            self._error("Nothing to export", "The graph has not been drawn yet.")
+            return False
+
+        def write(path):
+            if fmt == "svg":
+                Path(path).write_bytes(graph.svg)
+            elif fmt == "dot":
+                Path(path).write_text(_dot_source(graph), encoding="utf-8")
+            elif not _svg_to_png(graph.svg, path):
+                raise OSError(f"cannot write {path}")
+
+        return self._save_as(path, f"Graph as {fmt.upper()}", f"*.{fmt}", f"graph.{fmt}", write)
+
+    def export_history(self, path=None):
+        from mgdesk.io import write_history_csv
+
+        def write(path):
+            write_history_csv(path, tuple(self._history))
+
+        return self._save_as(path, "Loss History", "*.csv", "history.csv", write)
+
+    def export_loss_plot(self, path=None):
+        import pyqtgraph.exporters  # PNG only: the SVG exporter fails on Qt 6.11
+
+        def write(path):
+            if not pyqtgraph.exporters.ImageExporter(self.loss_plot.getPlotItem()).export(path):
+                raise OSError(f"cannot write {path}")
+
+        return self._save_as(path, "Loss Plot", "*.png", "loss.png", write)
+
+    def export_script(self, path=None):
+        from mgdesk.io import export_script
+
+        def write(path):
+            export_script(path, self._applied, self._current_model()[0], self._data)
+
+        return self._save_as(path, "Python Script", "*.py", "train_mgdesk.py", write)
+
+    # ---- help ----
+
+    def show_shortcuts(self):
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        QMessageBox.information(
+            self,
+            "Keyboard shortcuts",
+            f"<table cellspacing=6>{rows}</table><p>While the cursor is in a text or number "
+            "field, Space, S and R type into it. Press Esc (or click a plot) first.</p>",
+        )
+
+    def show_about(self):
+        QMessageBox.about(
+            self,
+            "About mgdesk",
+            f"<h3>mgdesk {__version__}</h3><p>A desktop playground to see backpropagation: "
+            "a micrograd-style scalar engine trains a small MLP in a background thread while "
+            "the loss, the decision boundary and the computational graph of one sample "
+            "update live.</p>",
+        )
+
+    def restore_layout(self):
+        self.settings_dock.show()
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.settings_dock)
+        self._default_sizes()
+        self.graph_view.fit()
+
+    def _default_sizes(self):
+        """Loss plot and a near-square boundary on top (~40%), the graph below."""
+        top = int(self.height() * 0.4)
+        self.view_splitter.setSizes([top, self.height() - top])
+        width = max(self.top_splitter.width(), self.width() - 330)
+        self.top_splitter.setSizes([width - top - 30, top + 30])
+
+    # ---- settings ----
+
+    def _restore_settings(self):
+        """Window layout and last settings; anything unreadable falls back to the default."""
+        settings = open_settings()
+        restore = (
+            ("geometry", self.restoreGeometry),
+            ("windowState", self.restoreState),
+            ("topSplitter", self.top_splitter.restoreState),
+            ("viewSplitter", self.view_splitter.restoreState),
+        )
+        for key, apply in restore:
+            value = settings.value(key)
+            if isinstance(value, QByteArray | bytes):
+                apply(QByteArray(value))
+        try:
+            self.panel.set_config(TrainConfig.from_dict(json.loads(settings.value("config", ""))))
+        except (TypeError, ValueError):  # missing, not JSON, or not valid settings
+            pass
+        self.log_action.setChecked(str(settings.value("logScale", "false")).lower() == "true")
+        mode = settings.value("graphMode", "auto")
+        if mode in self.mode_actions:
+            self.graph_panel.mode.setCurrentText(mode)
+        last_dir = settings.value("lastDir", "")
+        self._last_dir = last_dir if isinstance(last_dir, str) else ""
+
+    def _save_settings(self):
+        settings = open_settings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("windowState", self.saveState())
+        settings.setValue("topSplitter", self.top_splitter.saveState())
+        settings.setValue("viewSplitter", self.view_splitter.saveState())
+        config = self._config or self._applied
+        if config is not None:
+            settings.setValue("config", json.dumps(config.to_dict()))
+        settings.setValue("logScale", self.log_action.isChecked())
+        settings.setValue("graphMode", self.graph_panel.mode.currentText())
+        settings.setValue("lastDir", self._last_dir)
+        settings.sync()
+
+    # ---- shutting down ----
+
+    def shutdown(self):
+        """Stop both threads (≤ 1 s) and save the settings; safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        self._apply_timer.stop()
+        self._gate_timer.stop()
+        self._refresh_timer.stop()
+        self.gate.release()
+        self.train_worker.close()
+        self.graph_worker.close()
+        try:
+            self._save_settings()
+        except OSError:
+            pass  # settings are a convenience; never block closing
+        for thread in self._threads:
+            stop_thread(thread)
+
+    def closeEvent(self, event):
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _svg_to_png(svg, path, max_pixels=16_000_000):
+    """Rasterise SVG bytes at twice their size (at most `max_pixels`) into a PNG file."""
+    renderer = QSvgRenderer(QByteArray(svg))
+    size = renderer.defaultSize()
+    scale = min(2.0, (max_pixels / max(size.width() * size.height(), 1)) ** 0.5)
+    image = QImage(size * scale, QImage.Format.Format_ARGB32)
+    image.fill(0xFFFFFFFF)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter)
+    painter.end()
+    return image.save(str(path), "PNG")
+
+
+def _dot_source(graph):
+    """The DOT text of a rendered graph (laid out again from the same sample)."""
+    from mgdesk.train import sample_loss
+    from mgdesk.viz import GraphRenderer, to_dot
+
+    job = graph.job
+    model = MLP.from_dict(job.model)
+    root = sample_loss(model, job.x, job.y, job.loss)
+    root.backward()
+    traced, _ = GraphRenderer().trace(root, model, graph.view)
+    return to_dot(traced)

@@ -1,0 +1,470 @@
+"""Work that must not run in the GUI thread: training (with the boundary grid) and graph renders.
+
+Each worker is a parentless QObject moved onto its own long-lived QThread. The window talks
+to it through queued signals, except for stopping: a `threading.Event` set directly from
+the GUI thread, because a queued "stop" would only run after the loop it should stop.
+Workers send back immutable snapshots only (floats, tuples, dicts, bytes, frozen
+dataclasses), never a `Value` or anything they will touch again.
+"""
+
+import math
+import sys
+import threading
+import time
+from array import array
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QByteArray, QObject, QRectF, QThread, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtSvg import QSvgRenderer
+
+from mgdesk.engine import MLP
+from mgdesk.train import Trainer, train
+from mgdesk.viz import GraphRenderer, RenderCancelled
+
+__all__ = [
+    "GraphImage",
+    "GraphJob",
+    "GraphWorker",
+    "GuiGate",
+    "Snapshot",
+    "TrainWorker",
+    "start_thread",
+]
+
+SNAPSHOTS_PER_SECOND = 30
+GRID_CELLS_X_WEIGHTS = 1_500_000  # grid resolution budget: cells × weights per refresh
+MAX_RASTER_PIXELS = 4_000_000  # a graph image never exceeds this (16 MB)
+
+_leaked = []  # threads that would not stop in time: kept alive rather than crash on delete
+
+
+def start_thread(worker, name):
+    """Move `worker` onto a new running QThread called `name` and return the thread."""
+    thread = QThread()
+    thread.setObjectName(name)
+    worker.moveToThread(thread)
+    thread.start()
+    return thread
+
+
+def stop_thread(thread, timeout_ms=1000):
+    """Quit `thread` and wait for it; True when it stopped in time."""
+    thread.quit()
+    if thread.wait(timeout_ms):
+        return True
+    print(f"mgdesk: thread {thread.objectName()} did not stop in time", file=sys.stderr)
+    _leaked.append(thread)
+    return False
+
+
+class GuiGate:
+    """Lets the GUI thread draw without fighting the workers for the GIL.
+
+    Qt calls into Python many times while it paints pyqtgraph items, and every time it
+    needs the GIL back; with a worker computing, each of those waits up to the switch
+    interval (5 ms), so one paint could take 100s of ms. The window `hold()`s the gate
+    for a few ms after each redraw, and the workers `wait()` at it between pieces
+    of work (a step, a band of grid rows, a render), so the paint runs uncontended.
+    """
+
+    def __init__(self):
+        self._open = threading.Event()
+        self._open.set()
+
+    def hold(self):
+        self._open.clear()
+
+    def release(self):
+        self._open.set()
+
+    def wait(self, timeout=0.1):
+        """Block while the GUI draws (never longer than `timeout`)."""
+        self._open.wait(timeout)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the window learns from the training thread after a reset or some steps."""
+
+    generation: int  # which reset this belongs to; older snapshots are ignored
+    step: int
+    stats: tuple = ()  # the StepStats since the previous snapshot, in order
+    model: dict | None = None  # model.to_dict(), a fresh copy
+    grid: bytes | None = None  # network scores, float64, `grid_size` rows from ymin up
+    grid_size: int = 0
+    bounds: tuple = (-1.0, 1.0, -1.0, 1.0)  # xmin, xmax, ymin, ymax of the plane shown
+    data: object = None  # the (frozen) Dataset, on reset only
+    box: tuple = ()  # on reset: a square around all the data points (xmin, xmax, ymin, ymax)
+    config: object = None  # the TrainConfig in use, on reset only
+    history: tuple = ()  # earlier StepStats, on reset from a saved session
+
+
+def plane_bounds(data, margin=0.15):
+    """A square-ish box around all points with a margin, as (xmin, xmax, ymin, ymax)."""
+    points = data.x_train + data.x_test
+    if not points:
+        return (-1.0, 1.0, -1.0, 1.0)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-6) / 2 * (1 + 2 * margin)
+    return (cx - half, cx + half, cy - half, cy + half)
+
+
+def grid_resolution(model_dict):
+    """Fewer grid cells for bigger networks, so a refresh costs about the same (<= 100 ms)."""
+    weights = sum(len(row) for layer in model_dict["weights"] for row in layer)
+    return max(24, min(64, int(math.sqrt(GRID_CELLS_X_WEIGHTS / max(weights, 1)))))
+
+
+class TrainWorker(QObject):
+    """Owns the `Trainer` and runs it in its thread; reports through snapshots."""
+
+    reset_completed = Signal(object)  # Snapshot with data and config
+    step_completed = Signal(object)  # Snapshot
+    run_finished = Signal(int, str)  # run id, why: "paused", "done" or "failed"
+    training_failed = Signal(str, str)  # reason, hint
+    error_occurred = Signal(str, str)  # field, one-line message (e.g. a bad CSV file)
+
+    def __init__(self, gate=None):
+        super().__init__()
+        self.gate = gate or GuiGate()
+        self.trainer = None
+        self.latest_generation = 0  # written by the GUI thread: skip stale resets
+        self._generation = 0
+        self._box = ()  # the data's box
+        self._bounds = (-1.0, 1.0, -1.0, 1.0)  # the plane the grid covers
+        self._closing = threading.Event()
+        self._next_grid = 0.0
+
+    def close(self):
+        """Called from the GUI thread on shutdown: finish quickly, send nothing more."""
+        self._closing.set()
+
+    def set_lr(self, lr):
+        """Live learning rate, set from the GUI thread; the trainer reads it between steps."""
+        trainer = self.trainer
+        if trainer is not None:
+            trainer.lr = lr
+
+    def set_bounds(self, bounds):
+        """The part of the plane the boundary view shows; set from the GUI thread."""
+        self._bounds = tuple(bounds)
+
+    @Slot(int)
+    def refresh_grid(self, generation):
+        """A snapshot with a fresh boundary grid (after the view's plane changed)."""
+        if self.trainer is not None and generation == self._generation:
+            self._emit_step([], grid=True)
+
+    @Slot(int, object, object, object)
+    def reset(self, generation, config, model_dict=None, history=()):
+        """Build a fresh trainer (or one from a saved model and history)."""
+        if generation != self.latest_generation or self._closing.is_set():
+            return  # a newer reset is already queued
+        try:
+            model = MLP.from_dict(model_dict) if model_dict else None
+            trainer = Trainer(config, model=model, history=history)
+        except (ValueError, OSError) as exc:  # ConfigError (and CSVError) is a ValueError
+            self.error_occurred.emit(getattr(exc, "field", ""), _one_line(exc))
+            trainer = self.trainer  # keep the network there was, under the new generation
+            if trainer is None:
+                return
+            config = trainer.config
+        self.trainer, self._generation = trainer, generation
+        box = plane_bounds(trainer.data)
+        if box != self._box:  # new data: the view will say which part of the plane it shows
+            self._box = self._bounds = box
+        snapshot = self._snapshot((), grid=True, data=trainer.data, config=config)
+        self.reset_completed.emit(snapshot)
+
+    @Slot(int, object, int)
+    def run(self, run_id, stop, steps):
+        """Train until `stop` is set, `steps` updates are done in total, or the loss fails."""
+        trainer = self.trainer
+        if trainer is None or stop.is_set() or trainer.failure is not None:
+            self.run_finished.emit(run_id, "paused")
+            return
+        config = trainer.config.replace(steps=steps) if steps != trainer.config.steps else None
+        pending, last = [], time.monotonic()
+        for stats in train(config, stop=stop, trainer=trainer):
+            self.gate.wait()
+            pending.append(stats)
+            now = time.monotonic()
+            if now - last >= 1 / SNAPSHOTS_PER_SECOND:
+                self._emit_step(pending, grid=now >= self._next_grid and not stop.is_set())
+                pending, last = [], now
+        if self._closing.is_set():
+            return
+        self._emit_step(pending, grid=self.latest_generation == self._generation)
+        if trainer.failure is not None:
+            self.training_failed.emit(trainer.failure.reason, trainer.failure.hint)
+            self.run_finished.emit(run_id, "failed")
+        else:
+            self.run_finished.emit(run_id, "paused" if stop.is_set() else "done")
+
+    @Slot(int)
+    def step(self, generation):
+        """One update, then a full snapshot."""
+        trainer = self.trainer
+        if trainer is None or generation != self._generation or trainer.failure is not None:
+            return
+        stats = trainer.step_once()
+        if stats is None:
+            self._emit_step([], grid=False)
+            self.training_failed.emit(trainer.failure.reason, trainer.failure.hint)
+            return
+        self._emit_step([stats], grid=True)
+
+    def _grid(self, n, bounds, band=8):
+        """Scores on an n x n grid over `bounds` (corners included, row 0 at ymin), as
+        float64 bytes; computed a band of rows at a time, waiting at the gate between."""
+        xmin, xmax, ymin, ymax = bounds
+        xs = [xmin + i * (xmax - xmin) / (n - 1) for i in range(n)]
+        ys = [ymin + i * (ymax - ymin) / (n - 1) for i in range(n)]
+        values = array("d")
+        for start in range(0, n, band):
+            self.gate.wait()
+            values.extend(
+                self.trainer.predict([(x, y) for y in ys[start : start + band] for x in xs])
+            )
+        return values.tobytes()
+
+    def _emit_step(self, stats, grid):
+        self.step_completed.emit(self._snapshot(tuple(stats), grid))
+
+    def _snapshot(self, stats, grid, data=None, config=None):
+        trainer = self.trainer
+        model = trainer.model.to_dict()
+        failed = trainer.failure is not None
+        values, size, bounds = None, 0, self._bounds  # (the GUI thread may replace _bounds)
+        if grid and not failed and not self._closing.is_set():
+            start = time.monotonic()
+            size = grid_resolution(model)
+            values = self._grid(size, bounds)
+            cost = time.monotonic() - start
+            self._next_grid = time.monotonic() + max(0.1, 3 * cost)  # <= 25% of the time
+        return Snapshot(
+            generation=self._generation,
+            step=trainer.step,
+            stats=stats,
+            model=model,
+            grid=values,
+            grid_size=size,
+            bounds=bounds,
+            data=data,
+            box=self._box if data is not None else (),
+            config=config,
+            history=tuple(trainer.history) if data is not None else (),
+        )
+
+
+@dataclass(frozen=True)
+class GraphJob:
+    """One graph to draw: the loss graph of sample (x, y) under the model `model`."""
+
+    model: dict
+    x: tuple
+    y: float
+    loss: str
+    view: str  # "auto", "ops" or "neurons"
+    caption: str  # which sample this is, for the view's title
+
+
+@dataclass(frozen=True)
+class GraphImage:
+    """A rendered graph: the SVG, rasters of it, and hit boxes for its nodes.
+
+    `image` holds the whole graph at `scale` pixels per SVG unit (at most
+    MAX_RASTER_PIXELS); zoomed in further, `detail` holds the region around what is
+    visible, `detail_rect` (x, y, w, h in SVG units), at `detail_scale`.
+    """
+
+    job: GraphJob
+    svg: bytes
+    view: str
+    node_count: int
+    message: str
+    size: tuple  # (width, height) of the SVG in its own units
+    boxes: dict  # svg element id -> (x, y, w, h) in SVG units
+    node_ids: dict  # svg element id -> GraphNode (label, op, role, data, grad, index)
+    image: QImage = None
+    scale: float = 0.0
+    detail: QImage = None
+    detail_rect: tuple = ()
+    detail_scale: float = 0.0
+
+
+class GraphWorker(QObject):
+    """Renders the traced sample's graph off the GUI thread; the latest request wins.
+
+    `request(job)` and `request_view(scale, rect)` are called from the GUI thread: they
+    store the newest wish and wake the worker, which takes whatever is newest when it gets
+    to it. The SVG is parsed and painted here too, so the GUI thread only shows pictures.
+    """
+
+    graph_rendered = Signal(object)  # GraphImage
+    graph_failed = Signal(str)
+    render_requested = Signal()  # internal wake-up, queued into the worker thread
+
+    def __init__(self, gate=None, renderer=None):
+        super().__init__()
+        self.gate = gate or GuiGate()
+        self._renderer = renderer  # created lazily in the worker thread
+        self._lock = threading.Lock()
+        self._job = None
+        self._view = (1.0, ())  # wanted pixels per SVG unit, visible rect in SVG units
+        self._last = None  # (GraphImage, QSvgRenderer) of the newest render
+        self._busy = None  # the job being rendered
+        self._closing = threading.Event()
+        self.render_requested.connect(self._render_pending)
+
+    def request(self, job):
+        with self._lock:
+            self._job = job
+            stale = self._busy is not None and _shape(self._busy) != _shape(job)
+        if stale:  # a layout for a network no longer shown: stop it
+            self._cancel_in_flight()
+        self.render_requested.emit()
+
+    def request_view(self, scale, rect):
+        """The view now shows `rect` (SVG units) at `scale` device pixels per unit."""
+        with self._lock:
+            self._view = (scale, tuple(rect))
+        self.render_requested.emit()
+
+    def close(self):
+        self._closing.set()
+        self._cancel_in_flight()
+
+    def _cancel_in_flight(self):
+        cancel = getattr(self._renderer, "cancel", None)
+        if cancel is not None:
+            cancel()
+
+    @Slot()
+    def _render_pending(self):
+        with self._lock:
+            job, view, self._job = self._job, self._view, None
+            self._busy = job
+        if self._closing.is_set():
+            return
+        self.gate.wait()
+        try:
+            if job is not None:
+                self._render(job, view)
+            elif self._last is not None and _needs_raster(self._last[0], view):
+                self._raster(*self._last, view)
+        except RenderCancelled:
+            pass  # a newer request took over
+        except Exception as exc:  # a renderer problem must never kill the thread
+            if not self._closing.is_set():
+                self.graph_failed.emit(_one_line(exc))
+        finally:
+            with self._lock:
+                self._busy = None
+
+    def _render(self, job, view):
+        if self._renderer is None:
+            self._renderer = GraphRenderer()
+        result = self._renderer.render(job.model, job.x, job.y, loss=job.loss, view=job.view)
+        if self._closing.is_set():
+            return
+        with self._lock:
+            if self._job is not None:
+                return  # a newer graph is waiting: do not spend time drawing this one
+        svg = bytes(result.svg)
+        self.gate.wait()
+        qsvg = QSvgRenderer(QByteArray(svg))
+        if not qsvg.isValid():
+            raise ValueError("the graph renderer produced an SVG that Qt cannot read")
+        view_box = qsvg.viewBoxF()
+        boxes = {}
+        for sid in result.node_ids:
+            if qsvg.elementExists(sid):
+                r = qsvg.transformForElement(sid).mapRect(qsvg.boundsOnElement(sid))
+                boxes[sid] = (r.x() - view_box.x(), r.y() - view_box.y(), r.width(), r.height())
+        image = GraphImage(
+            job=job,
+            svg=svg,
+            view=result.view,
+            node_count=result.node_count,
+            message=result.message,
+            size=(view_box.width(), view_box.height()),
+            boxes=boxes,
+            node_ids=dict(result.node_ids),
+        )
+        self._raster(image, qsvg, view)
+
+    def _raster(self, image, qsvg, view):
+        scale, rect = view
+        width, height = image.size
+        base = min(scale, _max_scale(width, height))
+        if image.image is None or not math.isclose(image.scale, base):
+            image = replace(image, image=_paint(qsvg, image.size, base, (0, 0, width, height)))
+        detail = {"detail": None, "detail_rect": (), "detail_scale": 0.0}
+        if rect and scale > base * 1.05:  # zoomed in past the whole picture's resolution
+            x, y, w, h = rect
+            x0, y0 = max(0.0, x - w / 4), max(0.0, y - h / 4)
+            x1, y1 = min(width, x + w * 1.25), min(height, y + h * 1.25)
+            region = (x0, y0, x1 - x0, y1 - y0)
+            sharp = min(scale, _max_scale(region[2], region[3]))
+            detail = {
+                "detail": _paint(qsvg, image.size, sharp, region),
+                "detail_rect": region,
+                "detail_scale": sharp,
+            }
+        done = replace(image, scale=base, **detail)
+        self._last = (done, qsvg)
+        if not self._closing.is_set():
+            self.graph_rendered.emit(done)
+
+
+def _max_scale(width, height):
+    """The largest scale at which a width x height region stays within MAX_RASTER_PIXELS."""
+    return math.sqrt(MAX_RASTER_PIXELS / max(width * height, 1e-9))
+
+
+def _needs_raster(image, view):
+    """Does the view (scale, visible rect) want a picture other than `image`?"""
+    scale, rect = view
+    base = min(scale, _max_scale(*image.size))
+    if not math.isclose(image.scale, base):
+        return True
+    if not rect or scale <= base * 1.05:
+        return False
+    x, y, w, h = rect
+    dx, dy, dw, dh = image.detail_rect or (0, 0, 0, 0)
+    covered = dx <= x and dy <= y and x + w <= dx + dw and y + h <= dy + dh
+    return image.detail is None or not covered or not math.isclose(image.detail_scale, scale)
+
+
+def _paint(qsvg, size, scale, region):
+    """Rasterise `region` (x, y, w, h in SVG units) of the SVG at `scale` pixels per unit."""
+    x, y, w, h = region
+    image = QImage(
+        max(1, round(w * scale)),
+        max(1, round(h * scale)),
+        QImage.Format.Format_ARGB32_Premultiplied,
+    )
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.scale(scale, scale)
+    painter.translate(-x, -y)
+    qsvg.render(painter, QRectF(0, 0, size[0], size[1]))
+    painter.end()
+    return image
+
+
+def _shape(job):
+    """What decides a graph's layout; a job of another shape makes an older layout useless."""
+    if job is None:
+        return None
+    return (tuple(job.model["nouts"]), tuple(job.model["activations"]), job.loss, job.view)
+
+
+def _one_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

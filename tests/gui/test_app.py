@@ -1,0 +1,34 @@
+"""`run()`: the window opens, the runtime is tuned after start-up, closing ends the loop."""
+
+import gc
+import signal
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from mgdesk.gui import MainWindow
+from mgdesk.gui import app as app_module
+
+
+def test_run_shows_the_window_and_returns_when_it_closes(qapp, monkeypatch):
+    calls = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(sys, "setswitchinterval", lambda s: calls.append(("switch", s)))
+    monkeypatch.setattr(signal, "signal", lambda sig, handler: calls.append(("signal", sig)))
+    seen = []
+
+    def close_it():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        visible = [w for w in windows if w.isVisible()]
+        seen.extend(visible)
+        if visible and visible[0].ready:  # close from the event loop of run(), once it runs
+            QTimer.singleShot(100, visible[0].close)
+        else:
+            QTimer.singleShot(50, close_it)
+
+    QTimer.singleShot(50, close_it)
+    assert app_module.run([]) == 0
+    assert seen and not any(t.isRunning() for t in seen[-1]._threads)
+    assert calls == [("signal", signal.SIGINT), "freeze", ("switch", 0.001)]
+    assert QApplication.organizationName() == "mgdesk-tests"
