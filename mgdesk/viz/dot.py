@@ -7,6 +7,9 @@ are patched into the SVG, and only a new architecture needs a new layout.
 Colours: a value's fill shows its gradient (red: raising it raises the loss, blue: lowers
 it; the stronger, the larger |grad| on a log scale from 1e-4 to 1), its border shows its
 role (input, target, parameter, constant, intermediate, loss).
+
+The neuron view is read at fit in a low, wide window, so its boxes are two rows high
+(`L1.N7 | out | w.grad min` over `Σ→relu | grad | w.grad max`) and its text is bold.
 """
 
 import math
@@ -15,6 +18,7 @@ import graphviz
 
 __all__ = [
     "FONT",
+    "FONT_WEIGHT",
     "NUMBER_WIDTH",
     "PAD",
     "ROLE_STYLE",
@@ -42,6 +46,18 @@ ROLE_STYLE = {
 }
 OP_FILL = "#e8e8e8"
 _OP_SHAPE = {"shape": "circle", "fontsize": "12", "margin": "0.02"}  # "tanh" stays small
+# (graph, node, edge) attributes of each view. The neuron view packs a 16-wide layer into a
+# low, wide window: two-row boxes, thin field margins, little room between boxes, and light
+# thin edges drawn under the boxes (two 16-wide layers are joined by 256 of them).
+_VIEW_ATTRS = {
+    "ops": ({"nodesep": "0.15", "ranksep": "0.35"}, {}, {"color": "#555555", "arrowsize": "0.6"}),
+    "neurons": (
+        {"nodesep": "0.06", "ranksep": "0.5", "ordering": "out", "outputorder": "edgesfirst"},
+        {"height": "0.2", "margin": "0.05,0.01"},
+        {"color": "#a0a0a0", "penwidth": "0.6", "arrowsize": "0.4"},
+    ),
+}
+FONT_WEIGHT = {"ops": "normal", "neurons": "bold"}  # the neuron view is read at fit: ~9 px
 _POSITIVE = (202, 0, 32)  # red
 _NEGATIVE = (5, 113, 176)  # blue
 _NOT_FINITE = "#ffd700"
@@ -72,9 +88,9 @@ def node_fields(node):
         return (node.label,), ()
     data, grad = _number(node.data), _number(node.grad)
     if node.kind == "neuron":
-        lo, hi = node.weight_grads
-        ranges = f"w.grad {_number(lo)}..{_number(hi)}"
-        return (node.label, f"Σ w·x + b → {node.op}"), (f"out  {data}", f"grad {grad}", ranges)
+        lo, hi = (_number(g) for g in node.weight_grads)
+        numbers = (f"out  {data}", f"grad {grad}", f"w.grad min {lo}", f"w.grad max {hi}")
+        return (node.label, f"Σ→{node.op}"), numbers
     return (node.label,), (f"data {data}", f"grad {grad}")
 
 
@@ -110,10 +126,17 @@ def escape_record(text):
     return text.translate(_RECORD_SPECIAL) or "\\ "
 
 
-def _record_label(node):
+def _record_label(node, two_rows=False):
+    """Fields side by side (rankdir LR turns the outer braces sideways). In two rows, the
+    fields pair up into columns (`out` over `grad`), and an odd first one (a value's label)
+    spans both rows."""
     fixed, numbers = node_fields(node)
-    fields = " | ".join(escape_record(t) for t in fixed + numbers)
-    return fields if node.kind == "neuron" else "{ " + fields + " }"  # neurons stack up
+    fields = [escape_record(t) for t in fixed + numbers]
+    if not two_rows:
+        return "{ " + " | ".join(fields) + " }"
+    odd = len(fields) % 2
+    columns = fields[:odd] + [f"{{{a}|{b}}}" for a, b in zip(fields[odd::2], fields[odd + 1 :: 2])]
+    return "{" + "|".join(columns) + "}"
 
 
 def to_dot(graph, styled=True):
@@ -122,10 +145,11 @@ def to_dot(graph, styled=True):
     `styled=False` leaves out the colours (the SVG template writes them), which makes the
     source quicker to build: only the layout is wanted from it.
     """
-    spread = {"ranksep": "1.6", "ordering": "out"} if graph.view == "neurons" else {}
+    graph_attrs, node_attrs, edge_attrs = _VIEW_ATTRS[graph.view]
+    two_rows = graph.view == "neurons"
     dot = graphviz.Digraph(
         "mgdesk",
-        graph_attr={"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.35"} | spread,
+        graph_attr={"rankdir": "LR"} | graph_attrs,
         node_attr={
             "id": "\\N",  # the SVG element id is the node name
             "shape": "record",
@@ -135,8 +159,9 @@ def to_dot(graph, styled=True):
             "fillcolor": "white",
             "width": "0.4",
             "height": "0.4",
-        },
-        edge_attr={"color": "#555555", "arrowsize": "0.6"},
+        }
+        | node_attrs,
+        edge_attr=edge_attrs,
     )
     for node in graph.nodes:
         attrs = _style(node) if styled else {}
@@ -144,7 +169,7 @@ def to_dot(graph, styled=True):
             label = node.label.replace("\\", "\\\\") or "?"
             dot.node(node.id, graphviz.nohtml(label), **_OP_SHAPE, **attrs)
         else:
-            dot.node(node.id, graphviz.nohtml(_record_label(node)), **attrs)
+            dot.node(node.id, graphviz.nohtml(_record_label(node, two_rows)), **attrs)
     dot.edges(graph.edges)
     return dot.source
 

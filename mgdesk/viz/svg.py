@@ -9,7 +9,7 @@ join, a few milliseconds for 1,600 nodes, instead of a new layout.
 import re
 from dataclasses import dataclass
 
-from mgdesk.viz.dot import FONT, PAD, ROLE_STYLE, fill_colour, node_fields
+from mgdesk.viz.dot import FONT, FONT_WEIGHT, PAD, ROLE_STYLE, fill_colour, node_fields
 
 __all__ = ["Layout", "LayoutError", "NodeStyle", "compact_svg"]
 
@@ -64,6 +64,9 @@ class Layout:
 
     def __init__(self, svg, graph):
         self._parts, self._slots = [], {}
+        weight = FONT_WEIGHT[graph.view]
+        if weight != "normal":
+            svg = svg.replace('class="graph"', f'class="graph" font-weight="{weight}"', 1)
         dynamic = {n.id: len(node_fields(n)[1]) for n in graph.nodes}
         pos = 0
         for match in _NODE.finditer(svg):

@@ -19,8 +19,9 @@ from mgdesk.viz import (
     format_number,
     grad_colour,
     trace_graph,
+    trace_neurons,
 )
-from mgdesk.viz.dot import FONT, to_dot
+from mgdesk.viz.dot import FONT, FONT_WEIGHT, to_dot
 from mgdesk.viz.program import bundled_program, find_program, run_program
 from mgdesk.viz.svg import compact_svg
 
@@ -51,10 +52,11 @@ def test_every_record_shows_its_node_data_and_grad(trace_sample, svg_reader):
         assert texts[0] == node.label and fill == grad_colour(node.grad)
 
 
-def test_the_template_writes_what_the_renderer_drew(trace_sample, svg_reader):
+@pytest.mark.parametrize("view", ["ops", "neurons"])
+def test_the_template_writes_what_the_renderer_drew(trace_sample, svg_reader, view):
     """The raw SVG of the styled DOT and the patched template show the same texts."""
-    root, _ = trace_sample((2, 1))
-    graph = trace_graph(root)
+    root, model = trace_sample((2, 1))
+    graph = trace_graph(root) if view == "ops" else trace_neurons(root, model)
     raw = run_program(find_program(), to_dot(graph)).decode()
     raw_nodes, _ = svg_reader(compact_svg(raw).encode())
     patched, _ = svg_reader(GraphRenderer().render_graph(graph).svg)
@@ -110,12 +112,55 @@ def test_neuron_view_above_the_node_budget(trace_sample, svg_reader):
     assert result.message == "neuron view: 178 nodes is above the 100 budget"
     nodes, edges = svg_reader(result.svg)
     assert edges == 30 and len(nodes) == 13
-    texts, _ = nodes[next(i for i, n in result.node_ids.items() if n.label == "L1.N1")]
-    assert texts[:2] == ("L1.N1", "Σ w·x + b → tanh")
-    assert texts[2].startswith("out ") and texts[4].startswith("w.grad ")
+    neurons = [(i, n) for i, n in result.node_ids.items() if n.kind == "neuron"]
+    assert len(neurons) == 9
+    for node_id, node in neurons:
+        texts, fill = nodes[node_id]
+        lo, hi = (format_number(g) for g in node.weight_grads)
+        assert texts == (
+            node.label,
+            f"Σ→{node.op}",
+            f"out {format_number(node.data)}",
+            f"grad {format_number(node.grad)}",
+            f"w.grad min {lo}",
+            f"w.grad max {hi}",
+        )
+        assert fill == grad_colour(node.grad)
     # the user can force either view
     assert GraphRenderer(node_budget=100).render_root(root, model, view="ops").view == "ops"
     assert GraphRenderer().render_root(root, model, view="neurons").view == "neurons"
+
+
+def text_positions(svg, node_id):
+    """(x, y) of each text of one node, in drawing order."""
+    body = re.search(rf'<g id="{node_id}"[^>]*>(.*?)</g>', svg, re.S).group(1)
+    return [(float(x), float(y)) for x, y in re.findall(r'<text x="([-\d.]+)" y="([-\d.]+)"', body)]
+
+
+def test_neuron_boxes_are_two_rows_and_edges_run_under_them(trace_sample):
+    root, model = trace_sample((4, 4, 1))
+    result = GraphRenderer().render_root(root, model, view="neurons")
+    svg = result.svg.decode()
+    for node_id, node in result.node_ids.items():
+        if node.kind == "neuron":  # name | out | w.grad min over act | grad | w.grad max
+            xs, ys = zip(*text_positions(svg, node_id))
+            assert xs[::2] == xs[1::2] and len(set(xs)) == 3 and ys[::2] == (ys[0],) * 3
+            assert ys[1::2] == (ys[1],) * 3 and ys[1] > ys[0]
+        elif node.kind == "value":  # the label spans both rows, data over grad beside it
+            (x0, _), (x1, y1), (x2, y2) = text_positions(svg, node_id)
+            assert x0 < x1 == x2 and y1 < y2
+    assert svg.index('class="edge"') < svg.index('class="node"')
+
+
+def test_a_16_wide_neuron_view_reads_at_fit(trace_sample):
+    """The app's default 2-16-16-1 net shows neurons; fitted into its 1030 x 440 px graph
+    area, the text (14 units high) is still about 9 px high (it was under 3 px)."""
+    root, model = trace_sample((16, 16, 1), activation="relu")
+    result = GraphRenderer().render_root(root, model)
+    assert result.view == "neurons"
+    box = re.search(rb'viewBox="0.00 0.00 ([\d.]+) ([\d.]+)"', result.svg)
+    width, height = (float(v) for v in box.groups())
+    assert 14 * min(1030 / width, 440 / height) >= 8.5
 
 
 def test_a_32_32_network_does_not_hang(trace_sample):
@@ -278,28 +323,45 @@ def test_qt_parses_the_svg_and_finds_every_node(qapp, trace_sample):
             assert not svg.boundsOnElement(node_id).isEmpty()
 
 
+def record_cell(body, x, y):
+    """(left, top, right, bottom) of the record field around the point (x, y)."""
+
+    def points(text):
+        return [tuple(map(float, p.split(","))) for p in text.split()]
+
+    xs, ys = zip(*points(re.search(r'<polygon[^>]*points="([^"]+)"', body).group(1)))
+    left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
+    for line in re.findall(r'<polyline[^>]*points="([^"]+)"', body):
+        (ax, ay), (bx, by) = points(line)
+        if ax == bx and min(ay, by) <= y <= max(ay, by):  # a bar left or right of the point
+            left, right = (max(left, ax), right) if ax < x else (left, min(right, ax))
+        elif ay == by and min(ax, bx) <= x <= max(ax, bx):  # a rule above or below it
+            top, bottom = (max(top, ay), bottom) if ay < y else (top, min(bottom, ay))
+    return left, top, right, bottom
+
+
 def test_text_fits_its_field_in_qts_monospace_font(qapp, trace_sample):
-    """Qt's width of every record text is inside the field graphviz laid out for it."""
+    """Qt's box of every record text is inside the field graphviz laid out for it."""
     pytest.importorskip("PySide6.QtSvg")
     from PySide6.QtGui import QFont, QFontMetricsF
 
-    font = QFont(FONT)
-    font.setPixelSize(14)
-    metrics = QFontMetricsF(font)
-    assert QFontMetricsF(font).horizontalAdvance("i") == metrics.horizontalAdvance("M")  # mono
     root, model = trace_sample((4, 4, 1))
     checked = 0
     for view in ("ops", "neurons"):
+        font = QFont(FONT)
+        font.setPixelSize(14)
+        font.setBold(FONT_WEIGHT[view] == "bold")
+        metrics = QFontMetricsF(font)
+        assert metrics.horizontalAdvance("i") == metrics.horizontalAdvance("M")  # mono
         svg = GraphRenderer().render_root(root, model, view=view).svg.decode()
         for body in re.findall(r'<g id="n\d+"[^>]*>(.*?)</g>', svg, re.S):
-            xs = [float(v) for v in re.findall(r"(-?[\d.]+),-?[\d.]+", body)]
-            left, right = min(xs), max(xs)  # the record's outline
-            bars = sorted({x for x in xs if left < x < right})
-            edges = [left, *bars, right]
-            for x, text in re.findall(r'<text x="(-?[\d.]+)"[^>]*>([^<]*)</text>', body):
-                x, half = float(x), metrics.horizontalAdvance(text) / 2
-                fields = zip(edges, edges[1:]) if view == "ops" else [(left, right)]
-                field = next((a, b) for a, b in fields if a <= x <= b)
-                assert field[0] < x - half and x + half < field[1], (text, field, x, half)
+            for x, y, text in re.findall(
+                r'<text x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>', body
+            ):
+                x, y, half = float(x), float(y), metrics.horizontalAdvance(text) / 2
+                left, top, right, bottom = record_cell(body, x, y - metrics.capHeight() / 2)
+                assert left < x - half and x + half < right, (text, left, right, x, half)
+                ink = metrics.tightBoundingRect(text)  # y down from the baseline
+                assert top < y + ink.top() and y + ink.bottom() < bottom, (text, top, bottom, y)
                 checked += 1
     assert checked > 300
