@@ -5,7 +5,7 @@ the picture, asks for a sharper one after zooming, and maps clicks to SVG elemen
 (the hit boxes come with the picture) for the node inspector and the backward stepper.
 """
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,16 +17,19 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from mgdesk.gui.highlight import node_tooltip
 from mgdesk.gui.widgets import icon
 
 __all__ = ["GraphPanel", "GraphView"]
 
 ZOOM_STEP = 1.2
 MAX_ZOOM = 6.0  # device pixels per SVG unit
+READABLE_ZOOM = 0.75  # device pixels per SVG unit at which the boxes' 14-unit text reads well
 CLICK_SLOP_PX = 4
 
 
@@ -61,7 +64,7 @@ class GraphView(QGraphicsView):
         self._view_timer = QTimer(self, singleShot=True, interval=150)
         self._view_timer.timeout.connect(self._emit_view)
         for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
-            bar.valueChanged.connect(self._view_timer.start)
+            bar.valueChanged.connect(self._on_scrolled)  # not start(value): that is msec
 
     # ---- content ----
 
@@ -128,11 +131,47 @@ class GraphView(QGraphicsView):
         rect = self.mapToScene(self.viewport().rect()).boundingRect() & self.sceneRect()
         return (rect.x(), rect.y(), rect.width(), rect.height())
 
+    @Slot()
+    def _on_scrolled(self):
+        self._view_timer.start()
+
     def _emit_view(self):
         if self.graph is not None:
             self.view_changed.emit(self.zoom_level(), self.visible_rect())
 
-    # ---- clicks on nodes ----
+    def follow(self, sids, zoom=READABLE_ZOOM):
+        """Zoom in to at least `zoom` and scroll the nodes `sids` into view (if they are
+        not): all of them when they fit, else the first."""
+        boxes = [QRectF(*self.graph.boxes[s]) for s in sids if s in self.graph.boxes]
+        if not boxes:
+            return
+        if self.zoom_level() < zoom * 0.99:
+            self.zoom(zoom / self.zoom_level())
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        union = boxes[0]
+        for box in boxes[1:]:
+            union = union.united(box)
+        if seen.contains(union):
+            return
+        fits = union.width() <= seen.width() and union.height() <= seen.height()
+        self.centerOn((union if fits else boxes[0]).center())
+
+    # ---- clicks on nodes, and their tooltips ----
+
+    def tooltip_at(self, view_pos):
+        """Data and grad of the node at a viewport position, or ''."""
+        sid = self.element_at(view_pos)
+        return node_tooltip(self.graph.node_ids[sid]) if sid in self.graph.node_ids else ""
+
+    def viewportEvent(self, event):
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
 
     def element_at(self, view_pos):
         """The svg id of the node at a viewport position, or ''."""
@@ -161,7 +200,8 @@ class GraphView(QGraphicsView):
 
 class GraphPanel(QWidget):
     """The graph view with its caption, view choice and fit button, and room at the side
-    (`add_side_widget`) for the backward stepper's list and the node inspector."""
+    (`add_side_widget`) for the backward stepper's list and the node inspector, and below
+    (`set_footer`) for the stepper's caption."""
 
     view_mode_changed = Signal(str)
 
@@ -208,12 +248,22 @@ class GraphPanel(QWidget):
         layout.setSpacing(0)
         layout.addLayout(header)
         layout.addWidget(self.splitter, 1)
+        self._layout = layout
+
+    def add_header_widget(self, widget):
+        """A control at the left of the header's View choice (e.g. the stepper's switch)."""
+        header = self._layout.itemAt(0).layout()
+        header.insertWidget(header.count() - 3, widget)
+
+    def set_footer(self, widget):
+        """A widget under the graph, across the whole panel."""
+        self._layout.addWidget(widget)
 
     def add_side_widget(self, widget, stretch=0):
-        """Put a panel beside the graph (e.g. the topological order list)."""
-        self.splitter.addWidget(widget)
+        """Put a panel right beside the graph (e.g. the topological order list)."""
+        self.splitter.insertWidget(1, widget)
         self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
+        self.splitter.setStretchFactor(1, stretch)
 
     def set_caption(self, caption, note=""):
         self.caption.setText(caption)

@@ -9,7 +9,7 @@ import os
 import threading
 import time
 from collections import deque
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,10 +36,14 @@ from mgdesk import __version__
 from mgdesk.engine import MLP
 from mgdesk.gui.boundary import BoundaryPlot
 from mgdesk.gui.controls import ArchitecturePanel
-from mgdesk.gui.graph_view import GraphPanel
+from mgdesk.gui.graph_view import READABLE_ZOOM, GraphPanel
+from mgdesk.gui.highlight import node_tooltip
+from mgdesk.gui.inspector import GradCheckPanel, NodeInspector
 from mgdesk.gui.loss_plot import LossPlot
+from mgdesk.gui.stepper_panel import StepperPanel
 from mgdesk.gui.widgets import Banner, icon, style_sheet
 from mgdesk.gui.workers import (
+    CheckWorker,
     GraphJob,
     GraphWorker,
     GuiGate,
@@ -45,7 +51,10 @@ from mgdesk.gui.workers import (
     start_thread,
     stop_thread,
 )
-from mgdesk.train import ConfigError, TrainConfig
+from mgdesk.train import ConfigError, TrainConfig, sample_loss
+from mgdesk.viz import GraphRenderer
+from mgdesk.viz.graph import ops_node_count
+from mgdesk.viz.stepper import node_names
 
 __all__ = ["MainWindow", "open_settings"]
 
@@ -71,6 +80,8 @@ FIELD_NAMES = {
     "momentum": "momentum",
     "batch_size": "batch size",
 }
+SIDE_WIDTH = 360  # the stepper's list, the inspector and the gradient check
+NODE_BUDGET = GraphRenderer().node_budget  # "auto" draws neurons above this many boxes
 SHORTCUTS = (
     ("Space", "Train / Pause"),
     ("S", "One training step (pauses first)"),
@@ -78,6 +89,10 @@ SHORTCUTS = (
     ("F", "Fit the graph to its view"),
     ("L", "Loss plot: log scale on or off"),
     ("Ctrl++ / Ctrl+−, wheel", "Zoom the graph; drag to pan"),
+    ("B", "Backward stepper on / off (pauses training)"),
+    ("→ / ←", "Stepper: run the next node's backward / undo it (hold to go on)"),
+    ("Home / End", "Stepper: back to the start / run to the end"),
+    ("G", "Check the traced sample's gradients"),
     ("Esc", "Leave a text or number field, so the keys above reach the window"),
     ("Ctrl+O / Ctrl+S", "Open / save a session"),
     ("Ctrl+Q", "Quit"),
@@ -108,6 +123,7 @@ class MainWindow(QMainWindow):
     run_requested = Signal(int, object, int)  # run id, stop event, step limit
     step_requested = Signal(int)  # generation
     grid_requested = Signal(int)  # generation
+    check_requested = Signal(int, object, bool)  # request id, GraphJob, use PyTorch
 
     def __init__(self):
         super().__init__()
@@ -136,6 +152,12 @@ class MainWindow(QMainWindow):
         self._refreshed = 0.0  # time.monotonic() of the last refresh
         self._graph_asked = 0.0  # ... and of the last graph request
         self._last_dir = ""
+        self._inspected = ""  # svg id of the node in the inspector
+        self._copy = (None, None)  # (job, (root, topo, params, names)): Values to inspect
+        self._followed = None  # (stepper, position) the graph view last scrolled to
+        self._plots_sizes = None  # the plots' and graph's heights before stepper mode
+        self._check_id = 0
+        self._check_job = None
 
         self._build_views()
         self._build_actions()
@@ -182,6 +204,8 @@ class MainWindow(QMainWindow):
         self.graph_view = self.graph_panel.view
         self.graph_panel.view_mode_changed.connect(self._on_graph_panel_view_mode_changed)
         self.graph_view.view_changed.connect(self._on_graph_view_view_changed)
+        self.graph_view.node_clicked.connect(self._on_graph_view_node_clicked)
+        self._build_side()
 
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.top_splitter.setObjectName("topSplitter")
@@ -216,6 +240,33 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(1400, 900)
         self._default_sizes()
+
+    def _build_side(self):
+        """Beside the graph: the stepper's list (in stepper mode), then the inspector and
+        the gradient check as tabs; the stepper's caption goes under the graph."""
+        self.stepper_panel = StepperPanel()
+        self.stepper_panel.frame_requested.connect(self._on_stepper_panel_frame_requested)
+        self.stepper_panel.moved.connect(self._on_stepper_panel_moved)
+        self.stepper_panel.ops_view_requested.connect(self._on_stepper_panel_ops_view_requested)
+        self.stepper_panel.hide()
+        self.inspector = NodeInspector()
+        self.grad_check = GradCheckPanel()
+        self.grad_check.check_requested.connect(self.check_gradients)
+        self.grad_check.parameter_clicked.connect(self._on_grad_check_parameter_clicked)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("sideTabs")
+        self.side_tabs.addTab(self.inspector, "Inspector")
+        self.side_tabs.addTab(self.grad_check, "Gradient check")
+        self.side_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.side_splitter.setObjectName("sideSplitter")
+        self.side_splitter.addWidget(self.stepper_panel)
+        self.side_splitter.addWidget(self.side_tabs)
+        self.side_splitter.setChildrenCollapsible(False)
+        self.side_splitter.setStretchFactor(0, 1)
+        self.side_splitter.setStretchFactor(1, 1)
+        self.graph_panel.add_side_widget(self.side_splitter)
+        self.graph_panel.set_footer(self.stepper_panel.caption)
+        self.stepper_panel.caption.hide()
 
     @staticmethod
     def _titled(widget, title, extra=None):
@@ -277,6 +328,29 @@ class MainWindow(QMainWindow):
         self.zoom_in_action = act("Zoom &In", lambda: self.graph_view.zoom(1.25), "Ctrl++")
         self.zoom_out_action = act("Zoom &Out", lambda: self.graph_view.zoom(0.8), "Ctrl+-")
         self.escape_action = act("Leave Field", self.graph_view.setFocus, "Esc")
+        self.stepper_action = act(
+            "&Backward Stepper",
+            self.set_stepper,
+            "B",
+            "Step through the backward pass node by node (B); pauses training",
+            checkable=True,
+        )
+        panel = self.stepper_panel
+        self.stepper_actions = [
+            act("&Undo Node", panel.back, "Left", "Undo the last node's backward (←)"),
+            act("&Next Node", panel.step, "Right", "Run the next node's backward (→)"),
+            act("Run to &End", panel.run_to_end, "End", "Run the rest of the backward pass (End)"),
+            act("Back to &Start", panel.restart, "Home", "Undo every step: all grads 0 (Home)"),
+        ]
+        for action, text in zip(self.stepper_actions, ("← Back", "Step →", "End", "Start")):
+            action.setIconText(text)
+        panel.add_buttons(self.stepper_actions)
+        self.check_action = act(
+            "&Check Gradients",
+            self.check_gradients,
+            "G",
+            "Compare the traced sample's gradients with finite differences (G)",
+        )
         self.mode_group = QActionGroup(self)
         self.mode_actions = {}
         for mode in ("auto", "ops", "neurons"):
@@ -303,6 +377,12 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.fit_action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
+        stepper_button = QToolButton()
+        stepper_button.setObjectName("stepperButton")
+        stepper_button.setDefaultAction(self.stepper_action)
+        stepper_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.graph_panel.add_header_widget(stepper_button)
+        self._update_stepper_actions()
 
     def _build_menus(self):
         bar = self.menuBar()
@@ -321,6 +401,11 @@ class MainWindow(QMainWindow):
         view.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])
         view.addSeparator()
         view.addAction(self._action("Restore Default &Layout", self.restore_layout))
+        backprop = bar.addMenu("&Backprop")
+        backprop.addAction(self.stepper_action)
+        backprop.addActions(self.stepper_actions)
+        backprop.addSeparator()
+        backprop.addAction(self.check_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
         help_menu.addAction(self._action("&About mgdesk", self.show_about))
@@ -352,9 +437,14 @@ class MainWindow(QMainWindow):
         self.graph_worker = GraphWorker(self.gate)
         self.graph_worker.graph_rendered.connect(self._on_graph_worker_graph_rendered)
         self.graph_worker.graph_failed.connect(self._on_graph_worker_graph_failed)
+        self.check_worker = CheckWorker()
+        self.check_worker.check_completed.connect(self._on_check_worker_check_completed)
+        self.check_worker.check_failed.connect(self._on_check_worker_check_failed)
+        self.check_requested.connect(self.check_worker.check)
         self._threads = [
             start_thread(self.train_worker, "mgdesk-train"),
             start_thread(self.graph_worker, "mgdesk-graph"),
+            start_thread(self.check_worker, "mgdesk-check"),
         ]
 
     # ---- state shown in the actions ----
@@ -486,6 +576,11 @@ class MainWindow(QMainWindow):
     def train(self):
         if self._running or self._config is None or self._data is None or self._failed:
             return
+        if self.stepper_action.isChecked():
+            self.stepper_action.setChecked(False)
+            self.statusBar().showMessage(
+                "Backward stepper closed: training changes the network", 5000
+            )
         self._run_id += 1
         self._stop = threading.Event()
         self._running = True
@@ -649,9 +744,10 @@ class MainWindow(QMainWindow):
     def traced_sample(self):
         return self._traced
 
-    def _request_graph(self):
+    def _graph_job(self):
+        """The GraphJob of the traced sample under the latest network, or None."""
         if self._data is None or self._model is None or self._applied is None:
-            return
+            return None
         kind, index = self._traced
         xs, ys = (
             (self._data.x_train, self._data.y_train)
@@ -659,14 +755,21 @@ class MainWindow(QMainWindow):
             else (self._data.x_test, self._data.y_test)
         )
         if not 0 <= index < len(xs):
-            return
-        self._graph_asked = time.monotonic()
+            return None
         x, y = tuple(xs[index]), ys[index]
         caption = f"Loss of {kind} sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  y = {y:+g}"
-        job = GraphJob(
+        return GraphJob(
             self._model, x, y, self._applied.loss, self.graph_panel.mode.currentText(), caption
         )
-        self.graph_worker.request(job)
+
+    def _request_graph(self):
+        job = self._graph_job()
+        if job is None:
+            return
+        self._graph_asked = time.monotonic()
+        if self.stepper_action.isChecked():
+            job = self._stepper_job(job)
+        self.graph_worker.request(replace(job, marked=self.grad_check.marked(job)))
 
     @Slot(str)
     def _on_graph_panel_view_mode_changed(self, mode):
@@ -684,11 +787,183 @@ class MainWindow(QMainWindow):
         if graph.message:  # why "auto" chose this view
             note = f"{graph.message} · {graph.node_count:,} boxes"
         self.graph_panel.set_caption(graph.job.caption, note)
+        self.grad_check.note_shown(graph.job)
+        if graph.job.graph is not None and self.stepper_panel.ready:
+            self._follow_current_node()
+        self._show_inspected()
 
     @Slot(str)
     def _on_graph_worker_graph_failed(self, message):
         self.graph_view.clear_graph(f"Could not draw the graph: {message}")
         self.graph_panel.set_caption("No graph", message)
+
+    # ---- the backward stepper ----
+
+    @property
+    def stepping(self):
+        """True in stepper mode with the graph able to show it."""
+        return self.stepper_action.isChecked() and self.stepper_panel.ready
+
+    def set_stepper(self, on):
+        """Stepper mode on or off; turning it on pauses training."""
+        if on and self._graph_job() is None:
+            self.stepper_action.setChecked(False)
+            self.statusBar().showMessage("There is no network to step through yet", 5000)
+            return
+        if on and self._running:
+            self.pause()
+            self.statusBar().showMessage("Training paused for the backward stepper", 5000)
+        if on and self._plots_sizes is None:  # the graph gets more room while stepping
+            self._plots_sizes = self.view_splitter.sizes()
+            total = sum(self._plots_sizes)
+            self.view_splitter.setSizes([int(total * 0.27), total - int(total * 0.27)])
+        if not on:
+            self.stepper_panel.close_stepper()
+            if self._plots_sizes is not None:
+                self.view_splitter.setSizes(self._plots_sizes)
+            self._plots_sizes = None
+        self._followed = None
+        self.stepper_panel.setVisible(on)
+        self.stepper_panel.caption.setVisible(on)
+        self._request_graph()
+        self._update_stepper_actions()
+
+    def _stepper_job(self, job):
+        """The stepper's graph job for `job`'s sample; `job` itself while the graph cannot
+        show the stepper (neuron view), with the reason in the stepper's panel."""
+        panel = self.stepper_panel
+        panel.follow(job)
+        count = ops_node_count(panel.stepper.root)
+        if job.view == "ops" or (job.view == "auto" and count <= NODE_BUDGET):
+            panel.hide_notice()
+            self._update_stepper_actions()
+            return panel.graph_job()
+        why = (
+            "the view is set to neurons"
+            if job.view == "neurons"
+            else f"its {count:,} boxes are more than the {NODE_BUDGET} “auto” draws one by one"
+        )
+        text = (
+            "The stepper needs the ops view, where every Value is a box; this graph shows "
+            f"neurons ({why})."
+        )
+        if count > NODE_BUDGET:
+            text += (
+                " The ops view of a network this size is slow to draw and hard to follow: "
+                "a smaller one (e.g. hidden layers 4, 4) is easier."
+            )
+        panel.show_notice(text)
+        self._update_stepper_actions()
+        return job
+
+    def _update_stepper_actions(self):
+        for action in self.stepper_actions:
+            action.setEnabled(self.stepping)
+
+    @Slot()
+    def _on_stepper_panel_frame_requested(self):
+        self._request_graph()
+
+    @Slot()
+    def _on_stepper_panel_moved(self):
+        self._show_inspected()
+
+    @Slot()
+    def _on_stepper_panel_ops_view_requested(self):
+        self.graph_panel.mode.setCurrentText("ops")
+
+    def _follow_current_node(self):
+        """After a step, scroll the graph to the node it explains (zoomed in to read it,
+        on the first frame of a stepper); zooming out later is left alone."""
+        panel = self.stepper_panel
+        where = (panel.stepper, panel.stepper.position)
+        if where == self._followed:
+            return
+        first = self._followed is None or self._followed[0] is not panel.stepper
+        self._followed = where
+        self.graph_view.follow(panel.focus_ids(), READABLE_ZOOM if first else 0.0)
+
+    # ---- the node inspector ----
+
+    @Slot(str)
+    def _on_graph_view_node_clicked(self, sid):
+        self._inspected = sid
+        self.side_tabs.setCurrentWidget(self.inspector)
+        self._show_inspected()
+
+    def _show_inspected(self):
+        """Show the clicked node with the newest numbers (the stepper's own, while stepping)."""
+        graph = self.graph_view.graph
+        if not self._inspected or graph is None or self._inspected not in graph.node_ids:
+            return
+        node = graph.node_ids[self._inspected]
+        if node.op == "all to all":
+            self.inspector.show_text(node_tooltip(node))
+            return
+        lr = (self._config or self._applied).lr
+        panel = self.stepper_panel
+        if self.stepping and panel.job.same_sample(graph.job):
+            value = panel.topo[node.index]
+            self.inspector.show_value(
+                value,
+                panel.stepper.name,
+                panel.stepper.root,
+                panel.params,
+                lr,
+                panel.stepper.state_of(value),
+            )
+            return
+        root, topo, params, names = self._values_of(graph.job)
+        self.inspector.show_value(topo[node.index], names.get, root, params, lr)
+
+    def _values_of(self, job):
+        """(root, topo, params, names) of a copy of `job`'s sample, after backward()."""
+        if self._copy[0] is not job:
+            model = MLP.from_dict(job.model)
+            root = sample_loss(model, job.x, job.y, job.loss)
+            root.backward()
+            topo = root.topological_order()
+            self._copy = (job, (root, topo, model.parameters(), node_names(topo)))
+        return self._copy[1]
+
+    # ---- the gradient check ----
+
+    @Slot()
+    def check_gradients(self):
+        """Check the traced sample's gradients in the check thread; the panel shows them."""
+        job = self._graph_job()
+        if job is None:
+            self.statusBar().showMessage("There is no network to check yet", 5000)
+            return
+        self._check_id += 1
+        self._check_job = job
+        self.side_tabs.setCurrentWidget(self.grad_check)
+        self.grad_check.set_busy()
+        self.check_requested.emit(self._check_id, job, self.grad_check.use_torch())
+
+    @Slot(int, object)
+    def _on_check_worker_check_completed(self, request_id, result):
+        if request_id != self._check_id:
+            return
+        self.grad_check.show_result(self._check_job, result)
+        self._request_graph()  # to mark the disagreeing nodes
+
+    @Slot(str)
+    def _on_grad_check_parameter_clicked(self, label):
+        """Show the parameter in the graph (in the neuron view: its neuron)."""
+        graph = self.graph_view.graph
+        if graph is None:
+            return
+        owner = label.rsplit(".", 1)[0]
+        for sid, node in graph.node_ids.items():
+            if node.label == label or (node.kind == "neuron" and node.label == owner):
+                self.graph_view.follow([sid], READABLE_ZOOM)
+                return
+
+    @Slot(int, str)
+    def _on_check_worker_check_failed(self, request_id, message):
+        if request_id == self._check_id:
+            self.grad_check.show_error(message)
 
     # ---- files ----
 
@@ -815,7 +1090,8 @@ class MainWindow(QMainWindow):
             self,
             "Keyboard shortcuts",
             f"<table cellspacing=6>{rows}</table><p>While the cursor is in a text or number "
-            "field, Space, S and R type into it. Press Esc (or click a plot) first.</p>",
+            "field, the keys above (and the arrows) work in the field. Press Esc (or click a "
+            "plot) first.</p>",
         )
 
     def show_about(self):
@@ -840,6 +1116,7 @@ class MainWindow(QMainWindow):
         self.view_splitter.setSizes([top, self.height() - top])
         width = max(self.top_splitter.width(), self.width() - 330)
         self.top_splitter.setSizes([width - top - 30, top + 30])
+        self.graph_panel.splitter.setSizes([width - SIDE_WIDTH, SIDE_WIDTH])
 
     # ---- settings ----
 
@@ -895,6 +1172,8 @@ class MainWindow(QMainWindow):
         self.gate.release()
         self.train_worker.close()
         self.graph_worker.close()
+        if self._plots_sizes is not None:  # save the layout as it is outside stepper mode
+            self.view_splitter.setSizes(self._plots_sizes)
         try:
             self._save_settings()
         except OSError:

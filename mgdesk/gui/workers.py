@@ -19,10 +19,13 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 from mgdesk.engine import MLP
-from mgdesk.train import Trainer, train
+from mgdesk.gui.highlight import mark_styles
+from mgdesk.train import Trainer, sample_loss, train
 from mgdesk.viz import GraphRenderer, RenderCancelled
+from mgdesk.viz.explain import check_sample_gradients
 
 __all__ = [
+    "CheckWorker",
     "GraphImage",
     "GraphJob",
     "GraphWorker",
@@ -269,6 +272,18 @@ class GraphJob:
     loss: str
     view: str  # "auto", "ops" or "neurons"
     caption: str  # which sample this is, for the view's title
+    graph: object = None  # a traced Graph to draw as it is (the backward stepper's), or None
+    styles: dict | None = None  # svg id -> NodeStyle, for `graph` (the stepper's highlights)
+    marked: tuple = ()  # labels of parameters to mark (the gradient check's disagreements)
+
+    def same_sample(self, other):
+        """Does `other` draw the same network on the same sample?"""
+        return (self.model, self.x, self.y, self.loss) == (
+            other.model,
+            other.x,
+            other.y,
+            other.loss,
+        )
 
 
 @dataclass(frozen=True)
@@ -315,6 +330,7 @@ class GraphWorker(QObject):
         self._job = None
         self._view = (1.0, ())  # wanted pixels per SVG unit, visible rect in SVG units
         self._last = None  # (GraphImage, QSvgRenderer) of the newest render
+        self._boxes = (None, {})  # (layout key, hit boxes): a patched layout keeps its boxes
         self._busy = None  # the job being rendered
         self._closing = threading.Event()
         self.render_requested.connect(self._render_pending)
@@ -367,7 +383,15 @@ class GraphWorker(QObject):
     def _render(self, job, view):
         if self._renderer is None:
             self._renderer = GraphRenderer()
-        result = self._renderer.render(job.model, job.x, job.y, loss=job.loss, view=job.view)
+        if job.graph is not None:
+            graph, message = job.graph, ""
+        else:
+            model = MLP.from_dict(job.model)
+            root = sample_loss(model, job.x, job.y, job.loss)
+            root.backward()
+            graph, message = self._renderer.trace(root, model, job.view)
+        styles = mark_styles(graph, job.marked, job.styles)
+        result = self._renderer.render_graph(graph, message, styles)
         if self._closing.is_set():
             return
         with self._lock:
@@ -379,11 +403,6 @@ class GraphWorker(QObject):
         if not qsvg.isValid():
             raise ValueError("the graph renderer produced an SVG that Qt cannot read")
         view_box = qsvg.viewBoxF()
-        boxes = {}
-        for sid in result.node_ids:
-            if qsvg.elementExists(sid):
-                r = qsvg.transformForElement(sid).mapRect(qsvg.boundsOnElement(sid))
-                boxes[sid] = (r.x() - view_box.x(), r.y() - view_box.y(), r.width(), r.height())
         image = GraphImage(
             job=job,
             svg=svg,
@@ -391,10 +410,25 @@ class GraphWorker(QObject):
             node_count=result.node_count,
             message=result.message,
             size=(view_box.width(), view_box.height()),
-            boxes=boxes,
+            boxes=self._hit_boxes(qsvg, result),
             node_ids=dict(result.node_ids),
         )
         self._raster(image, qsvg, view)
+
+    def _hit_boxes(self, qsvg, result):
+        """svg id -> (x, y, w, h) of each node, measured once per layout."""
+        view_box = qsvg.viewBoxF()
+        nodes = tuple((sid, n.label, n.role) for sid, n in result.node_ids.items())
+        key = (result.view, nodes, view_box.width(), view_box.height())
+        if key == self._boxes[0]:
+            return self._boxes[1]
+        boxes = {}
+        for sid in result.node_ids:
+            if qsvg.elementExists(sid):
+                r = qsvg.transformForElement(sid).mapRect(qsvg.boundsOnElement(sid))
+                boxes[sid] = (r.x() - view_box.x(), r.y() - view_box.y(), r.width(), r.height())
+        self._boxes = (key, boxes)
+        return boxes
 
     def _raster(self, image, qsvg, view):
         scale, rect = view
@@ -418,6 +452,28 @@ class GraphWorker(QObject):
         self._last = (done, qsvg)
         if not self._closing.is_set():
             self.graph_rendered.emit(done)
+
+
+class CheckWorker(QObject):
+    """Checks a traced sample's gradients (finite differences, PyTorch) off the GUI thread.
+
+    It builds its own copy of the network from the job's model dict, so nothing it touches
+    is shared: 0.5 s at 16,16, plus PyTorch's import the first time.
+    """
+
+    check_completed = Signal(int, object)  # request id, SampleGradCheck
+    check_failed = Signal(int, str)  # request id, one-line reason
+
+    @Slot(int, object, bool)
+    def check(self, request_id, job, use_torch):
+        try:
+            model = MLP.from_dict(job.model)
+            root = sample_loss(model, job.x, job.y, job.loss)
+            result = check_sample_gradients(root, model.parameters(), use_torch=use_torch)
+        except Exception as exc:  # report it; never kill the thread
+            self.check_failed.emit(request_id, _one_line(exc))
+            return
+        self.check_completed.emit(request_id, result)
 
 
 def _max_scale(width, height):

@@ -1,0 +1,292 @@
+"""The backward stepper beside the graph: the topological order as a list, and the caption.
+
+The panel owns a `BackwardStepper` on its own copy of the traced sample (built from the
+model dict, so training never shares a Value with it). A step changes the list and the
+caption at once; the graph, which costs a render, is asked for at most every FRAME_MS
+(`frame_requested`), so a held-down arrow key steps as fast as it repeats.
+"""
+
+import html
+import re
+import time
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mgdesk.engine import MLP
+from mgdesk.gui.highlight import stepper_styles
+from mgdesk.train import sample_loss
+from mgdesk.viz import trace_graph
+from mgdesk.viz.stepper import BackwardStepper
+
+__all__ = ["StepperPanel"]
+
+FRAME_MS = 40  # the graph is repainted at most this often while stepping
+CAPTION_LINES = 4  # the caption keeps this height, so the graph does not jump
+WAITING_TEXT = QColor("#9e9e9e")
+_AGAIN = re.compile(r"; (\S+\.grad was .*)$")  # the caption's += at a node used again
+
+
+def caption_html(text):
+    """The stepper's caption, with the accumulation at a node used twice in colour."""
+    lines = [
+        _AGAIN.sub(r"; <b style='color:#e65100'>\1</b>", html.escape(line))
+        for line in text.splitlines()
+    ]
+    return "<div style='white-space:pre-wrap'>" + "<br>".join(lines) + "</div>"
+
+
+def _mono(widget, scale=1.0):
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setPointSizeF(font.pointSizeF() * scale)
+    widget.setFont(font)
+
+
+class StepperPanel(QWidget):
+    """The side list of the backward order, the stepper's buttons and its caption."""
+
+    frame_requested = Signal()  # repaint the graph (coalesced to one per FRAME_MS)
+    moved = Signal()  # the position changed (emitted at once)
+    ops_view_requested = Signal()  # the user asked for the ops view, which stepping needs
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("stepperPanel")
+        self.stepper = None
+        self.topo = []  # the stepper's Values in topological order: topo[i] is node n<i>
+        self._index = {}  # Value -> i
+        self.params = []
+        self.job = None  # the GraphJob the stepper was built from
+        heading = QLabel("Backward order")
+        heading.setProperty("role", "caption")
+        self.position_label = QLabel()
+        self.position_label.setObjectName("stepperPosition")
+        self.position_label.setProperty("role", "hint")
+        top = QHBoxLayout()
+        top.addWidget(heading, 1)
+        top.addWidget(self.position_label)
+        hint = QLabel(
+            "The topological order, reversed: each node after every node that uses it, so "
+            "its grad is complete on its turn. Click a row to jump."
+        )
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        self.notice = QFrame()
+        self.notice.setObjectName("stepperNotice")
+        self.notice_text = QLabel()
+        self.notice_text.setWordWrap(True)
+        self.ops_button = QPushButton("Use the ops view")
+        self.ops_button.setObjectName("stepperOpsButton")
+        self.ops_button.clicked.connect(self.ops_view_requested)
+        notice_layout = QVBoxLayout(self.notice)
+        notice_layout.setContentsMargins(8, 6, 8, 6)
+        notice_layout.addWidget(self.notice_text)
+        notice_layout.addWidget(self.ops_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.notice.hide()
+        self.list = QListWidget()
+        self.list.setObjectName("stepperList")
+        self.list.setUniformItemSizes(True)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        _mono(self.list)
+        self.list.currentRowChanged.connect(self._on_list_current_row_changed)
+        self.buttons = QHBoxLayout()
+        self.buttons.setSpacing(2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(hint)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(self.buttons)
+
+        self.caption = QLabel()  # placed under the graph by the window
+        self.caption.setObjectName("stepperCaption")
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        _mono(self.caption)
+        line = self.caption.fontMetrics().lineSpacing()
+        self.caption.setFixedHeight(CAPTION_LINES * line + 10)
+        self._frame_timer = QTimer(self, singleShot=True)
+        self._frame_timer.timeout.connect(self._emit_frame)
+        self._framed = 0.0  # time.monotonic() of the last frame asked for
+
+    def add_buttons(self, actions):
+        """Tool buttons for the window's stepper actions (Back, Step, ...), under the list."""
+        for action in actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.buttons.addWidget(button)
+        self.buttons.addStretch(1)
+
+    # ---- the sample stepped through ----
+
+    @property
+    def ready(self):
+        """True when there is a stepper and the graph can show it (ops view)."""
+        return self.stepper is not None and self.notice.isHidden()
+
+    def follow(self, job):
+        """Step through `job`'s sample; a new network or sample keeps the position."""
+        if self.job is not None and self.job.same_sample(job):
+            self.job = job
+            return
+        position = self.stepper.position if self.stepper is not None else 0
+        self.job = job
+        model = MLP.from_dict(job.model)
+        root = sample_loss(model, job.x, job.y, job.loss)
+        self.params = model.parameters()
+        self.stepper = BackwardStepper(root, self.params)
+        self.topo = self.stepper.order[::-1]
+        self._index = {value: i for i, value in enumerate(self.topo)}
+        self.list.blockSignals(True)
+        self.list.clear()
+        self.list.addItems([""] * len(self.stepper))
+        self.list.blockSignals(False)
+        self.stepper.jump_to(min(position, len(self.stepper)))
+        self._show_position(0, len(self.stepper))
+
+    def close_stepper(self):
+        self.stepper, self.job, self.topo, self.params, self._index = None, None, [], [], {}
+        self.notice.hide()
+        self.list.setEnabled(True)
+        self.list.clear()
+        self.caption.clear()
+        self.position_label.clear()
+        self._frame_timer.stop()
+
+    def show_notice(self, text):
+        """Say why the stepper cannot run on the graph shown (under the graph, where there
+        is room), and offer the ops view."""
+        self.notice_text.setText("The stepper needs the ops view, where every Value is a box.")
+        self.notice.show()
+        self.list.setEnabled(False)
+        self.caption.setText(html.escape(text))
+
+    def hide_notice(self):
+        if not self.notice.isHidden():
+            self.notice.hide()
+            self.list.setEnabled(True)
+            self.caption.setText(caption_html(self.stepper.caption()) if self.stepper else "")
+
+    def graph_job(self):
+        """The job that draws the stepper's graph as it is now, highlights included.
+
+        Unnamed values show their name (`n12`) in their box, as the caption and the list
+        call them.
+        """
+        graph = trace_graph(self.stepper.root)
+        named = (
+            replace(n, label=n.id) if n.kind == "value" and not n.label else n for n in graph.nodes
+        )
+        graph = replace(graph, nodes=tuple(named))
+        return replace(
+            self.job,
+            view="ops",
+            caption=f"Backward stepper · {self.job.caption}",
+            graph=graph,
+            styles=stepper_styles(self.stepper, graph, self.topo),
+        )
+
+    def focus_ids(self):
+        """The svg ids the current step is about: its node, its op and the inputs that
+        received grad (before step 1: the root)."""
+        stepper = self.stepper
+        if stepper is None:
+            return []
+        if not stepper.position:
+            return [f"n{len(self.topo) - 1}"]
+        i = self._index[stepper.current]
+        inputs = [f"n{self._index[v]}" for v in stepper.touched(stepper.position)]
+        return [f"n{i}", f"n{i}_op", *(sid for sid in inputs if sid != f"n{i}")]
+
+    # ---- moving ----
+
+    def step(self):
+        self._move(self.stepper.position + 1)
+
+    def back(self):
+        self._move(self.stepper.position - 1)
+
+    def restart(self):
+        self._move(0)
+
+    def run_to_end(self):
+        self._move(len(self.stepper))
+
+    def jump_to(self, position):
+        self._move(position)
+
+    def _move(self, position):
+        stepper = self.stepper
+        if stepper is None or not self.ready:
+            return
+        position = max(0, min(position, len(stepper)))
+        old = stepper.position
+        if position == old:
+            return
+        stepper.jump_to(position)
+        self._show_position(min(old, position), max(old, position))
+        self.moved.emit()
+        if not self._frame_timer.isActive():  # one frame per FRAME_MS, the latest state
+            wait = FRAME_MS - 1000 * (time.monotonic() - self._framed)
+            self._frame_timer.start(max(0, int(wait)))
+
+    @Slot()
+    def _emit_frame(self):
+        self._framed = time.monotonic()
+        if self.stepper is not None:
+            self.frame_requested.emit()
+
+    # ---- showing the position ----
+
+    def _row_text(self, k):
+        """Row k (0-based) of the list: '✓' once its step is done, then step and name."""
+        node = self.stepper.order[k]
+        name = self.stepper.display_name(node)
+        if node.label and node._op:
+            name += f" ({node._op})"
+        mark = "✓" if k < self.stepper.position else " "
+        return f"{mark}{k + 1:4d}  {name}"
+
+    def _show_position(self, lo, hi):
+        """Refresh rows lo..hi (0-based steps whose state may have changed) and the caption."""
+        stepper = self.stepper
+        position = stepper.position
+        for k in range(lo, min(hi + 1, len(stepper))):
+            item = self.list.item(k)
+            item.setText(self._row_text(k))
+            item.setForeground(WAITING_TEXT if k >= position else self.palette().text().color())
+        self.list.blockSignals(True)
+        self.list.setCurrentRow(position - 1)  # -1: no row, before the first step
+        self.list.blockSignals(False)
+        if position:
+            self.list.scrollToItem(
+                self.list.item(position - 1), QAbstractItemView.ScrollHint.EnsureVisible
+            )
+        else:
+            self.list.scrollToTop()
+        self.position_label.setText(f"step {position} of {len(stepper)}")
+        if self.notice.isHidden():
+            self.caption.setText(caption_html(stepper.caption()))
+
+    @Slot(int)
+    def _on_list_current_row_changed(self, row):
+        if row >= 0:
+            self.jump_to(row + 1)
