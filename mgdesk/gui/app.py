@@ -23,6 +23,7 @@ def run(argv=None):
     app.setStyle("Fusion")
 
     from mgdesk.gui.main_window import MainWindow  # after QApplication: pyqtgraph wants one
+    from mgdesk.gui.workers import leaked_threads
 
     window = MainWindow()
     app.aboutToQuit.connect(window.shutdown)
@@ -35,7 +36,15 @@ def run(argv=None):
     wake.timeout.connect(lambda: None)
     wake.start()
     tune_for_gui()
-    return app.exec()
+    code = app.exec()
+    if leaked_threads():
+        # A worker is inside one long computation (a step of a huge network) that cannot be
+        # interrupted. Settings are saved and nothing else is pending: end the process now
+        # instead of letting Qt abort on a running QThread at interpreter exit.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def tune_for_gui():

@@ -218,7 +218,9 @@ class ArchitecturePanel(QWidget):
         n = len(self._sizes)
         self._layer_acts = (self._layer_acts + [SAME] * n)[:n]
         while len(self._rows) > n:
-            self._rows.pop().deleteLater()
+            row = self._rows.pop()
+            row.hide()  # deleteLater acts on the next event loop turn; hide it right away
+            row.deleteLater()
         while len(self._rows) < n:
             self._rows.append(self._layer_row(len(self._rows)))
             self._rows_box.addWidget(self._rows[-1])

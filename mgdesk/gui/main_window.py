@@ -49,7 +49,7 @@ from mgdesk.gui.workers import (
     GuiGate,
     TrainWorker,
     start_thread,
-    stop_thread,
+    stop_threads,
 )
 from mgdesk.train import ConfigError, TrainConfig, sample_loss
 from mgdesk.viz import GraphRenderer
@@ -1161,7 +1161,7 @@ class MainWindow(QMainWindow):
     # ---- shutting down ----
 
     def shutdown(self):
-        """Stop both threads (≤ 1 s) and save the settings; safe to call more than once."""
+        """Stop the worker threads (≤ 1 s) and save the settings; safe to call more than once."""
         if self._closed:
             return
         self._closed = True
@@ -1178,8 +1178,7 @@ class MainWindow(QMainWindow):
             self._save_settings()
         except OSError:
             pass  # settings are a convenience; never block closing
-        for thread in self._threads:
-            stop_thread(thread)
+        stop_threads(self._threads)
 
     def closeEvent(self, event):
         self.shutdown()

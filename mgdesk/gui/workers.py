@@ -32,7 +32,9 @@ __all__ = [
     "GuiGate",
     "Snapshot",
     "TrainWorker",
+    "leaked_threads",
     "start_thread",
+    "stop_threads",
 ]
 
 SNAPSHOTS_PER_SECOND = 30
@@ -51,14 +53,27 @@ def start_thread(worker, name):
     return thread
 
 
-def stop_thread(thread, timeout_ms=1000):
-    """Quit `thread` and wait for it; True when it stopped in time."""
-    thread.quit()
-    if thread.wait(timeout_ms):
-        return True
-    print(f"mgdesk: thread {thread.objectName()} did not stop in time", file=sys.stderr)
-    _leaked.append(thread)
-    return False
+def stop_threads(threads, timeout_ms=800):
+    """Quit every thread, then wait for them all within one shared deadline.
+
+    True when all stopped. A thread still busy (one long step of a huge network) is kept
+    in `_leaked`; `leaked_threads()` tells the app to end the process without waiting.
+    """
+    for thread in threads:
+        thread.quit()
+    deadline = time.monotonic() + timeout_ms / 1000
+    stopped = True
+    for thread in threads:
+        if not thread.wait(max(0, int((deadline - time.monotonic()) * 1000))):
+            print(f"mgdesk: thread {thread.objectName()} did not stop in time", file=sys.stderr)
+            _leaked.append(thread)
+            stopped = False
+    return stopped
+
+
+def leaked_threads():
+    """The threads that were still running when they should have stopped."""
+    return [thread for thread in _leaked if thread.isRunning()]
 
 
 class GuiGate:

@@ -84,6 +84,9 @@ def run_graph(args):
     if out.suffix.lower() not in FORMATS:
         _error(f"--out: the file must end in {', '.join(FORMATS)} (got {out.name})")
         return 2
+    if not 0 < args.timeout <= 3600:
+        _error(f"--timeout: must be above 0 and at most 3600 seconds (got {args.timeout:g})")
+        return 2
     if args.renderer not in RENDERERS and not Path(args.renderer).is_file():
         _error(f"--renderer: use {', '.join(RENDERERS)} or the path of a dot program")
         return 2

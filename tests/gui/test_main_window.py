@@ -183,7 +183,8 @@ def test_learning_rate_changes_apply_while_training(qtbot, window):
     qtbot.waitUntil(lambda: window.step_count > 2, timeout=10000)
     window.panel.lr.setValue(0.05)
     assert window.train_worker.trainer.lr == 0.05
-    before = window.step_count
+    # count from the trainer: snapshots of steps made before the change may still be queued
+    before = window.train_worker.trainer.step
     qtbot.waitUntil(lambda: window.step_count > before + 2, timeout=10000)
     assert window._history[-1].lr <= 0.05
     click(qtbot, window, "trainButton")

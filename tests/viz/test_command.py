@@ -62,6 +62,7 @@ def test_load_draws_the_saved_network(tmp_path, svg_reader):
         (["--layers", "a", "--out", "g.svg"], "--layers:"),
         (["--sample", "80", "--out", "g.svg"], "--sample: must be from 0 to 79"),
         (["--renderer", "nowhere", "--out", "g.svg"], "--renderer:"),
+        (["--timeout", "-1", "--out", "g.svg"], "--timeout: must be above 0"),
         (["--load", "missing.json", "--out", "g.svg"], "missing.json"),
     ],
 )
