@@ -82,6 +82,11 @@ FIELD_NAMES = {
 }
 SIDE_WIDTH = 360  # the stepper's list, the inspector and the gradient check
 NODE_BUDGET = GraphRenderer().node_budget  # "auto" draws neurons above this many boxes
+RENDERER_CHOICES = (
+    ("auto", "Bundled, or System Graphviz if Missing"),
+    ("bundled", "Bundled (graphviz-pure)"),
+    ("system", "System Graphviz (dot)"),
+)
 SHORTCUTS = (
     ("Space", "Train / Pause"),
     ("S", "One training step (pauses first)"),
@@ -158,6 +163,7 @@ class MainWindow(QMainWindow):
         self._plots_sizes = None  # the plots' and graph's heights before stepper mode
         self._check_id = 0
         self._check_job = None
+        self.graph_renderer = "auto"  # which program lays graphs out (View > Graph Renderer)
 
         self._build_views()
         self._build_actions()
@@ -362,6 +368,15 @@ class MainWindow(QMainWindow):
             self.mode_group.addAction(action)
             self.mode_actions[mode] = action
 
+        self.renderer_group = QActionGroup(self)
+        self.renderer_actions = {}
+        for name, text in RENDERER_CHOICES:
+            action = QAction(text, self, checkable=True)
+            action.setChecked(name == "auto")
+            action.triggered.connect(lambda _=False, n=name: self.set_graph_renderer(n))
+            self.renderer_group.addAction(action)
+            self.renderer_actions[name] = action
+
         toolbar = QToolBar("Run")
         toolbar.setObjectName("runToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -399,6 +414,8 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addActions(list(self.mode_actions.values()))
         view.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])
+        renderer_menu = view.addMenu("Graph &Renderer")
+        renderer_menu.addActions(list(self.renderer_actions.values()))
         view.addSeparator()
         view.addAction(self._action("Restore Default &Layout", self.restore_layout))
         backprop = bar.addMenu("&Backprop")
@@ -1141,6 +1158,9 @@ class MainWindow(QMainWindow):
         mode = settings.value("graphMode", "auto")
         if mode in self.mode_actions:
             self.graph_panel.mode.setCurrentText(mode)
+        renderer = settings.value("graphRenderer", "auto")
+        if renderer in self.renderer_actions and renderer != "auto":
+            self.set_graph_renderer(renderer)
         last_dir = settings.value("lastDir", "")
         self._last_dir = last_dir if isinstance(last_dir, str) else ""
 
@@ -1155,8 +1175,15 @@ class MainWindow(QMainWindow):
             settings.setValue("config", json.dumps(config.to_dict()))
         settings.setValue("logScale", self.log_action.isChecked())
         settings.setValue("graphMode", self.graph_panel.mode.currentText())
+        settings.setValue("graphRenderer", self.graph_renderer)
         settings.setValue("lastDir", self._last_dir)
         settings.sync()
+
+    def set_graph_renderer(self, name):
+        """Lay graphs out with the bundled graphviz-pure, the system `dot`, or either."""
+        self.graph_renderer = name
+        self.renderer_actions[name].setChecked(True)
+        self.graph_worker.set_renderer(name)
 
     # ---- shutting down ----
 

@@ -341,6 +341,7 @@ class GraphWorker(QObject):
         super().__init__()
         self.gate = gate or GuiGate()
         self._renderer = renderer  # created lazily in the worker thread
+        self._renderer_choice = "auto"  # which dot program: auto, bundled or system
         self._lock = threading.Lock()
         self._job = None
         self._view = (1.0, ())  # wanted pixels per SVG unit, visible rect in SVG units
@@ -356,6 +357,15 @@ class GraphWorker(QObject):
             stale = self._busy is not None and _shape(self._busy) != _shape(job)
         if stale:  # a layout for a network no longer shown: stop it
             self._cancel_in_flight()
+        self.render_requested.emit()
+
+    def set_renderer(self, name):
+        """Use the "bundled" graphviz-pure, the "system" dot, or "auto"; redraws the graph."""
+        with self._lock:
+            self._renderer_choice = name
+            self._renderer = None  # made anew, with the new choice, in the worker thread
+            if self._last is not None and self._job is None:
+                self._job = self._last[0].job
         self.render_requested.emit()
 
     def request_view(self, scale, rect):
@@ -396,8 +406,9 @@ class GraphWorker(QObject):
                 self._busy = None
 
     def _render(self, job, view):
-        if self._renderer is None:
-            self._renderer = GraphRenderer()
+        with self._lock:
+            if self._renderer is None:
+                self._renderer = GraphRenderer(self._renderer_choice)
         if job.graph is not None:
             graph, message = job.graph, ""
         else:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mgdesk.gui.main_window import APPLY_DELAY_MS, MainWindow
+from mgdesk.gui.main_window import APPLY_DELAY_MS, MainWindow, open_settings
 
 APPLY_WAIT_MS = 2 * APPLY_DELAY_MS
 
@@ -138,3 +138,19 @@ def test_a_csv_file_gone_before_reset_keeps_the_network(qtbot, window, errors, t
     qtbot.wait(APPLY_WAIT_MS)
     assert len(errors) == 1  # not tried again and again
     train(qtbot, window, 3)
+
+
+def test_the_user_can_pick_the_system_renderer_and_is_told_when_it_is_missing(
+    qtbot, make_window, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no system `dot` anywhere
+    window = make_window()
+    with qtbot.waitSignal(window.graph_worker.graph_failed, timeout=10000) as failed:
+        window.renderer_actions["system"].trigger()
+    assert "dot" in failed.args[0] and "graphviz-pure" in failed.args[0]
+    assert window.graph_view.graph is None
+    window.renderer_actions["bundled"].trigger()
+    qtbot.waitUntil(lambda: window.graph_view.graph is not None, timeout=10000)
+    window.shutdown()
+    assert open_settings().value("graphRenderer") == "bundled"
+    assert make_window().graph_renderer == "bundled"  # remembered across launches
