@@ -234,7 +234,7 @@ class GraphPanel(QWidget):
         header.setSpacing(12)
         header.addWidget(self.caption)
         header.addWidget(self.note, 1)
-        hint = QLabel("wheel: zoom · drag: pan")
+        hint = QLabel("wheel: zoom · drag: pan · click: inspect")
         hint.setProperty("role", "hint")
         header.addWidget(hint)
         header.addWidget(QLabel("View"))

@@ -98,6 +98,7 @@ SHORTCUTS = (
     ("→ / ←", "Stepper: run the next node's backward / undo it (hold to go on)"),
     ("Home / End", "Stepper: back to the start / run to the end"),
     ("G", "Check the traced sample's gradients"),
+    ("I", "Inspector panel on / off (a click on a node opens it)"),
     ("Esc", "Leave a text or number field, so the keys above reach the window"),
     ("Ctrl+O / Ctrl+S", "Open / save a session"),
     ("Ctrl+Q", "Quit"),
@@ -271,6 +272,7 @@ class MainWindow(QMainWindow):
         self.side_splitter.setStretchFactor(0, 1)
         self.side_splitter.setStretchFactor(1, 1)
         self.graph_panel.add_side_widget(self.side_splitter)
+        self.side_splitter.hide()  # the graph gets the room until a node is inspected
         self.graph_panel.set_footer(self.stepper_panel.caption)
         self.stepper_panel.caption.hide()
 
@@ -331,6 +333,13 @@ class MainWindow(QMainWindow):
         self.log_action.toggled.connect(self.log_box.setChecked)
         self.log_box.toggled.connect(self.log_action.setChecked)
         self.fit_action = act("&Fit Graph", self.graph_view.fit, "F", icon_name="fit")
+        self.side_action = act(
+            "&Inspector Panel",
+            self.show_side_panel,
+            "I",
+            "Show or hide the inspector and gradient check beside the graph (I)",
+            checkable=True,
+        )
         self.zoom_in_action = act("Zoom &In", lambda: self.graph_view.zoom(1.25), "Ctrl++")
         self.zoom_out_action = act("Zoom &Out", lambda: self.graph_view.zoom(0.8), "Ctrl+-")
         self.escape_action = act("Leave Field", self.graph_view.setFocus, "Esc")
@@ -414,6 +423,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addActions(list(self.mode_actions.values()))
         view.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])
+        view.addAction(self.side_action)
         renderer_menu = view.addMenu("Graph &Renderer")
         renderer_menu.addActions(list(self.renderer_actions.values()))
         view.addSeparator()
@@ -842,6 +852,8 @@ class MainWindow(QMainWindow):
         self._followed = None
         self.stepper_panel.setVisible(on)
         self.stepper_panel.caption.setVisible(on)
+        if on:
+            self.show_side_panel(True)
         self._request_graph()
         self._update_stepper_actions()
 
@@ -902,9 +914,16 @@ class MainWindow(QMainWindow):
 
     # ---- the node inspector ----
 
+    @Slot(bool)
+    def show_side_panel(self, visible):
+        """The stepper's list, the inspector and the gradient check beside the graph."""
+        self.side_splitter.setVisible(visible)
+        self.side_action.setChecked(visible)
+
     @Slot(str)
     def _on_graph_view_node_clicked(self, sid):
         self._inspected = sid
+        self.show_side_panel(True)
         self.side_tabs.setCurrentWidget(self.inspector)
         self._show_inspected()
 
@@ -954,6 +973,7 @@ class MainWindow(QMainWindow):
             return
         self._check_id += 1
         self._check_job = job
+        self.show_side_panel(True)
         self.side_tabs.setCurrentWidget(self.grad_check)
         self.grad_check.set_busy()
         self.check_requested.emit(self._check_id, job, self.grad_check.use_torch())

@@ -148,7 +148,8 @@ def test_the_user_can_pick_the_system_renderer_and_is_told_when_it_is_missing(
     with qtbot.waitSignal(window.graph_worker.graph_failed, timeout=10000) as failed:
         window.renderer_actions["system"].trigger()
     assert "dot" in failed.args[0] and "graphviz-pure" in failed.args[0]
-    assert window.graph_view.graph is None
+    qtbot.waitUntil(lambda: window.graph_view.graph is None, timeout=5000)  # queued to the GUI
+    assert "graphviz-pure" in window.graph_view.placeholder.text()
     window.renderer_actions["bundled"].trigger()
     qtbot.waitUntil(lambda: window.graph_view.graph is not None, timeout=10000)
     window.shutdown()

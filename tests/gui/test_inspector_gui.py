@@ -41,6 +41,7 @@ def values(job):
 
 def test_clicking_a_node_shows_its_local_derivative_with_numbers(qtbot, small):
     view = small.graph_view
+    assert not small.side_splitter.isVisible()  # the graph has all the room until a click
     sid = sid_of(small, None, op="tanh")  # a neuron's tanh output
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre(view, sid))
     node = values(view.graph.job)[view.graph.node_ids[sid].index]
@@ -50,6 +51,9 @@ def test_clicking_a_node_shows_its_local_derivative_with_numbers(qtbot, small):
     assert "1 − tanh²" in text and f"= {fmt(local)}" in text
     assert f"grad {fmt(node.grad)}" in text and "made by an operation" in text
     assert small.side_tabs.currentWidget() is small.inspector
+    assert small.side_splitter.isVisible() and small.side_action.isChecked()
+    qtbot.keyClick(view, Qt.Key.Key_I)  # I hides the panel again
+    assert not small.side_splitter.isVisible()
 
 
 def test_a_parameter_shows_its_update_at_the_current_learning_rate(qtbot, small):
