@@ -1,18 +1,29 @@
 """Command line: no sub-command opens the window; train / graph / gradcheck run headless.
 
 Exit codes: 0 done, 1 training failed or a check is above its tolerance, 2 bad arguments
-(one line on stderr, no traceback), 130 interrupted with Ctrl-C.
+(one line on stderr, no traceback), 130 interrupted with Ctrl-C, 141 stdout was closed
+(e.g. `mgdesk train --json | head -1`).
 """
 
 import argparse
 import json
 import math
+import os
+import random
 import sys
 import time
+from operator import attrgetter, mul
 
 from mgdesk import __version__
-from mgdesk.engine import FastMLP, gradcheck, relative_error
-from mgdesk.io import SessionError, export_script, load_session, save_session, write_history_csv
+from mgdesk.engine import MLP, FastMLP, gradcheck
+from mgdesk.io import (
+    SessionError,
+    check_writable,
+    export_script,
+    load_session,
+    save_session,
+    write_history_csv,
+)
 from mgdesk.train import (
     LOSSES,
     ConfigError,
@@ -51,7 +62,7 @@ def add_config_arguments(parser, exclude=()):
         "lr_decay": dict(choices=("none", "linear"), help="linear: lr*(1-0.9*k/steps)"),
         "momentum": dict(type=float, help="SGD momentum, 0 <= m < 1 (0)"),
         "batch_size": dict(type=int, metavar="N", help="minibatch size, 0 = full batch (0)"),
-        "steps": dict(type=int, help="updates to make, 1-1000000 (100)"),
+        "steps": dict(type=int, help="updates to make, 1-1000000 (100); with --load: more"),
     }
     for field, kind in kinds.items():
         if field not in exclude:
@@ -63,6 +74,16 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _count(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1 (got {text})")
+    return value
 
 
 def _positive(text):
@@ -91,7 +112,12 @@ def build_parser(with_graph=False):
     train.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     train.add_argument("--save", metavar="FILE", help="save the session (JSON) at the end")
     train.add_argument(
-        "--load", metavar="FILE", help="continue a saved session for --steps more steps"
+        "--load",
+        metavar="FILE",
+        help="continue a saved session: --steps N trains N more steps; without --steps it "
+        "finishes the saved run if it stopped early, else trains as many steps again as the "
+        "first run had (3 loads of a 10-step run: 40 steps). The learning-rate decay goes on "
+        "where it was; the data and network options must stay as saved",
     )
     train.add_argument("--history", metavar="FILE", help="write the loss history as CSV")
     train.add_argument("--export", metavar="FILE", help="write a script that reruns this")
@@ -107,6 +133,21 @@ def build_parser(with_graph=False):
     check.add_argument("--eps", type=_positive, default=1e-5, help="finite-difference step (1e-5)")
     check.add_argument(
         "--tolerance", type=_positive, default=1e-4, help="largest error allowed (1e-4)"
+    )
+    check.add_argument(
+        "--samples-checked",
+        type=_count,
+        default=SAMPLES_CHECKED,
+        metavar="N",
+        help=f"check the loss over at most N of the points, a seeded choice ({SAMPLES_CHECKED})",
+    )
+    check.add_argument(
+        "--params-checked",
+        type=_count,
+        default=PARAMS_CHECKED,
+        metavar="N",
+        help="finite differences for at most N parameters, a seeded choice "
+        f"({PARAMS_CHECKED}; fewer for big networks, so a check takes seconds)",
     )
     check.set_defaults(run=run_gradcheck, samples=8, layers="4,4", activation="tanh")
 
@@ -124,6 +165,10 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv:
         return _open_window(argv)
+    if argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        example = " ".join(["mgdesk train", *argv])
+        print(f"mgdesk: error: options go after a command, e.g. {example}", file=sys.stderr)
+        return 2
     try:
         parser = build_parser(with_graph=argv[0] == "graph")
     except ImportError as exc:
@@ -141,7 +186,21 @@ def main(argv=None):
         _error(args.command, f"{_flag(exc.field)}: {exc.message}")
     except SessionError as exc:
         _error(args.command, str(exc))
+    except KeyboardInterrupt:
+        _error(args.command, "interrupted")
+        return 130
+    except BrokenPipeError:  # the reader went away, e.g. `mgdesk train --json | head -1`
+        _silence_stdout()
+        return 141
     return 2
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null, so Python's final flush cannot complain again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. under a test's capture)
+        pass
 
 
 def _open_window(argv):
@@ -163,6 +222,9 @@ def _error(command, message):
 def _config_changes(args):
     changes = {f: getattr(args, f) for f in CONFIG_OPTIONS if getattr(args, f, None) is not None}
     if getattr(args, "csv", None):
+        for field in ("dataset", "samples", "noise"):
+            if field in changes:
+                raise ConfigError(field, "does not go with --csv: the file brings its own points")
         changes.update(dataset="csv", csv_path=args.csv)
     if "layers" in changes:
         changes["layers"] = parse_layers(changes["layers"])
@@ -172,20 +234,39 @@ def _config_changes(args):
     return changes
 
 
+# What --load keeps: a continued run trains the same network on the same points.
+KEPT_ON_LOAD = ("csv_path", "dataset", "samples", "noise", "test_split", "seed")
+KEPT_NETWORK = ("layers", "activation")
+
+
 def _setup(args):
-    """(config, model, history) from the options, or from --load plus the options."""
+    """(config, session) from the options, or from --load plus the options (session: the
+    loaded Session, or None)."""
     changes = _config_changes(args)
     if not args.load:
-        return TrainConfig(**changes), None, ()
+        return TrainConfig(**changes), None
     session = load_session(args.load)
+    saved = session.config
     done = session.history[-1].step if session.history else 0
-    more = changes.pop("steps", session.config.steps)
-    config = session.config.replace(**changes, steps=done + more)
-    if config.layer_activations() != session.model.activations or config.layers != tuple(
-        session.model.nouts[:-1]
-    ):
-        raise ConfigError("layers", "a loaded network keeps its layers and activations")
-    return config, session.model, session.history
+    first_run = saved.decay_steps or saved.steps  # the length of the run that was started
+    more = changes.pop("steps", saved.steps - done if done < saved.steps else first_run)
+    if more < 1:
+        raise ConfigError("steps", f"with --load, the steps to add must be at least 1 (got {more})")
+    # The decay keeps the first run's length: a continued run goes on at the rate it reached.
+    config = saved.replace(**changes, steps=done + more, decay_steps=first_run)
+    for field in KEPT_ON_LOAD + KEPT_NETWORK:
+        value, before = getattr(config, field), getattr(saved, field)
+        if field == "activation":
+            value, before = config.layer_activations(), saved.layer_activations()
+        if field in changes and value != before:
+            raise ConfigError(
+                field,
+                "a loaded network keeps its layers and activations"
+                if field in KEPT_NETWORK
+                else f"a loaded session keeps its data (saved: {before}): start a new run "
+                "to change it",
+            )
+    return config, session
 
 
 class Progress:
@@ -226,9 +307,26 @@ def _finite_or_none(d):
     return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in d.items()}
 
 
+def _outputs(args):
+    """(flag, path) of each file to write, checked now, before any training."""
+    outputs = [(flag, getattr(args, flag[2:])) for flag in ("--save", "--history", "--export")]
+    outputs = [(flag, path) for flag, path in outputs if path]
+    for flag, path in outputs:
+        try:
+            check_writable(path)
+        except SessionError as exc:
+            raise SessionError(f"{flag}: {exc}") from None
+    return outputs
+
+
 def run_train(args):
-    config, model, history = _setup(args)
-    trainer = Trainer(config, model=model, history=history, engine=args.engine)
+    config, session = _setup(args)
+    outputs = _outputs(args)
+    model, history, velocity = None, (), None
+    if session is not None:  # train a copy: `session` stays what was loaded, for --export
+        model = MLP.from_dict(session.model.to_dict())
+        history, velocity = session.history, session.velocity
+    trainer = Trainer(config, model, history=history, engine=args.engine, velocity=velocity)
     progress = Progress(config.steps, sys.stderr, enabled=not args.quiet)
     status, first_step = "done", trainer.step
     try:
@@ -255,15 +353,23 @@ def run_train(args):
         print(json.dumps({**final, "final": True, "status": status, "failure": failed}))
     else:
         print(_summary(final))
-    if args.history:
-        write_history_csv(args.history, trainer.history)
-    if failure:
-        return 1
-    if args.save:
-        save_session(args.save, config, trainer.model, trainer.history)
-    if args.export:
-        export_script(args.export, config, trainer.model, trainer.data)
-    return 130 if status == "interrupted" else 0
+    writers = {
+        "--history": lambda path: write_history_csv(path, trainer.history),
+        "--save": lambda path: save_session(
+            path, config, trainer.model, trainer.history, trainer.velocity
+        ),
+        "--export": lambda path: export_script(path, config, trainer.model, trainer.data, session),
+    }
+    code = {"done": 0, "interrupted": 130, "failed": 1}[status]
+    for flag, path in outputs:
+        if failure and flag != "--history":
+            continue  # a diverged network is not worth keeping; its history shows why
+        try:
+            writers[flag](path)
+        except SessionError as exc:  # one failed file does not stop the others
+            _error("train", f"{flag}: {exc}")
+            code = code or 2
+    return code
 
 
 def _summary(final):
@@ -282,6 +388,14 @@ def _summary(final):
 
 GRAD_FLOOR = 1e-6
 EXACT_TOLERANCE = 1e-9  # fast path and PyTorch compute the same gradient, up to rounding
+SAMPLES_CHECKED = 20
+PARAMS_CHECKED = 300
+# Bounds that keep every check to a few seconds, in multiply-adds: the Value graph (points
+# checked x weights, ~1 s) and the nudged float passes (parameters checked x weights x
+# (points + 2), ~2 s). Bigger networks are refused: their Value graph alone takes long.
+VALUE_BUDGET = 150_000
+NUDGE_BUDGET = 30_000_000
+MAX_CHECK_WEIGHTS = 70_000
 
 
 def _torch_grads(model, X, Y, loss, l2):
@@ -301,7 +415,8 @@ def _torch_grads(model, X, Y, loss, l2):
     per_sample = {
         "hinge": lambda: torch.relu(1 - y * s),
         "mse": lambda: (s - y) ** 2,
-        "bce": lambda: torch.nn.functional.softplus(-y * s),
+        # log(1 + exp(-y*s)), exactly (softplus() turns into -y*s itself above 20)
+        "bce": lambda: torch.logaddexp(torch.zeros_like(s), -y * s),
     }[loss]()
     total = per_sample.mean() + l2 * sum((t * t).sum() for t in Ws + bs)
     total.backward()
@@ -313,26 +428,74 @@ def _torch_grads(model, X, Y, loss, l2):
     ]
 
 
+def _float_loss(model, X, Y, loss_name, l2):
+    """The loss the Value graph computes, in floats: a fast `evaluate` for gradcheck. Also
+    gives which side of 0 each ReLU input is on (the hidden ReLUs and the hinge's)."""
+    loss = LOSSES[loss_name]
+    data = attrgetter("data")
+
+    def evaluate():
+        layers = [
+            ([(n.b.data, list(map(data, n.w))) for n in layer.neurons], act)
+            for layer, act in zip(model.layers, model.activations, strict=True)
+        ]
+        penalty = sum(b * b + sum(map(mul, w, w)) for neurons, _ in layers for b, w in neurons)
+        total, sides = 0.0, []
+        for a, y in zip(X, Y, strict=True):
+            for neurons, act in layers:
+                z = [sum(map(mul, w, a), b) for b, w in neurons]
+                if act == "relu":
+                    sides += [v > 0 for v in z]
+                    a = [v if v > 0 else 0.0 for v in z]
+                else:
+                    a = list(map(math.tanh, z)) if act == "tanh" else z
+            if loss_name == "hinge":
+                sides.append(1 - y * a[0] > 0)
+            total += loss.point(a[0], y)[0]
+        return total / len(X) + l2 * penalty, tuple(sides)
+
+    return evaluate
+
+
 def run_gradcheck(args):
     config = TrainConfig(**_config_changes(args), test_split=0)
-    data = make_dataset(config)
-    X, Y = data.x_train, data.y_train
     model = new_model(config)
     params = model.parameters()
+    if len(params) > MAX_CHECK_WEIGHTS:
+        raise ConfigError(
+            "layers",
+            f"gradcheck takes networks of up to {MAX_CHECK_WEIGHTS:,} weights (got "
+            f"{len(params):,}): its Value graph would take too long",
+        )
+    data = make_dataset(config)
+    rng = random.Random(config.seed)
+    n_points = min(args.samples_checked, len(data.x_train), max(1, VALUE_BUDGET // len(params)))
+    picked = sorted(rng.sample(range(len(data.x_train)), n_points))
+    X, Y = [data.x_train[i] for i in picked], [data.y_train[i] for i in picked]
+    n_nudged = max(1, NUDGE_BUDGET // (len(params) * (n_points + 2)))
+    n_nudged = min(args.params_checked, len(params), n_nudged)
+    nudged = [params[i] for i in sorted(rng.sample(range(len(params)), n_nudged))]
     loss = LOSSES[config.loss]
 
     def f():
         total = loss.mean([model(x) for x in X], Y)
         return total + config.l2 * sum(p * p for p in params) if config.l2 else total
 
-    result = gradcheck(f, params, eps=args.eps)
-    analytic = [row[1] for row in result.rows]
+    evaluate = _float_loss(model, X, Y, config.loss, config.l2)
+    result = gradcheck(f, params, args.eps, check=nudged, evaluate=evaluate)
+    analytic = [p.grad for p in params]  # gradcheck leaves the Value graph's gradients there
     model.zero_grad()
     FastMLP(model).loss_and_backward(X, loss.loss_grad(Y))
     fast = [p.grad + 2 * config.l2 * p.data for p in params]
-    numeric = [row[2] for row in result.rows]
+    kept = [row for i, row in enumerate(result.rows) if i not in result.skipped]
+    # A difference quotient carries rounding of about machine epsilon * |loss| / eps: that
+    # much disagreement is noise, not a wrong gradient (it is large for exploding networks).
+    loss_value = evaluate()[0]
+    noise = 4 * sys.float_info.epsilon * abs(loss_value) / args.eps
+    numeric = [r[2] for r in kept]
+    fd_error = _max_error(numeric, [r[1] for r in kept], noise=noise) if kept else None
     checks = [
-        (f"finite differences (eps {args.eps:g})", _max_error(numeric, analytic), args.tolerance),
+        (f"finite differences (eps {args.eps:g})", fd_error, args.tolerance),
         ("fast path vs Value graph", _max_error(fast, analytic), EXACT_TOLERANCE),
     ]
     try:
@@ -344,23 +507,46 @@ def run_gradcheck(args):
     hidden = ",".join(map(str, config.layers)) or "none"
     print(
         f"gradcheck: hidden layers {hidden} ({'/'.join(config.layer_activations()[:-1]) or '-'})"
-        f", {config.loss} loss + L2 {config.l2:g} over {len(X)} {config.dataset} points, "
-        f"{len(params)} parameters"
+        f", {config.loss} loss + L2 {config.l2:g} over {n_points} of {len(data.x_train)} "
+        f"{config.dataset} points (seed {config.seed}), {len(params):,} parameters"
     )
     failed = False
     for name, error, limit in checks:
-        if error is None:
+        if limit is None:
             print(f"  {name:<31} not installed, skipped (pip install torch==2.13.0)")
+            continue
+        if error is None:
+            print(f"  {name:<31} every checked parameter was skipped (see below)  FAILED")
+            failed = True
             continue
         verdict = "ok" if error <= limit else "ABOVE THE LIMIT"
         failed = failed or error > limit
         print(f"  {name:<31} max relative error {error:.1e}  limit {limit:.0e}  {verdict}")
+    if n_nudged < len(params):
+        print(
+            f"  finite differences checked {n_nudged:,} of {len(params):,} parameters, a "
+            "seeded random choice (the other checks cover all of them)"
+        )
+    if noise > 1e-8:
+        print(
+            f"  the loss is large ({loss_value:.3g}): finite differences within {noise:.1e}, "
+            "its rounding noise, were not counted (a larger --eps lowers it)"
+        )
+    if result.skipped:
+        print(
+            f"  {len(result.skipped)} parameters skipped by finite differences: a ReLU input "
+            f"is at its kink (0), where the derivative is undefined, and a nudge of "
+            f"±{args.eps:g} crossed it"
+        )
     print("FAILED" if failed else "OK")
     return 1 if failed else 0
 
 
-def _max_error(a, b):
-    """Largest relative error; below GRAD_FLOOR in size the error is absolute, because
-    finite differences carry ~1e-11 of rounding noise that would swamp a zero gradient."""
-    errors = (relative_error(x, y, floor=GRAD_FLOOR) for x, y in zip(a, b, strict=True))
+def _max_error(a, b, noise=0.0):
+    """Largest relative error, not counting `noise` (an absolute rounding allowance). Below
+    GRAD_FLOOR in size the error is absolute, so that rounding cannot swamp a zero gradient."""
+    errors = (
+        max(0.0, abs(x - y) - noise) / max(abs(x), abs(y), GRAD_FLOOR)
+        for x, y in zip(a, b, strict=True)
+    )
     return max(errors, default=0.0)

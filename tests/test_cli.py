@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 import types
 
 import pytest
@@ -62,7 +63,7 @@ def test_train_on_a_csv_and_write_history_and_script(tmp_path, capsys):
     data.write_text("x1,x2,label\n" + "".join(f"{i / 10},{i % 3},{i % 2}\n" for i in range(20)))
     history, script = tmp_path / "h.csv", tmp_path / "again.py"
     args = ["--csv", str(data), "--history", str(history), "--export", str(script), "--json"]
-    assert main([*SMALL, *args]) == 0
+    assert main(["train", "--layers", "4,4", "--steps", "10", "--quiet", *args]) == 0
     final = json_lines(capsys.readouterr().out)[-1]
     assert final["step"] == 10
     assert len(history.read_text().splitlines()) == 11
@@ -93,7 +94,7 @@ def test_a_diverging_run_exits_1_with_the_hint(capsys, tmp_path):
         (["--batch-size", "1000"], "--batch-size: must be at most 32"),
         (["--test-split", "1"], "--test-split: must be a number at least 0 and below 1"),
         (["--activation", "relu,tanh,relu"], "--activation: give one name, or one per"),
-        (["--csv", "/no/such/file.csv"], "--csv: file.csv: cannot read the file"),
+        (["--csv", "/no/such/file.csv", "--samples", "40"], "--samples: does not go with --csv"),
         (["--load", "/no/such/run.json"], "cannot read /no/such/run.json"),
         (["--samples", "x"], "argument --samples: invalid int value: 'x'"),
         (["--loss", "l1"], "argument --loss: invalid choice: 'l1'"),
@@ -130,7 +131,8 @@ def test_gradcheck_steps_must_be_positive(capsys, option):
 
 
 def test_gradcheck_exits_1_above_the_tolerance(capsys):
-    assert main(["gradcheck", "--layers", "3", "--tolerance", "1e-30"]) == 1
+    # a step of 0.5 makes the central difference visibly wrong for tanh
+    assert main(["gradcheck", "--layers", "3", "--eps", "0.5"]) == 1
     assert "ABOVE THE LIMIT" in capsys.readouterr().out
 
 
@@ -230,3 +232,245 @@ def test_progress_bar_redraws_in_place_on_a_terminal():
 def test_version(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("mgdesk ")
+
+
+# ---- crafted session files ----
+
+
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        ('"lr": 1.0', '"lr": ' + "9" * 400, "bad settings: lr: must be a number"),
+        ('"nin": 2', '"nin": 1e999', "bad model"),
+        ('"weights": [[[', '"weights": [[[' + "9" * 400 + ", ", "bad model"),
+    ],
+)
+def test_a_crafted_session_exits_2_with_one_line(tmp_path, capsys, old, new, words):
+    path = tmp_path / "x.json"
+    assert main([*SMALL, "--save", str(path)]) == 0
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    capsys.readouterr()
+    assert main(["train", "--load", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mgdesk train: error: x.json: ") and words in err
+    assert err.count("\n") == 1
+
+
+# ---- --load: how many steps, the learning rate, momentum, what may change ----
+
+
+def saved_run(tmp_path, *args):
+    path = tmp_path / "run.json"
+    assert main([*SMALL, "--save", str(path), *args]) == 0
+    return path
+
+
+def test_each_load_without_steps_trains_the_first_runs_length_again(tmp_path):
+    path = saved_run(tmp_path)
+    for total in (20, 30, 40):
+        assert main(["train", "--load", str(path), "--quiet", "--save", str(path)]) == 0
+        session = load_session(path)
+        assert session.config.steps == session.history[-1].step == len(session.history) == total
+
+
+def test_a_load_without_steps_finishes_an_interrupted_run(tmp_path, monkeypatch):
+    from mgdesk.train import Trainer
+
+    step_once = Trainer.step_once
+
+    def interrupted_at_step_4(self):
+        if self.step == 3:
+            raise KeyboardInterrupt
+        return step_once(self)
+
+    monkeypatch.setattr(Trainer, "step_once", interrupted_at_step_4)
+    path = tmp_path / "run.json"
+    assert main([*SMALL, "--save", str(path)]) == 130
+    monkeypatch.undo()
+    assert main(["train", "--load", str(path), "--quiet", "--save", str(path)]) == 0
+    resumed = load_session(path)
+    whole = tmp_path / "whole.json"
+    assert main([*SMALL, "--save", str(whole)]) == 0
+    assert len(resumed.history) == 10 and resumed.config.steps == 10
+    assert resumed.model.to_dict() == load_session(whole).model.to_dict()
+
+
+def test_the_learning_rate_decay_goes_on_where_it_was(tmp_path):
+    path = saved_run(tmp_path)
+    assert main(["train", "--load", str(path), "--steps", "5", "--quiet", "--save", str(path)]) == 0
+    lrs = [s.lr for s in load_session(path).history]
+    assert lrs[:10] == pytest.approx([1 - 0.9 * k / 10 for k in range(10)])
+    assert lrs[10:] == pytest.approx([0.1] * 5)  # no jump back up to 0.55
+    assert all(a >= b for a, b in zip(lrs, lrs[1:]))
+
+
+def test_momentum_continues_as_if_the_run_had_not_stopped(tmp_path):
+    args = ["--momentum", "0.9", "--lr", "0.05", "--lr-decay", "none"]
+    path = saved_run(tmp_path, *args)
+    assert (
+        main(["train", "--load", str(path), "--steps", "10", "--quiet", "--save", str(path)]) == 0
+    )
+    whole = tmp_path / "whole.json"
+    assert main([*SMALL, *args, "--steps", "20", "--save", str(whole)]) == 0
+    assert load_session(path).model.to_dict() == load_session(whole).model.to_dict()
+
+
+def test_the_script_exported_after_a_load_reproduces_that_run(tmp_path, capsys):
+    path = saved_run(tmp_path, "--momentum", "0.5")
+    capsys.readouterr()
+    script = tmp_path / "again.py"
+    args = ["train", "--load", str(path), "--steps", "5", "--json", "--export", str(script)]
+    assert main(args) == 0
+    final = json_lines(capsys.readouterr().out)[-2]
+    assert final["step"] == 15
+    assert "continued a session saved after step 10" in script.read_text()
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"step 15 loss {final['train_loss']:.6f}" in done.stdout
+    assert float(done.stdout.rsplit("exported: ", 1)[1]) < 1e-9
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--activation", "tanh"], "--activation: a loaded network keeps its layers"),
+        (["--layers", "8"], "--layers: a loaded network keeps its layers"),
+        (["--seed", "5"], "--seed: a loaded session keeps its data (saved: 1337)"),
+        (["--samples", "41"], "--samples: a loaded session keeps its data (saved: 40)"),
+        (["--noise", "0.3"], "--noise: a loaded session keeps its data"),
+        (["--steps", "0"], "--steps: with --load, the steps to add must be at least 1"),
+    ],
+)
+def test_a_load_refuses_options_that_change_the_data_or_network(tmp_path, capsys, args, words):
+    path = saved_run(tmp_path)
+    capsys.readouterr()
+    assert main(["train", "--load", str(path), "--quiet", *args]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1
+
+
+def test_a_load_accepts_the_saved_values_and_training_options(tmp_path):
+    path = saved_run(tmp_path)
+    same = ["--seed", "1337", "--samples", "40", "--layers", "4,4", "--activation", "relu"]
+    assert main(["train", "--load", str(path), "--quiet", "--steps", "2", *same]) == 0
+    assert main(["train", "--load", str(path), "--quiet", "--steps", "2", "--lr", "0.3"]) == 0
+
+
+# ---- output files ----
+
+
+@pytest.mark.parametrize("flag", ["--save", "--history", "--export"])
+def test_an_unwritable_output_fails_before_training(tmp_path, capsys, flag):
+    for path in ("/nonexistent/dir/x.out", str(tmp_path)):
+        assert main([*SMALL, "--json", flag, path]) == 2
+        out, err = capsys.readouterr()
+        assert out == ""  # not one step was trained
+        assert (
+            err.startswith(f"mgdesk train: error: {flag}: cannot write ") and err.count("\n") == 1
+        )
+
+
+def test_one_failed_output_does_not_stop_the_others(tmp_path, capsys, monkeypatch):
+    import mgdesk.cli
+    from mgdesk.io import SessionError
+
+    def disk_full(path, history):
+        raise SessionError(f"cannot write {path}: No space left on device")
+
+    monkeypatch.setattr(mgdesk.cli, "write_history_csv", disk_full)
+    files = {flag: tmp_path / name for flag, name in
+             [("--history", "h.csv"), ("--save", "s.json"), ("--export", "e.py")]}  # fmt: skip
+    args = [x for flag, path in files.items() for x in (flag, str(path))]
+    assert main([*SMALL, *args]) == 2
+    assert "--history: cannot write" in capsys.readouterr().err
+    assert files["--save"].exists() and files["--export"].exists()
+
+
+# ---- small things ----
+
+
+def test_json_into_a_closed_pipe_exits_quietly(tmp_path):
+    with subprocess.Popen(
+        [sys.executable, "-m", "mgdesk", "train", "--steps", "2000", "--json", "--quiet",
+         "--samples", "20", "--layers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+    ) as child:  # fmt: skip
+        assert json.loads(child.stdout.readline())["step"] == 1
+        child.stdout.close()  # as `| head -1` does
+        assert child.wait(timeout=60) == 141
+        assert child.stderr.read() == b""
+
+
+def test_options_before_a_command_say_where_they_go(capsys):
+    assert main(["--samples", "5"]) == 2
+    assert capsys.readouterr().err == (
+        "mgdesk: error: options go after a command, e.g. mgdesk train --samples 5\n"
+    )
+
+
+def test_empty_layer_sizes_and_csv_options_are_refused(tmp_path, capsys):
+    assert main([*SMALL, "--layers", "1,,2"]) == 2
+    assert "--layers: '1,,2' has an empty size between commas" in capsys.readouterr().err
+    data = tmp_path / "d.csv"
+    data.write_text("1,2,1\n3,4,0\n5,6,1\n7,8,0\n")
+    for option, value in [("--noise", "0.2"), ("--dataset", "xor"), ("--samples", "9")]:
+        assert main(["train", "--csv", str(data), option, value, "--quiet"]) == 2
+        assert f"{option}: does not go with --csv" in capsys.readouterr().err
+    assert main(["train", "--csv", "/no/such/file.csv"]) == 2
+    assert "--csv: file.csv: cannot read the file" in capsys.readouterr().err
+
+
+def test_huge_data_gets_a_hint_to_scale_it(tmp_path, capsys):
+    data = tmp_path / "huge.csv"
+    data.write_text("1e300,1e300,1\n-1e300,1,0\n1,1,1\n2,2,0\n")
+    assert main(["train", "--csv", str(data), "--test-split", "0", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "at step 1" in err and "scale the data" in err and "learning rate" not in err
+
+
+def test_the_value_engine_has_its_own_work_limit(capsys):
+    assert main(["train", "--engine", "value", "--samples", "3000", "--quiet"]) == 2
+    assert "--engine: " in capsys.readouterr().err
+
+
+# ---- gradcheck: bounded, honest at ReLU kinks, interruptible ----
+
+
+@pytest.mark.parametrize("seed", ["3", "5", "7", "10"])
+def test_gradcheck_skips_relu_kinks_instead_of_failing(capsys, seed):
+    args = ["gradcheck", "--layers", "4,4", "--activation", "relu", "--samples", "20"]
+    assert main([*args, "--seed", seed]) == 0
+    out = capsys.readouterr().out
+    assert "parameters skipped by finite differences: a ReLU input is at its kink" in out
+
+
+def test_gradcheck_checks_a_seeded_subset_of_a_big_network_quickly(capsys):
+    start = time.monotonic()
+    assert main(["gradcheck", "--layers", "64,64", "--activation", "relu"]) == 0
+    assert time.monotonic() - start < 20  # was minutes; ~1 s here
+    out = capsys.readouterr().out
+    assert "finite differences checked 300 of 4,417 parameters" in out
+    args = ["gradcheck", "--samples", "30", "--samples-checked", "5", "--params-checked", "7"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "over 5 of 30 moons points" in out and "checked 7 of 37 parameters" in out
+
+
+def test_gradcheck_refuses_networks_it_cannot_check_in_seconds(capsys):
+    assert main(["gradcheck", "--layers", "256,256,256"]) == 2
+    assert "--layers: gradcheck takes networks of up to 70,000 weights" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_gradcheck_exits_130(capsys, monkeypatch):
+    import mgdesk.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mgdesk.cli, "gradcheck", interrupted)
+    assert main(["gradcheck"]) == 130
+    assert capsys.readouterr().err == "mgdesk gradcheck: error: interrupted\n"

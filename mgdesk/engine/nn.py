@@ -79,8 +79,14 @@ def _per_layer(activation, n_layers):
         )
     for name in names:
         if name not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {name!r}: use one of {', '.join(ACTIVATIONS)}")
+            raise ValueError(
+                f"unknown activation {name!r:.40}: use one of {', '.join(ACTIVATIONS)}"
+            )
     return names
+
+
+def _is_number(x, kind):
+    return isinstance(x, kind) and not isinstance(x, bool)
 
 
 class MLP(Module):
@@ -133,10 +139,12 @@ class MLP(Module):
     def from_dict(cls, d):
         """Rebuild a model from `to_dict()` output; raises ValueError on a malformed dict."""
         try:
-            nin, nouts, weights = int(d["nin"]), [int(n) for n in d["nouts"]], d["weights"]
+            nin, nouts, weights = d["nin"], list(d["nouts"]), d["weights"]
+            sizes = [nin] + nouts
+            if not all(_is_number(n, int) for n in sizes):
+                raise ValueError("the layer sizes must be whole numbers")
             # Check the sizes against the stored weights before building anything, so a
             # foreign file cannot ask for a huge network.
-            sizes = [nin] + nouts
             if len(weights) != len(nouts) or any(
                 len(rows) != nout or any(len(row) != nprev + 1 for row in rows)
                 for rows, nprev, nout in zip(weights, sizes, nouts)
@@ -145,11 +153,13 @@ class MLP(Module):
             model = cls(nin, nouts, list(d["activations"]))
             for layer, rows in zip(model.layers, weights, strict=True):
                 for neuron, row in zip(layer.neurons, rows, strict=True):
-                    values = [float(v) for v in row]
+                    if not all(_is_number(v, int | float) for v in row):
+                        raise ValueError("weights must be numbers")
+                    values = [float(v) for v in row]  # OverflowError for a huge int
                     if not all(math.isfinite(v) for v in values):
                         raise ValueError("weights must be finite numbers")
                     for p, v in zip(neuron.parameters(), values, strict=True):
                         p.data = v
-        except (KeyError, TypeError, IndexError) as exc:
-            raise ValueError(f"not a model description: {exc!r}") from None
+        except (KeyError, TypeError, IndexError, OverflowError) as exc:  # a float too big
+            raise ValueError(f"not a model description: {exc!r:.80}") from None
         return model

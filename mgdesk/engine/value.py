@@ -68,11 +68,16 @@ class Value:
     __slots__ = ("data", "grad", "_a", "_b", "_op", "_arg", "label")
 
     def __init__(self, data, _children=(), _op="", label=""):
-        self.data = float(data)
+        try:
+            self.data = float(data)
+        except OverflowError:  # an int too big for a float, such as 10**400
+            self.data = math.inf if data > 0 else -math.inf
         self.grad = 0.0
         # The op's inputs in operand order (x*x has the same input twice), kept in two slots
         # rather than a tuple: one object per node for the garbage collector to track instead
         # of two, which makes a training step about a third faster. `_prev` gives the tuple.
+        if _children.__class__ is not tuple:  # a list, a set or a generator of inputs
+            _children = tuple(_children)
         if len(_children) == 2:
             self._a, self._b = _children
         elif len(_children) < 2:
@@ -106,7 +111,12 @@ class Value:
     def __pow__(self, n):
         if isinstance(n, Value) or not isinstance(n, int | float):
             raise TypeError("Value ** n supports only a plain int or float exponent n")
-        out = Value(safe_pow(self.data, n), (self,), f"**{n:g}")
+        try:
+            label = f"**{n:g}"
+        except OverflowError:  # an int too big for a float: as a float it is +-inf
+            n = math.inf if n > 0 else -math.inf
+            label = f"**{n:g}"
+        out = Value(safe_pow(self.data, n), (self,), label)
         out._arg = n
         return out
 

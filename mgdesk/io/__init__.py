@@ -7,6 +7,7 @@ from mgdesk.io.export import export_script
 from mgdesk.io.session import (
     Session,
     SessionError,
+    check_writable,
     load_session,
     save_session,
     write_history_csv,
@@ -15,6 +16,7 @@ from mgdesk.io.session import (
 __all__ = [
     "Session",
     "SessionError",
+    "check_writable",
     "export_script",
     "load_session",
     "save_session",

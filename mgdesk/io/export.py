@@ -12,11 +12,16 @@ from mgdesk.train import make_dataset
 
 __all__ = ["export_script"]
 
-# The one-sample loss of each kind, as the script writes it (the same graph mgdesk builds).
+# The body of the one-sample loss of each kind, as the script writes it (the graph mgdesk builds).
 LOSS_CODE = {
-    "hinge": "(1 - y * score).relu()  # hinge: max-margin, as in micrograd's demo",
-    "mse": "(score - y) ** 2  # squared error",
-    "bce": "-((y * score).sigmoid().log())  # cross-entropy of p = sigmoid(score)",
+    "hinge": "    return (1 - y * score).relu()  # hinge: max-margin, as in micrograd's demo",
+    "mse": "    return (score - y) ** 2  # squared error",
+    "bce": """\
+    # cross-entropy of p = sigmoid(score): log(1 + exp(-m)) with m = y * score, written as
+    # max(0, -m) + log(1 + exp(-|m|)) so that exp never overflows; |m| = m + 2 * max(0, -m)
+    m = y * score
+    r = (-m).relu()
+    return r + (1 + (-(m + 2 * r)).exp()).log()""",
 }
 
 TEMPLATE = '''\
@@ -43,19 +48,28 @@ EXPORTED_WEIGHTS = {weights}
 
 STEPS = {steps}
 LEARNING_RATE = {lr!r}
-LR_DECAY = {lr_decay}  # "linear": LEARNING_RATE * (1 - 0.9 * k / STEPS), as micrograd's demo
+# "linear": LEARNING_RATE * (1 - 0.9 * k / DECAY_STEPS) as micrograd's demo, then a tenth of it
+LR_DECAY = {lr_decay}
+DECAY_STEPS = {decay_steps}
 MOMENTUM = {momentum!r}
 ALPHA = {l2!r}  # strength of the L2 penalty ALPHA * sum(p*p)
 BATCH_SIZE = {batch_size}  # 0 = every point in every step
 SEED = {seed}
 
+
+def flat(weights):
+    return [v for layer in weights for row in layer for v in row]
+
+
 model = MLP(2, {nouts}, activation={activation}, seed=SEED)
+velocity = [0.0] * len(model.parameters())  # the momentum of each parameter
+{start}
 print(model)
 print("number of parameters", len(model.parameters()))
 
 
 def sample_loss(score, y):
-    return {loss_code}
+{loss_code}
 
 
 def loss(xs, ys):
@@ -66,8 +80,7 @@ def loss(xs, ys):
     return total, accuracy
 
 
-velocity = [0.0] * len(model.parameters())
-for k in range(STEPS):
+for k in range(START_STEP, STEPS):
     if 0 < BATCH_SIZE < len(X):
         batch = random.Random(f"{{SEED}}:{{k}}").sample(range(len(X)), BATCH_SIZE)
         xs, ys = [X[i] for i in batch], [Y[i] for i in batch]
@@ -76,7 +89,8 @@ for k in range(STEPS):
     total_loss, acc = loss(xs, ys)
     model.zero_grad()
     total_loss.backward()
-    lr = LEARNING_RATE * max(0.1, 1 - 0.9 * k / STEPS) if LR_DECAY == "linear" else LEARNING_RATE
+    decay = max(0.1, 1 - 0.9 * k / DECAY_STEPS) if LR_DECAY == "linear" else 1.0
+    lr = LEARNING_RATE * decay
     for i, p in enumerate(model.parameters()):
         velocity[i] = MOMENTUM * velocity[i] + p.grad
         p.data -= lr * velocity[i]
@@ -86,10 +100,6 @@ for k in range(STEPS):
 if X_TEST:
     test_acc = sum((y > 0) == (model(x).data > 0) for x, y in zip(X_TEST, Y_TEST)) / len(Y_TEST)
     print(f"test accuracy {{test_acc * 100:.1f}}%")
-
-
-def flat(weights):
-    return [v for layer in weights for row in layer for v in row]
 
 
 trained = flat(model.to_dict()["weights"])
@@ -117,6 +127,31 @@ def _weights(layers):
     return "[\n" + body + ",\n]"
 
 
+FRESH_START = "START_STEP = 0  # train from the seeded initial weights"
+LOADED_START = """\
+# This run continued a session saved after step {step}: start from the weights and the
+# momentum it had then, instead of the seeded initial ones.
+START_STEP = {step}
+# fmt: off
+START_WEIGHTS = {weights}
+START_VELOCITY = {velocity}
+# fmt: on
+for p, w in zip(model.parameters(), flat(START_WEIGHTS)):
+    p.data = w
+velocity = START_VELOCITY or velocity"""
+
+
+def _start(start):
+    """The script lines that set the starting weights: seeded, or those of `start`."""
+    if start is None:
+        return FRESH_START
+    return LOADED_START.format(
+        step=start.history[-1].step if start.history else 0,
+        weights=_weights(start.model.to_dict()["weights"]),
+        velocity=_rows(list(start.velocity), 4),
+    )
+
+
 def summary(config):
     data = f"{config.dataset} ({config.samples} samples, noise {config.noise:g})"
     if config.dataset == "csv":
@@ -125,9 +160,10 @@ def summary(config):
     return f"{data}, layers {hidden}, {config.loss} loss, {config.steps} steps"
 
 
-def export_script(path, config, model, data=None):
+def export_script(path, config, model, data=None, start=None):
     """Write a runnable script reproducing `config`'s run (data: the run's Dataset, if at
-    hand; otherwise it is made again from the config)."""
+    hand; otherwise it is made again from the config). `start`: the loaded Session the run
+    continued, if any: the script then starts from its weights, step and momentum."""
     data = data if data is not None else make_dataset(config)
     activation = config.activation
     text = TEMPLATE.format(
@@ -139,6 +175,8 @@ def export_script(path, config, model, data=None):
         y_test=_rows(data.y_test, 12),
         weights=_weights(model.to_dict()["weights"]),
         steps=config.steps,
+        decay_steps=config.decay_steps or config.steps,
+        start=_start(start),
         lr=config.lr,
         lr_decay=json.dumps(config.lr_decay),
         momentum=config.momentum,

@@ -1,13 +1,17 @@
-"""Sessions as JSON (settings, weights, loss history) and the history as CSV.
+"""Sessions as JSON (settings, weights, loss history, momentum) and the history as CSV.
 
 No pickle and no eval: a session is plain JSON with a format name and a schema version,
 checked field by field on the way in. Loading returns a new Session or raises
 SessionError; it never changes anything else.
+
+Version 2 added the optimizer's momentum ("velocity") and the setting decay_steps;
+version 1 files still load (no momentum saved: it starts from zero).
 """
 
 import csv
 import io
 import json
+import math
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -20,13 +24,14 @@ __all__ = [
     "VERSION",
     "Session",
     "SessionError",
+    "check_writable",
     "load_session",
     "save_session",
     "write_history_csv",
 ]
 
 FORMAT = "mgdesk-session"
-VERSION = 1
+VERSION = 2
 MAX_BYTES = 512 * 1024 * 1024  # refuse to read anything bigger (a video picked by mistake)
 
 
@@ -39,6 +44,20 @@ class Session:
     config: TrainConfig
     model: MLP
     history: tuple  # of StepStats
+    velocity: tuple = ()  # SGD momentum per parameter; () when not saved
+
+
+def check_writable(path):
+    """Raise SessionError now if `path` cannot be written (before hours of training)."""
+    path = Path(path)
+    if path.is_dir():
+        raise SessionError(f"cannot write {path}: it is a folder")
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(b"")
+    except OSError as exc:
+        raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
+    tmp.unlink(missing_ok=True)
 
 
 def _write_text(path, text):
@@ -53,12 +72,14 @@ def _write_text(path, text):
         raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def save_session(path, config, model, history=()):
+def save_session(path, config, model, history=(), velocity=()):
+    """`velocity`: the optimizer's momentum state (Trainer.velocity), kept when momentum > 0."""
     doc = {
         "format": FORMAT,
         "version": VERSION,
         "config": config.to_dict(),
         "model": model.to_dict(),
+        "velocity": list(velocity) if config.momentum else [],
         "history": [stats.to_dict() for stats in history],
     }
     try:
@@ -110,19 +131,22 @@ def load_session(path):
         raise SessionError(f'{name} is not a mgdesk session (no "format": "{FORMAT}")')
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise SessionError(f"{name}: the session version must be a whole number (got {version!r})")
+        raise SessionError(
+            f"{name}: the session version must be a whole number (got {version!r:.40})"
+        )
     if version > VERSION:
         raise SessionError(
-            f"{name} was saved by a newer mgdesk (session version {version}; "
+            f"{name} was saved by a newer mgdesk (session version {min(version, 10**9)}; "
             f"this one reads version {VERSION}): update mgdesk"
         )
+    # Whatever a crafted file holds (huge numbers, wrong types), only SessionError leaves.
     try:
         config = TrainConfig.from_dict(doc.get("config"))
-    except (ConfigError, TypeError) as exc:
+    except (ConfigError, TypeError, ValueError, OverflowError) as exc:
         raise SessionError(f"{name}: bad settings: {exc}") from None
     try:
         model = MLP.from_dict(doc.get("model"))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise SessionError(f"{name}: bad model: {exc}") from None
     if model.nin != 2 or model.nouts != [*config.layers, 1]:
         raise SessionError(
@@ -131,7 +155,21 @@ def load_session(path):
         )
     if model.activations != config.layer_activations():
         raise SessionError(f"{name}: the model's activations do not match the settings")
-    return Session(config, model, _read_history(name, doc.get("history", [])))
+    velocity = _read_velocity(name, doc.get("velocity", []), len(model.parameters()))
+    return Session(config, model, _read_history(name, doc.get("history", [])), velocity)
+
+
+def _read_velocity(name, velocity, n_params):
+    if velocity == []:
+        return ()
+    if not isinstance(velocity, list) or len(velocity) != n_params:
+        raise SessionError(f"{name}: the velocity must be a list of one number per parameter")
+    try:
+        if any(isinstance(v, bool) or not math.isfinite(v) for v in velocity):
+            raise TypeError
+    except (TypeError, OverflowError):  # not a number, or an int too big for a float
+        raise SessionError(f"{name}: the velocity must hold finite numbers") from None
+    return tuple(map(float, velocity))
 
 
 def _read_history(name, entries):
@@ -141,7 +179,7 @@ def _read_history(name, entries):
     for index, entry in enumerate(entries, start=1):
         try:
             history.append(StepStats.from_dict(entry))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             raise SessionError(f"{name}: history entry {index}: {exc}") from None
     return tuple(history)
 

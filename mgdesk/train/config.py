@@ -18,6 +18,7 @@ __all__ = [
     "MAX_NEURONS",
     "MAX_SAMPLES",
     "MAX_STEPS",
+    "MAX_VALUE_WORK",
     "MAX_WORK",
     "ConfigError",
     "TrainConfig",
@@ -37,6 +38,8 @@ MAX_LR = 1e6
 MAX_SEED = 2**32 - 1
 # Multiply-adds of one step (samples seen x weights): 20 million is about 3 s of pure Python.
 MAX_WORK = 20_000_000
+# The plain Value engine (--engine value) builds a node per operation: ~25x slower per step.
+MAX_VALUE_WORK = 800_000
 
 
 class ConfigError(ValueError):
@@ -59,22 +62,28 @@ def _bounds_text(low, high, low_open, high_open):
     return f"{low_text} and {high_text}"
 
 
+def _shown(value):
+    """repr(value), shortened: a file may hold a 4,000-digit number."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _check(field, value, low, high, integer=False, low_open=False, high_open=False):
     """Return `value` as an int/float inside the bounds, or raise ConfigError naming them."""
     kind = "a whole number" if integer else "a number"
     expected = f"must be {kind} {_bounds_text(low, high, low_open, high_open)}"
     ok_type = (int,) if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, ok_type):
-        raise ConfigError(field, f"{expected} (got {value!r})")
-    value = value if integer else float(value)
+        raise ConfigError(field, f"{expected} (got {_shown(value)})")
+    # Compared as they are (a huge int does not fit a float); a float must also be finite.
     inside = (
-        math.isfinite(value)
+        (isinstance(value, int) or math.isfinite(value))
         and (value > low if low_open else value >= low)
         and (value < high if high_open else value <= high)
     )
     if not inside:
-        raise ConfigError(field, f"{expected} (got {value!r})")
-    return value
+        raise ConfigError(field, f"{expected} (got {_shown(value)})")
+    return value if integer else float(value)
 
 
 def _check_layer_sizes(sizes):
@@ -83,27 +92,39 @@ def _check_layer_sizes(sizes):
     for size in sizes:
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_NEURONS:
             raise ConfigError(
-                "layers", f"each hidden layer needs 1 to {MAX_NEURONS} neurons (got {size!r})"
+                "layers", f"each hidden layer needs 1 to {MAX_NEURONS} neurons (got {_shown(size)})"
             )
     return tuple(sizes)
 
 
 def parse_layers(text):
-    """'16, 16' -> (16, 16); '' -> () (no hidden layer). Raises ConfigError(field='layers')."""
-    items = [item for item in re.split(r"[,\s]+", text.strip()) if item]
+    """'16, 16' or '16 16' -> (16, 16); '' -> () (no hidden layer).
+
+    Raises ConfigError(field='layers'), also for an empty size such as the one in '1,,2'.
+    """
+    if not text.strip():
+        return ()
+    parts = text.split(",")
     sizes = []
-    for item in items:
-        if not re.fullmatch(r"[+-]?\d+", item):
+    for i, part in enumerate(parts):
+        if not part.strip():
+            where = "between commas" if 0 < i < len(parts) - 1 else "at an end (a stray comma)"
             raise ConfigError(
-                "layers", f"{item!r} is not a whole number: write sizes like 16,16 (or nothing)"
+                "layers", f"{text.strip()!r} has an empty size {where}: write sizes like 16,16"
             )
-        sizes.append(int(item))
+        for item in part.split():
+            if not re.fullmatch(r"[+-]?\d+", item):
+                raise ConfigError(
+                    "layers",
+                    f"{item!r} is not a whole number: write sizes like 16,16 (or nothing)",
+                )
+            sizes.append(int(item) if len(item) < 100 else 10**100)  # int() refuses 4,300 digits
     return _check_layer_sizes(sizes)
 
 
 def _choice(field, value, allowed):
     if value not in allowed:
-        raise ConfigError(field, f"must be one of {', '.join(allowed)} (got {value!r})")
+        raise ConfigError(field, f"must be one of {', '.join(allowed)} (got {_shown(value)})")
     return value
 
 
@@ -112,8 +133,11 @@ def count_weights(layers):
     return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
-def check_work(config, n_samples):
-    """Refuse settings whose single step would take seconds (stop works between steps)."""
+def check_work(config, n_samples, engine="fast"):
+    """Refuse settings whose single step would take seconds (stop works between steps).
+
+    `engine="value"` (training through the plain Value graph) has a lower limit.
+    """
     n_test = int(n_samples * config.test_split)
     n_train = n_samples - n_test
     if config.batch_size > n_train:
@@ -124,12 +148,18 @@ def check_work(config, n_samples):
         )
     seen = (config.batch_size or n_train) + n_test
     work = seen * count_weights(config.layers)
-    if work > MAX_WORK:
+    fast = engine != "value"
+    limit = MAX_WORK if fast else MAX_VALUE_WORK
+    if work > limit:
+        engine_text = "" if fast else "plain Value engine's "
+        advice = "smaller layers, fewer samples or a batch size"
+        if not fast:
+            advice = "the fast engine (the default), smaller layers or fewer samples"
         raise ConfigError(
-            "layers",
+            "layers" if fast else "engine",
             f"{count_weights(config.layers):,} weights x {seen:,} samples per step is "
-            f"{work / 1e6:.0f} million multiply-adds, above the limit of {MAX_WORK / 1e6:.0f} "
-            "million: use smaller layers, fewer samples or a batch size",
+            f"{work / 1e6:.1f} million multiply-adds, above the {engine_text}limit of "
+            f"{limit / 1e6:g} million: use {advice}",
         )
 
 
@@ -151,6 +181,7 @@ class TrainConfig:
     momentum: float = 0.0  # SGD momentum, 0 up to below 1
     batch_size: int = 0  # 0 = full batch, else a seeded random minibatch each step
     steps: int = 100  # total updates of the run, 1 to 1,000,000
+    decay_steps: int = 0  # the linear decay spans this many steps (0: all `steps`), then stays
     csv_path: str | None = None  # the x1,x2,label file when dataset is "csv"
 
     def __post_init__(self):
@@ -171,6 +202,9 @@ class TrainConfig:
             self, "batch_size", _check("batch_size", self.batch_size, 0, MAX_SAMPLES, integer=True)
         )
         set_(self, "steps", _check("steps", self.steps, 1, MAX_STEPS, integer=True))
+        set_(self, "decay_steps", _check("decay_steps", self.decay_steps, 0, MAX_STEPS, True))
+        if self.csv_path is not None and not isinstance(self.csv_path, str):
+            raise ConfigError("csv_path", f"must be a file name (got {_shown(self.csv_path)})")
         if self.dataset == "csv":
             if not isinstance(self.csv_path, str) or not self.csv_path.strip():
                 raise ConfigError("csv_path", "give the CSV file to train on (x1,x2,label rows)")
@@ -182,7 +216,7 @@ class TrainConfig:
         if isinstance(layers, str):
             return parse_layers(layers)
         if not isinstance(layers, list | tuple):
-            raise ConfigError("layers", f"must be a list of layer sizes (got {layers!r})")
+            raise ConfigError("layers", f"must be a list of layer sizes (got {_shown(layers)})")
         return _check_layer_sizes(layers)
 
     def _activation(self):
@@ -192,7 +226,7 @@ class TrainConfig:
         if not isinstance(act, list | tuple) or len(act) != len(self.layers):
             raise ConfigError(
                 "activation",
-                f"give one name, or one per hidden layer ({len(self.layers)}); got {act!r}",
+                f"give one name, or one per hidden layer ({len(self.layers)}); got {_shown(act)}",
             )
         return tuple(_choice("activation", name, ACTIVATIONS) for name in act)
 
@@ -222,5 +256,10 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         for key in d:
             if key not in known:
-                raise ConfigError(str(key), "unknown setting")
-        return cls(**d)
+                raise ConfigError(str(key)[:40], "unknown setting")
+        try:
+            return cls(**d)
+        except ConfigError:
+            raise
+        except (TypeError, ValueError, OverflowError) as exc:  # anything a file may hold
+            raise ConfigError("config", f"cannot be read ({exc})") from None

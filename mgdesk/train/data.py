@@ -151,8 +151,8 @@ def _parse_rows(path, lines):
             continue
         if len(fields) != 3:
             raise CSVError(path, index, f"expected 3 values x1,x2,label, found {len(fields)}")
-        if not rows and not header_seen and not _is_number(fields[0]):
-            header_seen = True  # an optional first line naming the columns
+        if not rows and not header_seen and not any(map(_is_number, fields)):
+            header_seen = True  # an optional first line naming the columns (no number in it)
             continue
         x1 = _number(fields[0], "x1", path, index)
         x2 = _number(fields[1], "x2", path, index)
@@ -169,6 +169,9 @@ def _parse_rows(path, lines):
             raise CSVError(path, index, f"more than {MAX_SAMPLES:,} data rows")
     if len(rows) < 2:
         raise CSVError(path, 0, f"needs at least 2 data rows x1,x2,label (found {len(rows)})")
+    if len({label for *_, label in rows}) < 2:
+        only = "1" if rows[0][2] > 0 else label_style.split("/")[0]
+        raise CSVError(path, 0, f"every label is {only}: a classifier needs rows of both classes")
     return rows
 
 

@@ -31,9 +31,13 @@ def _mse_point(s, y):
 
 
 def _bce_value(s, y):
-    # Binary cross-entropy of p = sigmoid(s) against t = (y + 1) / 2 is -log(sigmoid(y * s)):
-    # one log of a probability that stays above zero for any |s| up to ~700.
-    return -((y * s).sigmoid().log())
+    # Binary cross-entropy of p = sigmoid(s) against t = (y + 1) / 2 is -log(sigmoid(m)) with
+    # m = y * s, i.e. softplus(-m) = log(1 + exp(-m)). Written as max(0, -m) + log(1 +
+    # exp(-|m|)) so that exp never overflows, with |m| = m + 2 * max(0, -m): at m = 0 both
+    # relus then take the same side, and the gradient is sigmoid's -1/2. Same ops for any m.
+    m = y * s
+    r = (-m).relu()
+    return r + (1 + (-(m + 2 * r)).exp()).log()
 
 
 def _bce_point(s, y):

@@ -7,7 +7,8 @@ def scheduled_lr(lr, decay, k, steps):
     """The learning rate of step k (counted from 0).
 
     "linear" is micrograd's demo schedule lr * (1 - 0.9 * k / steps): from lr down to a
-    tenth of it; steps past the end keep the tenth.
+    tenth of it; steps past the end keep the tenth, so a run continued for more steps goes
+    on at the rate it ended with.
     """
     if decay == "linear":
         return lr * max(0.1, 1 - 0.9 * k / steps)
@@ -17,10 +18,12 @@ def scheduled_lr(lr, decay, k, steps):
 class SGD:
     """p.data -= lr * v with v = momentum * v + p.grad (v = p.grad without momentum)."""
 
-    def __init__(self, params, momentum=0.0):
+    def __init__(self, params, momentum=0.0, velocity=None):
         self.params = list(params)
         self.momentum = momentum
-        self.velocity = [0.0] * len(self.params)
+        self.velocity = list(velocity) if velocity else [0.0] * len(self.params)
+        if len(self.velocity) != len(self.params):
+            raise ValueError("the velocity needs one number per parameter")
 
     def step(self, lr):
         m, velocity = self.momentum, self.velocity

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from operator import mul
 
 from mgdesk.engine import MLP, FastMLP, Value
+from mgdesk.train.config import MAX_STEPS, check_work
 from mgdesk.train.data import linspace, make_dataset
 from mgdesk.train.losses import LOSSES, accuracy, l2_penalty
 from mgdesk.train.optim import SGD, scheduled_lr
@@ -51,16 +52,31 @@ class StepStats:
 
     @classmethod
     def from_dict(cls, d):
-        """Rebuild from `to_dict()`; ValueError when a field is missing or not a number."""
+        """Rebuild from `to_dict()`; ValueError when a field is missing or not a finite number
+        (the step: a whole number from 1 to MAX_STEPS)."""
         names = [f.name for f in fields(cls)]
         if not isinstance(d, dict) or set(d) != set(names):
             raise ValueError(f"a step needs exactly the fields {', '.join(names)}")
+        values = {}
         for name in names:
             value = d[name]
-            optional = name in ("test_loss", "test_acc") and value is None
-            if not optional and (isinstance(value, bool) or not isinstance(value, int | float)):
-                raise ValueError(f"step field {name} must be a number (got {value!r})")
-        return cls(**d)
+            if value is None and name in ("test_loss", "test_acc"):
+                values[name] = None
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"step field {name} must be a number (got {value!r:.40})")
+            if name == "step":
+                if not isinstance(value, int) or not 1 <= value <= MAX_STEPS:
+                    raise ValueError(f"the step must be a whole number from 1 to {MAX_STEPS:,}")
+                values[name] = value
+                continue
+            try:
+                values[name] = float(value)
+            except OverflowError:  # an int too big for a float
+                values[name] = math.inf
+            if not math.isfinite(values[name]):
+                raise ValueError(f"step field {name} must be a finite number")
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -85,26 +101,31 @@ class Trainer:
 
     `lr` is the base learning rate and may be set from another thread between steps.
     `engine="value"` trains through the plain Value graph (the reference) instead of the
-    fast batch path; both give the same numbers.
+    fast batch path; both give the same numbers, but the plain graph is ~25x slower, so it
+    has a lower work limit (ConfigError for field "engine"). `velocity` continues a saved
+    run's momentum (one number per parameter).
     """
 
-    def __init__(self, config, model=None, data=None, history=(), engine="fast"):
+    def __init__(self, config, model=None, data=None, history=(), engine="fast", velocity=None):
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
         self.config = config
         self.data = data if data is not None else make_dataset(config)
+        if engine == "value":
+            check_work(config, len(self.data.x_train) + len(self.data.x_test), engine)
         self.model = model if model is not None else new_model(config)
         if self.model.nin != 2 or self.model.nouts[-1] != 1:
             raise ValueError("the model must take 2 inputs and give 1 score")
         self.history = list(history)
         self.step = self.history[-1].step if self.history else 0
+        self._start_step = self.step
         self.lr = config.lr
         self.failure = None
         self.engine = engine
         self.loss = LOSSES[config.loss]
         self._params = self.model.parameters()
         self._fast = FastMLP(self.model)
-        self._optimizer = SGD(self._params, config.momentum)
+        self._optimizer = SGD(self._params, config.momentum, velocity)
         self._elapsed = self.history[-1].elapsed if self.history else 0.0
 
     def _batch(self, k):
@@ -167,7 +188,8 @@ class Trainer:
             if not _finite(value):
                 self._fail(f"{what} became {value} at step {self.step + 1}")
                 return None
-        lr = scheduled_lr(self.lr, self.config.lr_decay, self.step, self.config.steps)
+        config = self.config
+        lr = scheduled_lr(self.lr, config.lr_decay, self.step, config.decay_steps or config.steps)
         self._optimizer.step(lr)
         self.step += 1
         seconds = time.perf_counter() - start
@@ -181,7 +203,21 @@ class Trainer:
 
     def _fail(self, reason):
         knob = "the learning rate" + (" or the momentum" if self.config.momentum else "")
-        self.failure = TrainingFailure(reason, f"{knob} is too high: lower it and start again")
+        hint = f"{knob} is too high: lower it and start again"
+        if self.step == self._start_step:  # no update yet, so the learning rate played no part
+            points = self.data.x_train + self.data.x_test
+            largest = max((abs(v) for point in points for v in point), default=0.0)
+            hint = (
+                f"the numbers overflow before any update (the data go up to {largest:.3g}): "
+                "scale the data, e.g. to between -10 and 10"
+                + (", or start from new weights" if self._start_step else "")
+            )
+        self.failure = TrainingFailure(reason, hint)
+
+    @property
+    def velocity(self):
+        """The optimizer's momentum state, one number per parameter (saved with a session)."""
+        return list(self._optimizer.velocity)
 
     def predict(self, points):
         """The network's scores for (x1, x2) points (positive means class +1)."""

@@ -105,6 +105,26 @@ def test_constants_become_unlabelled_leaves():
     assert const.data == 4.0 and const._op == "" and const.label == ""
 
 
+@pytest.mark.parametrize(
+    "children", [lambda a, b: {a}, lambda a, b: [a, b], lambda a, b: (c for c in (a, b))]
+)
+def test_children_may_be_any_iterable(children):
+    a, b = Value(1.0), Value(2.0)
+    expected = (a,) if isinstance(children(a, b), set) else (a, b)
+    out = Value(3.0, children(a, b), "+" if len(expected) == 2 else "relu")
+    assert out._prev == expected
+
+
+def test_the_package_docstring_example_runs_and_shows_a_gradient():
+    import doctest
+
+    import mgdesk.engine
+
+    result = doctest.testmod(mgdesk.engine)
+    assert result.attempted >= 5 and result.failed == 0
+    assert "grad" in mgdesk.engine.__doc__ and "\n-1.3364\n" in mgdesk.engine.__doc__
+
+
 def test_only_numbers_are_exponents():
     with pytest.raises(TypeError):
         Value(2.0) ** Value(3.0)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from mgdesk.engine import MLP, Value, gradcheck, relative_error
+from mgdesk.engine import MLP, Value, gradcheck, relative_error, relu_sides
 
 
 def mlp_loss(model):
@@ -51,3 +51,41 @@ def test_relative_error_scales_and_has_a_floor():
     assert relative_error(1.0, 1.1) == pytest.approx(relative_error(1e6, 1.1e6))
     assert relative_error(0.0, 0.0) == 0.0
     assert relative_error(1e-12, 0.0) == 1e-12 / 1e-8  # absolute error near zero
+
+
+def kinked():
+    """relu(w * 0 + b) * 3 with b = 0: the ReLU input sits exactly at its kink."""
+    w, b = Value(0.5, label="w"), Value(0.0, label="b")
+    return (lambda: (w * 0.0 + b).relu() * 3), [w, b]
+
+
+def test_a_nudge_across_a_relu_kink_is_skipped_not_failed():
+    f, (w, b) = kinked()
+    result = gradcheck(f, [w, b])
+    (_, a_w, n_w, _), (_, a_b, n_b, _) = result.rows
+    assert a_b == 0.0 and n_b == pytest.approx(1.5)  # half of the right slope 3: no derivative
+    assert result.skipped == (1,)  # b's nudge moved the input across 0; w's did not move it
+    assert a_w == n_w == 0.0 and result.max_rel_error == 0.0
+    assert [row[0] for row in result.worst()] == ["w"]
+
+
+def test_relu_sides_lists_each_relu_input_in_graph_order():
+    x = Value(-1.0)
+    out = x.relu() + (x * -2).relu() + x.relu()  # the first relu node is used once
+    assert relu_sides(out) == (False, True, False)
+
+
+def test_gradcheck_can_check_a_subset_with_a_float_evaluation():
+    model = MLP(2, [3, 2], activation="tanh", seed=2)
+    params = model.parameters()
+    f, calls = mlp_loss(model), []
+
+    def evaluate():
+        calls.append(1)
+        return f().data, ()
+
+    result = gradcheck(f, params, check=params[:2], evaluate=evaluate)
+    assert [row[0] for row in result.rows] == [p.label for p in params[:2]]
+    assert len(calls) == 1 + 2 * 2  # the base point, then up and down per parameter
+    assert result.max_rel_error < 1e-6
+    assert all(p.grad != 0.0 for p in params[-2:])  # every analytic gradient is left in p.grad

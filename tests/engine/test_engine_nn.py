@@ -148,6 +148,13 @@ def edited(**changes):
         edited(weights=[[[0.1, 0.2, math.nan]] * 3, [[0.1, 0.2, 0.3, 0.0]]]),
         edited(weights=[[[0.1, 0.2, math.inf]] * 3, [[0.1, 0.2, 0.3, 0.0]]]),
         edited(weights=[[[0.1, 0.2, None]] * 3, [[0.1, 0.2, 0.3, 0.0]]]),
+        # numbers a crafted JSON file may hold: too big for a float, or not whole
+        edited(weights=[[[0.1, 0.2, 10**400]] * 3, [[0.1, 0.2, 0.3, 0.0]]]),
+        edited(weights=[[[0.1, 0.2, True]] * 3, [[0.1, 0.2, 0.3, 0.0]]]),
+        edited(nin=math.inf),
+        edited(nin=1e300),
+        edited(nin=2.0),
+        edited(nouts=[10**400, 1]),
     ],
 )
 def test_from_dict_rejects_bad_dicts_with_value_error(bad):

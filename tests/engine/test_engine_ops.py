@@ -156,6 +156,25 @@ def test_overflow_gives_inf_and_backward_does_not_raise(make, expected):
     assert all(isinstance(node.grad, float) for node in out.topological_order())
 
 
+@pytest.mark.parametrize(
+    ("make", "expected", "op"),
+    [
+        (lambda: Value(10**400), math.inf, ""),
+        (lambda: Value(-(10**400)), -math.inf, ""),
+        (lambda: Value(2) * 10**400, math.inf, "*"),
+        (lambda: 10**400 - Value(2), math.inf, "+"),
+        (lambda: Value(1.0) / 10**400, 0.0, "*"),
+        (lambda: Value(1.0) ** (10**400), 1.0, "**inf"),
+        (lambda: Value(2.0) ** (10**400), math.inf, "**inf"),
+        (lambda: Value(2.0) ** -(10**400), 0.0, "**-inf"),
+    ],
+)
+def test_python_ints_too_big_for_a_float_act_as_inf(make, expected, op):
+    out = make()
+    assert out.data == expected and out._op == op
+    out.backward()
+
+
 @pytest.mark.parametrize("divisor", [0, 0.0, 1e-320])
 def test_division_by_a_plain_zero_gives_inf(divisor):
     out = Value(1.0) / divisor
@@ -169,11 +188,13 @@ def test_impossible_results_are_nan():
 
 
 ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
-EXPONENTS = st.integers(-(10**6), 10**6) | st.floats(-1e3, 1e3, allow_nan=False)
+HUGE_INTS = st.integers(-(10**400), 10**400)  # most of them too big for a float
+ANY_NUMBER = ANY_FLOAT | HUGE_INTS
+EXPONENTS = st.integers(-(10**6), 10**6) | st.floats(-1e3, 1e3, allow_nan=False) | HUGE_INTS
 
 
 @settings(max_examples=300, deadline=None)
-@given(x=ANY_FLOAT, y=ANY_FLOAT, n=EXPONENTS, g=ANY_FLOAT)
+@given(x=ANY_NUMBER, y=ANY_NUMBER, n=EXPONENTS, g=ANY_FLOAT)
 def test_no_op_or_backward_ever_raises(x, y, n, g):
     a, b = Value(x), Value(y)
     outs = [a + b, a * b, a - b, a / b, y / a, a / y, a**n, -a]

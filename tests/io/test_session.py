@@ -6,7 +6,14 @@ import math
 import pytest
 
 from mgdesk.engine import MLP
-from mgdesk.io import Session, SessionError, load_session, save_session, write_history_csv
+from mgdesk.io import (
+    Session,
+    SessionError,
+    check_writable,
+    load_session,
+    save_session,
+    write_history_csv,
+)
 from mgdesk.train import TrainConfig, Trainer, train
 
 CONFIG = TrainConfig(samples=30, layers=(4, 3), activation=("tanh", "relu"), steps=5)
@@ -36,8 +43,8 @@ def test_round_trip_is_exact(saved, trained):
 
 def test_the_file_is_plain_json_with_format_and_version(saved):
     doc = json.loads(saved.read_text())
-    assert doc["format"] == "mgdesk-session" and doc["version"] == 1
-    assert set(doc) == {"format", "version", "config", "model", "history"}
+    assert doc["format"] == "mgdesk-session" and doc["version"] == 2
+    assert set(doc) == {"format", "version", "config", "model", "velocity", "history"}
     assert doc["config"]["layers"] == [4, 3] and len(doc["history"]) == 5
 
 
@@ -58,7 +65,7 @@ def edit(path, change):
     "change, words",
     [
         (lambda d: d.update(format="something-else"), 'not a mgdesk session (no "format"'),
-        (lambda d: d.update(version=2), "saved by a newer mgdesk (session version 2"),
+        (lambda d: d.update(version=3), "saved by a newer mgdesk (session version 3"),
         (lambda d: d.update(version="1"), "session version must be a whole number"),
         (lambda d: d["config"].update(lr=-1), "bad settings: lr: must be a number above 0"),
         (lambda d: d["config"].update(colour="red"), "bad settings: colour: unknown setting"),
@@ -135,3 +142,103 @@ def test_history_csv_leaves_missing_test_values_empty(tmp_path):
     path = tmp_path / "history.csv"
     write_history_csv(path, list(train(config)))
     assert path.read_text().splitlines()[1].split(",")[3:5] == ["", ""]
+
+
+# ---- crafted files: whatever a session holds, loading gives SessionError or a session ----
+
+WEIRD = [10**400, -(10**400), 1e308, -1e308, 1e999, 0, -1, 2.5, True, None, "x", [], {}, [[1]]]
+
+
+def leaf_paths(doc, path=()):
+    """Every place in a JSON document: keys of objects and items of lists, recursively."""
+    yield path
+    children = (
+        doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    )
+    for key, value in children:
+        yield from leaf_paths(value, (*path, key))
+
+
+def replaced(doc, path, value):
+    doc = json.loads(json.dumps(doc))
+    if not path:
+        return value
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return doc
+
+
+@pytest.fixture(scope="module")
+def small_session(tmp_path_factory):
+    config = TrainConfig(samples=10, layers=(2,), steps=2, momentum=0.5)
+    trainer = Trainer(config)
+    list(train(config, trainer=trainer))
+    path = tmp_path_factory.mktemp("small") / "run.json"
+    save_session(path, config, trainer.model, trainer.history, trainer.velocity)
+    return json.loads(path.read_text())
+
+
+def test_no_value_anywhere_in_a_session_makes_loading_raise_anything_else(small_session, tmp_path):
+    path = tmp_path / "run.json"
+    paths = list(leaf_paths(small_session))
+    assert len(paths) > 60  # config, model, velocity and history fields
+    for where in paths:
+        for value in WEIRD:
+            path.write_text(json.dumps(replaced(small_session, where, value)))
+            try:
+                load_session(path)
+            except SessionError as exc:
+                assert "\n" not in str(exc) and len(str(exc)) < 300, (where, value)
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda d: d["config"].update(lr=10**400), "bad settings: lr: must be a number"),
+        (lambda d: d["model"]["weights"][0][0].__setitem__(0, 10**400), "bad model"),
+        (lambda d: d["model"].update(nin="HUGE"), "bad model"),
+        (lambda d: d["history"][0].update(train_loss="HUGE"), "must be a finite number"),
+    ],
+)
+def test_huge_numbers_are_clear_errors(saved, change, words):
+    edit(saved, change)
+    saved.write_text(saved.read_text().replace('"HUGE"', "1e999"))  # JSON reads it as inf
+    with pytest.raises(SessionError, match=words):
+        load_session(saved)
+
+
+def test_the_velocity_round_trips_and_version_1_files_still_load(tmp_path):
+    config = CONFIG.replace(momentum=0.9)
+    trainer = Trainer(config)
+    list(train(config, trainer=trainer))
+    path = tmp_path / "run.json"
+    save_session(path, config, trainer.model, trainer.history, trainer.velocity)
+    session = load_session(path)
+    assert session.velocity == tuple(trainer.velocity) and any(session.velocity)
+
+    def as_version_1(d):
+        d.update(version=1)
+        del d["velocity"], d["config"]["decay_steps"]
+
+    old = load_session(edit(path, as_version_1))
+    assert old.velocity == () and old.config == config and old.history == session.history
+
+
+@pytest.mark.parametrize(
+    "velocity, words",
+    [([1.0], "one number per parameter"), ("fast", "one number per parameter")],
+)
+def test_a_bad_velocity_is_refused(saved, velocity, words):
+    with pytest.raises(SessionError, match=words):
+        load_session(edit(saved, lambda d: d.update(velocity=velocity)))
+
+
+def test_check_writable_before_the_work(tmp_path):
+    check_writable(tmp_path / "ok.json")
+    assert list(tmp_path.iterdir()) == []  # the probe leaves nothing behind
+    with pytest.raises(SessionError, match="it is a folder"):
+        check_writable(tmp_path)
+    with pytest.raises(SessionError, match="cannot write .*No such file or directory"):
+        check_writable(tmp_path / "missing" / "run.json")

@@ -96,6 +96,12 @@ def test_csv_with_byte_order_mark_and_crlf(tmp_path):
         ("x1,x2,label\n1,2,1\n", "needs at least 2 data rows"),
         ("", "needs at least 2 data rows"),
         ("x1,x2,label\nx1,x2,label\n1,2,1\n", "line 2: x1 'x1' is not a number"),
+        # a first line with a number in it is data, not a header: its bad field is an error
+        ("abc,0,0\n1,2,1\n3,4,0\n", "line 1: x1 'abc' is not a number"),
+        ("1,2,label\n1,2,1\n3,4,0\n", "line 1: label 'label' is not a number"),
+        ("x1,x2,label\n1,2,1\n3,4,1\n", "every label is 1: a classifier needs rows of both"),
+        ("1,2,0\n3,4,0\n", "every label is 0: a classifier needs rows of both classes"),
+        ("1,2,-1\n3,4,-1\n", "every label is -1"),
     ],
 )
 def test_csv_errors_name_the_line_and_the_problem(tmp_path, text, words):
@@ -119,6 +125,11 @@ def test_csv_too_many_rows(tmp_path):
     path = write(tmp_path, "1,2,1\n" * 10_001)
     with pytest.raises(CSVError, match="line 10001: more than 10,000 data rows"):
         load_csv(path)
+
+
+def test_a_header_may_name_the_columns_any_way(tmp_path):
+    path = write(tmp_path, "a,b,c\n1,2,1\n3,4,0\n")
+    assert load_csv(path) == [(1.0, 2.0, 1.0), (3.0, 4.0, -1.0)]
 
 
 def test_make_dataset_from_csv(tmp_path):

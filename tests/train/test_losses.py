@@ -9,6 +9,7 @@ from mgdesk.train import LOSSES, accuracy
 from mgdesk.train.losses import l2_penalty
 
 CASES = [(s, y) for s in (-3.0, -0.7, 0.0, 0.4, 0.999, 2.5) for y in (-1.0, 1.0)]
+LARGE = [(s, y) for s in (40.0, -800.0, 800.0, 1e300, -1e300) for y in (-1.0, 1.0)]
 
 
 def softplus(z):
@@ -22,8 +23,10 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(LOSSES))
-@pytest.mark.parametrize("s, y", CASES)
+@pytest.mark.parametrize(
+    "name, s, y",
+    [(n, s, y) for n in sorted(LOSSES) for s, y in CASES] + [("bce", *c) for c in LARGE],
+)
 def test_value_and_point_forms_agree(name, s, y):
     loss = LOSSES[name]
     score = Value(s)
@@ -59,9 +62,19 @@ def test_bce_is_stable_for_large_logits(logit):
     wrong, d_wrong = bce(logit, -1.0)
     assert 0.0 <= right < 1e-17 and -1e-17 < d_right <= 0.0
     assert wrong == pytest.approx(logit) and d_wrong == pytest.approx(1.0)
-    if logit <= 700:  # the Value form, one log of a sigmoid, is finite too
-        out = LOSSES["bce"].value(Value(logit), -1.0)
-        assert out.data == pytest.approx(logit)
+    for y in (1.0, -1.0):  # the Value form is as stable, for either sign
+        score = Value(-y * logit)
+        out = LOSSES["bce"].value(score, 1.0)
+        out.backward()
+        assert out.data == pytest.approx(logit if y > 0 else 0.0, abs=1e-17)
+        assert score.grad == (-1.0 if y > 0 else pytest.approx(0.0, abs=1e-17))
+
+
+def test_bce_value_graph_has_the_same_ops_for_any_logit():
+    def ops(logit):
+        return [n._op for n in LOSSES["bce"].value(Value(logit), 1.0).topological_order()]
+
+    assert ops(-800.0) == ops(0.0) == ops(3.0) == ops(1e300)
 
 
 def test_batch_form_is_the_mean_and_matches_the_value_graph():

@@ -34,7 +34,12 @@ def test_parse_layers(text, layers):
         ("0", "1 to 256 neurons (got 0)"),
         ("-3", "1 to 256 neurons (got -3)"),
         ("a,b", "'a' is not a whole number"),
-        ("16,,x", "'x' is not a whole number"),
+        ("16,x", "'x' is not a whole number"),
+        ("1,,2", "'1,,2' has an empty size between commas"),
+        ("16,", "'16,' has an empty size at an end (a stray comma)"),
+        (",16", "empty size at an end"),
+        ("1, ,2", "empty size between commas"),
+        ("9" * 5000, "1 to 256 neurons (got a huge number)"),
         ("1.5", "'1.5' is not a whole number"),
         ("10000", "1 to 256 neurons (got 10000)"),
         (",".join(["4"] * 9), "at most 8 hidden layers (got 9)"),
@@ -83,6 +88,14 @@ def test_parse_layers_rejects(text, words):
         ("batch_size", 81, "at most 80, the number of training samples"),
         ("steps", 0, "at least 1 and at most 1,000,000"),
         ("steps", 1_000_001, "at most 1,000,000"),
+        ("decay_steps", -1, "at least 0 and at most 1,000,000"),
+        # ints too big for a float, as a crafted session file may hold: no OverflowError
+        ("lr", 10**400, "at most 1e+06 (got a huge number)"),
+        ("noise", -(10**400), "at least 0 and at most 1 (got a huge number)"),
+        ("seed", 10**400, "at most 4,294,967,295 (got a huge number)"),
+        ("samples", 10**400, "at most 10,000 (got a huge number)"),
+        ("layers", [10**400], "1 to 256 neurons (got a huge number)"),
+        ("csv_path", 5, "must be a file name (got 5)"),
     ],
 )
 def test_every_bad_value_names_its_field_and_range(field, value, words):
@@ -143,6 +156,26 @@ def test_from_dict_rejects_unknown_keys_and_non_mappings():
     assert info.value.field == "learning_rate" and "unknown setting" in str(info.value)
     with pytest.raises(ConfigError):
         TrainConfig.from_dict([1, 2])
+
+
+@pytest.mark.parametrize(
+    "d",
+    [{"lr": 10**400}, {"nin": 1e999}, {"activation": [{}] * 3}, {"steps": "x" * 10_000}],
+)
+def test_from_dict_turns_anything_into_one_line_config_errors(d):
+    with pytest.raises(ConfigError) as info:
+        TrainConfig.from_dict(d)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 200
+
+
+def test_the_plain_value_engine_has_a_lower_work_limit():
+    from mgdesk.train import Trainer
+
+    config = TrainConfig(samples=3000)  # 337 weights x 3,000 points: fine for the fast path
+    with pytest.raises(ConfigError) as info:
+        Trainer(config, engine="value")
+    assert info.value.field == "engine" and "use the fast engine" in info.value.message
+    assert Trainer(config.replace(samples=200), engine="value").engine == "value"
 
 
 def test_config_is_frozen():

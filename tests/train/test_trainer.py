@@ -169,6 +169,17 @@ def test_a_huge_learning_rate_diverges_with_a_hint_not_an_exception():
     assert end.value.value is failure
 
 
+def test_numbers_too_large_before_any_update_blame_the_data(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("1e300,1e300,1\n-1e300,2,0\n1,1,1\n2,2,0\n")
+    config = TrainConfig(dataset="csv", csv_path=str(path), test_split=0, layers=(4,))
+    trainer = Trainer(config)
+    assert list(train(config, trainer=trainer)) == []
+    assert "at step 1" in trainer.failure.reason
+    assert "scale the data" in trainer.failure.hint and "1e+300" in trainer.failure.hint
+    assert "learning rate" not in trainer.failure.hint
+
+
 def test_momentum_is_named_in_the_hint_when_used():
     trainer = Trainer(SMALL.replace(lr=1e6, momentum=0.9, steps=200))
     list(train(None, trainer=trainer))
@@ -183,6 +194,27 @@ def test_continuing_from_a_history():
     stats = list(train(more, trainer=second))
     assert [s.step for s in stats] == list(range(21, 31)) and len(second.history) == 30
     assert stats[0].elapsed >= first.history[-1].elapsed
+
+
+def test_a_run_continued_with_its_velocity_equals_one_run():
+    config = SMALL.replace(momentum=0.9, lr=0.1)
+    whole = Trainer(config)
+    list(train(config, trainer=whole))
+    half = Trainer(config)
+    for _ in range(10):
+        half.step_once()
+    model = MLP.from_dict(half.model.to_dict())
+    rest = Trainer(config, model, history=half.history, velocity=half.velocity)
+    list(train(config, trainer=rest))
+    assert rest.model.to_dict() == whole.model.to_dict()
+    assert [s.train_loss for s in rest.history] == [s.train_loss for s in whole.history]
+
+
+def test_decay_steps_sets_the_length_of_the_linear_decay():
+    config = SMALL.replace(steps=30, decay_steps=20)
+    lrs = [s.lr for s in train(config)]
+    assert lrs[:20] == pytest.approx([1.0 - 0.9 * k / 20 for k in range(20)])
+    assert lrs[20:] == pytest.approx([0.1] * 10)  # then it stays where the decay ended
 
 
 def test_predict_and_evaluate_use_the_current_weights():
