@@ -1,6 +1,7 @@
 """Files: sessions as JSON, the loss history as CSV, and a runnable exported script.
 
-No Qt here and no pickle or eval: everything loaded is JSON or CSV, checked on the way in.
+No Qt here, and nothing loaded can run code: everything read is JSON or CSV, checked on the
+way in.
 """
 
 from mgdesk.io.export import export_script

@@ -1,6 +1,6 @@
 """Sessions as JSON (settings, weights, loss history, momentum) and the history as CSV.
 
-No pickle and no eval: a session is plain JSON with a format name and a schema version,
+Nothing loaded can run code: a session is plain JSON with a format name and a schema version,
 checked field by field on the way in. Loading returns a new Session or raises
 SessionError; it never changes anything else.
 
