@@ -20,7 +20,7 @@ from PySide6.QtSvg import QSvgRenderer
 
 from mgdesk.engine import MLP
 from mgdesk.gui.highlight import mark_styles
-from mgdesk.train import Trainer, sample_loss, train
+from mgdesk.train import Trainer, decision_grid_bands, sample_loss, train
 from mgdesk.viz import GraphRenderer, RenderCancelled
 from mgdesk.viz.explain import check_sample_gradients
 
@@ -234,18 +234,13 @@ class TrainWorker(QObject):
             return
         self._emit_step([stats], grid=True)
 
-    def _grid(self, n, bounds, band=8):
+    def _grid(self, n, bounds):
         """Scores on an n x n grid over `bounds` (corners included, row 0 at ymin), as
         float64 bytes; computed a band of rows at a time, waiting at the gate between."""
-        xmin, xmax, ymin, ymax = bounds
-        xs = [xmin + i * (xmax - xmin) / (n - 1) for i in range(n)]
-        ys = [ymin + i * (ymax - ymin) / (n - 1) for i in range(n)]
         values = array("d")
-        for start in range(0, n, band):
+        for band in decision_grid_bands(self.trainer.model, bounds, n):
+            values.extend(band)
             self.gate.wait()
-            values.extend(
-                self.trainer.predict([(x, y) for y in ys[start : start + band] for x in xs])
-            )
         return values.tobytes()
 
     def _emit_step(self, stats, grid):

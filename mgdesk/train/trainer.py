@@ -22,6 +22,7 @@ __all__ = [
     "Trainer",
     "TrainingFailure",
     "decision_grid",
+    "decision_grid_bands",
     "new_model",
     "sample_loss",
     "scores",
@@ -285,9 +286,9 @@ def sample_loss(model, x, y, loss="hinge"):
     return out
 
 
-def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
-    """Scores over a resolution x resolution grid spanning bounds (xmin, xmax, ymin, ymax),
-    corners included. Row i is y = ymin + i * step, so row 0 is the bottom."""
+def decision_grid_bands(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60, band=8):
+    """`decision_grid`, `band` rows at a time: yields each band's scores as one flat list,
+    so a caller can pause between bands (the window's worker does, to let the GUI paint)."""
     xmin, xmax, ymin, ymax = (float(b) for b in bounds)
     if not (_finite(xmin, xmax, ymin, ymax) and xmax > xmin and ymax > ymin):
         raise ValueError(f"bounds must be finite with xmax > xmin and ymax > ymin: {bounds}")
@@ -295,5 +296,14 @@ def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
         raise ValueError(f"resolution must be a whole number from 2 to 1000 (got {resolution})")
     n = resolution
     xs, ys = linspace(xmin, xmax, n), linspace(ymin, ymax, n)
-    flat = scores(_as_model(model_or_dict), [(x, y) for y in ys for x in xs])
+    model = _as_model(model_or_dict)
+    for start in range(0, n, band):
+        yield scores(model, [(x, y) for y in ys[start : start + band] for x in xs])
+
+
+def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
+    """Scores over a resolution x resolution grid spanning bounds (xmin, xmax, ymin, ymax),
+    corners included. Row i is y = ymin + i * step, so row 0 is the bottom."""
+    n = resolution
+    flat = [v for band in decision_grid_bands(model_or_dict, bounds, n) for v in band]
     return [flat[i * n : (i + 1) * n] for i in range(n)]
