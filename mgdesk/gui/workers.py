@@ -238,9 +238,8 @@ class TrainWorker(QObject):
         """Scores on an n x n grid over `bounds` (corners included, row 0 at ymin), as
         float64 bytes; computed a band of rows at a time, waiting at the gate between."""
         values = array("d")
-        for band in decision_grid_bands(self.trainer.model, bounds, n):
+        for band in decision_grid_bands(self.trainer.model, bounds, n, pause=self.gate.wait):
             values.extend(band)
-            self.gate.wait()
         return values.tobytes()
 
     def _emit_step(self, stats, grid):

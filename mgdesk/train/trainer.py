@@ -286,9 +286,10 @@ def sample_loss(model, x, y, loss="hinge"):
     return out
 
 
-def decision_grid_bands(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60, band=8):
-    """`decision_grid`, `band` rows at a time: yields each band's scores as one flat list,
-    so a caller can pause between bands (the window's worker does, to let the GUI paint)."""
+def decision_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None):
+    """`decision_grid`, `band` rows at a time: yields each band's scores as one flat list.
+    `pause()`, when given, is called before each band (the window's worker waits there so
+    the GUI thread can paint)."""
     xmin, xmax, ymin, ymax = (float(b) for b in bounds)
     if not (_finite(xmin, xmax, ymin, ymax) and xmax > xmin and ymax > ymin):
         raise ValueError(f"bounds must be finite with xmax > xmin and ymax > ymin: {bounds}")
@@ -298,6 +299,8 @@ def decision_grid_bands(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution
     xs, ys = linspace(xmin, xmax, n), linspace(ymin, ymax, n)
     model = _as_model(model_or_dict)
     for start in range(0, n, band):
+        if pause is not None:
+            pause()
         yield scores(model, [(x, y) for y in ys[start : start + band] for x in xs])
 
 
