@@ -24,6 +24,7 @@ __all__ = [
     "PAD",
     "ROLE_STYLE",
     "escape_record",
+    "format_compact",
     "format_number",
     "grad_colour",
     "node_fields",
@@ -67,7 +68,11 @@ _VIEW_ATTRS = {
         {"color": "#a0a0a0", "penwidth": "0.6", "arrowsize": "0.4"},
     ),
 }
-FONT_WEIGHT = {"ops": "normal", "neurons": "bold", "network": "normal"}  # the neuron view is read at fit: ~9 px
+FONT_WEIGHT = {
+    "ops": "normal",
+    "neurons": "bold",
+    "network": "normal",
+}  # the neuron view is read at fit: ~9 px
 _POSITIVE = (202, 0, 32)  # red
 _NEGATIVE = (5, 113, 176)  # blue
 _NOT_FINITE = "#ffd700"
@@ -88,6 +93,29 @@ def format_number(x):
     return text if len(text) <= NUMBER_WIDTH else f"{x:+.1e}"  # three-digit exponents
 
 
+COMPACT_WIDTH = 7  # network view: "+0.1234" would not leave room for 32-wide layers at fit
+
+
+def format_compact(x):
+    """`x` in at most COMPACT_WIDTH characters: 3 decimals, or 2 significant digits."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "+inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    a = abs(x)
+    if 1e-3 <= a < 99.9995:
+        return f"{x:+.3f}"
+    if 99.9995 <= a < 9999.95:
+        return f"{x:+.1f}"
+    mantissa, exponent = f"{x:+.1e}".split("e")
+    text = f"{mantissa}e{int(exponent)}"
+    return (
+        text if len(text) <= COMPACT_WIDTH else f"{x:+.0e}".replace("e-0", "e-").replace("e+0", "e")
+    )
+
+
 def _number(x):
     return format_number(x).rjust(NUMBER_WIDTH, PAD)
 
@@ -99,9 +127,10 @@ def node_fields(node, view=None):
     unnamed value leaves out its empty label), so it stays narrow."""
     if node.kind in ("op", "header"):
         return (node.label,), ()
-    data, grad = _number(node.data), _number(node.grad)
     if view == "network":
+        data, grad = (format_compact(v).rjust(COMPACT_WIDTH, PAD) for v in (node.data, node.grad))
         return ((node.label,) if node.label else ()), (f"data {data}", f"grad {grad}")
+    data, grad = _number(node.data), _number(node.grad)
     if node.kind == "neuron":
         lo, hi = (_number(g) for g in node.weight_grads)
         numbers = (f"out  {data}", f"grad {grad}", f"w.grad min {lo}", f"w.grad max {hi}")

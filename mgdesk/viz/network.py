@@ -23,7 +23,9 @@ re-rank and re-order everything). `pos` pins each node; the layout program only 
 
 from dataclasses import dataclass, field
 
-from mgdesk.viz.dot import FONT_SIZE, NUMBER_WIDTH
+from mgdesk.train import LOSSES
+from mgdesk.train.trainer import scores
+from mgdesk.viz.dot import COMPACT_WIDTH, FONT_SIZE
 from mgdesk.viz.graph import DENSE_EDGES, Graph, GraphNode, _role
 
 __all__ = [
@@ -32,11 +34,15 @@ __all__ = [
     "Group",
     "Groups",
     "READABLE_PX",
+    "LEGEND",
     "choose_open",
+    "legend_text",
     "fit_text_px",
     "network_groups",
     "parse_open",
+    "quiet_caption",
     "trace_network",
+    "worst_sample",
 ]
 
 AREA = (1000, 480)  # the graph area of the window at its default size, px
@@ -45,7 +51,7 @@ CHAR_WIDTH = 0.6 * FONT_SIZE  # Courier's advance, in points
 FIELD_PAD = 7.2  # graphviz adds this to each record field's text width
 ROW = 18.0  # one text line of a record, points
 ROW_GAP = 4.0  # between the boxes of a column
-COL_GAP = 64.0  # between columns: room for the edges to be told apart
+COL_GAP = 56.0  # between columns: room for the edges to be told apart
 SUB_GAP = 14.0  # between the parts of an open group
 HEADER = 22.0  # the layer titles above the columns
 OP_SIZE = {"tanh": 44.0, "relu": 44.0, "exp": 36.0, "log": 36.0}  # op circles' diameters
@@ -170,7 +176,7 @@ def parse_open(text, groups):
 def record_size(label, stacked):
     """(width, height) of a value record: `label | data ... | grad ...` in one row, or
     stacked in three (two without a label)."""
-    number = len("data ") + NUMBER_WIDTH
+    number = len("data ") + COMPACT_WIDTH
     if stacked:
         chars = max(len(label), number)
         rows = 3 if label else 2
@@ -213,7 +219,9 @@ class _Builder:
     def op(self, v, x, y, group, label=None):
         i = self.g.index[id(v)]
         op = label or v._op
-        self.nodes.append(GraphNode(f"n{i}_op", "op", op, v._op, "op", i, v.data, v.grad, group=group))
+        self.nodes.append(
+            GraphNode(f"n{i}_op", "op", op, v._op, "op", i, v.data, v.grad, group=group)
+        )
         self.pos.append((x, y))
 
     def edge(self, a, b, weight=None):
@@ -344,17 +352,29 @@ def trace_network(groups, opened=frozenset(), stacked=False):
     b = _Builder(groups, opened, stacked)
     columns = _columns(groups)
     closed = [
-        sum(cell_size(g, (), stacked)[1] for g in col) + ROW_GAP * (len(col) - 1)
-        for col in columns
+        sum(cell_size(g, (), stacked)[1] for g in col) + ROW_GAP * (len(col) - 1) for col in columns
     ]
     top = max(closed)
     x = 0.0
     for c, column in enumerate(columns):
         width = max(cell_size(g, opened, stacked)[0] for g in column)
         hid = f"h{c}"
-        b.nodes.append(GraphNode(hid, "header", _header_text(groups, c), "", "header", -1, 0.0, 0.0, group=f"L{c}" if 0 < c <= groups.layers else ""))
+        b.nodes.append(
+            GraphNode(
+                hid,
+                "header",
+                _header_text(groups, c),
+                "",
+                "header",
+                -1,
+                0.0,
+                0.0,
+                group=f"L{c}" if 0 < c <= groups.layers else "",
+            )
+        )
         b.pos.append((x + width / 2, HEADER / 2))
         y = HEADER + (top - closed[c]) / 2
+        hub = _hub(b, groups, c, x, top) if 1 < c <= groups.layers else None
         for group in column:
             w, h = cell_size(group, opened, stacked)
             if group.name in opened and group.kind == "neuron":
@@ -368,12 +388,20 @@ def trace_network(groups, opened=frozenset(), stacked=False):
                 if group.kind == "neuron":
                     grads = [wt.grad for wt in group.neuron.w]
                     node = GraphNode(
-                        f"n{i}", "neuron", label, group.neuron.activation, "neuron", i,
-                        v.data, v.grad, (min(grads), max(grads)), group=group.name,
+                        f"n{i}",
+                        "neuron",
+                        label,
+                        group.neuron.activation,
+                        "neuron",
+                        i,
+                        v.data,
+                        v.grad,
+                        (min(grads), max(grads)),
+                        group=group.name,
                     )
                     b.nodes.append(node)
                     b.pos.append((x + w / 2, y + h / 2))
-                    _closed_inputs(b, group)
+                    _closed_inputs(b, group, hub)
                 else:
                     b.value(v, x + w / 2, y + h / 2, group.name, label=label)
                     if group.kind == "loss":
@@ -382,8 +410,12 @@ def trace_network(groups, opened=frozenset(), stacked=False):
             y += h + ROW_GAP
         x += width + COL_GAP
     return Graph(
-        tuple(b.nodes), tuple(b.edges), "network", weights=tuple(b.weights),
-        positions=tuple(b.pos), stacked=stacked,
+        tuple(b.nodes),
+        tuple(b.edges),
+        "network",
+        weights=tuple(b.weights),
+        positions=tuple(b.pos),
+        stacked=stacked,
     )
 
 
@@ -397,10 +429,29 @@ def _external_inputs(groups, group):
     return sorted(seen.values(), key=lambda v: groups.index[id(v)])
 
 
-def _closed_inputs(b, group):
-    """Edges into a closed neuron, one per weight (through a hub when layers are wide)."""
+def _closed_inputs(b, group, hub):
+    """Edges into a closed neuron, one per weight, or one from the hub of a wide layer."""
+    if hub is not None:
+        b.edge(hub, b.vid(group.output))
+        return
     for _, w, x in group.products:
         b.edge(b.vid(x), b.vid(group.output), w.data)
+
+
+def _hub(b, groups, column, x, top):
+    """Between two wide layers (more than DENSE_EDGES weights), one "64x64" node stands for
+    all their edges: a 256-wide network stays quick to draw. Returns its id, or None."""
+    prev = [g for g in groups.groups if g.column == column - 1 and g.kind != "target"]
+    this = [g for g in groups.groups if g.column == column and g.kind == "neuron"]
+    if not this or len(prev) * len(this) <= DENSE_EDGES:
+        return None
+    hid = f"hub{column}"
+    label = f"{len(prev)}x{len(this)}"
+    b.nodes.append(GraphNode(hid, "op", label, "all to all", "op", -1, 0.0, 0.0))
+    b.pos.append((x - COL_GAP / 2, HEADER + top / 2))
+    for g in prev:
+        b.edge(b.vid(g.output), hid)
+    return hid
 
 
 def _open_neuron(b, group, x0, y0):
@@ -417,7 +468,7 @@ def _open_neuron(b, group, x0, y0):
         b.op(product, xs[1], y, name)
         b.value(product, xs[2], y, name)
         pid = b.vid(product)
-        b.edge(b.vid(x_in), f"{pid}_op", w.data)
+        b.edge(b.vid(x_in), f"{pid}_op", w.data)  # wide layers too: k edges, not k x k
         b.edge(b.vid(w), f"{pid}_op")
         b.edge(f"{pid}_op", pid)
     bias = group.neuron.b
@@ -469,3 +520,54 @@ def node_count(groups, opened):
 def is_readable(groups, opened, stacked, area=AREA):
     return fit_text_px(layout_size(groups, opened, stacked), area) >= READABLE_PX
 
+
+# ---- which sample to trace ----
+
+
+def worst_sample(model, xs, ys, loss="hinge"):
+    """Index of the training point with the largest loss (the first of equals): its graph
+    has gradients worth looking at, where a well-classified point's may all be 0."""
+    point = LOSSES[loss].point
+    losses = [point(s, y)[0] for s, y in zip(scores(model, xs), ys, strict=True)]
+    return max(range(len(losses)), key=losses.__getitem__)
+
+
+def quiet_caption(loss, root):
+    """Why nothing flows back when the traced sample's gradient is 0, or "" when it is not."""
+    score = next((v for v in root.topological_order() if v.label == "score"), None)
+    if score is None or score.grad != 0 or root.data != root.data:
+        return ""
+    if loss == "hinge":
+        return (
+            "classified with margin: hinge loss 0, so every gradient is 0 — click a point "
+            "near the boundary"
+        )
+    if loss == "mse":
+        return "the score equals the label: squared error 0, so every gradient is 0"
+    return (
+        "the loss is flat here (saturated), so every gradient is 0 — click a point near "
+        "the boundary"
+    )
+
+
+# ---- what the colours and markers mean ----
+
+LEGEND = (
+    ("node fill", "#ca0020", "red: raising this value raises the loss (grad > 0)"),
+    ("node fill", "#0571b0", "blue: raising it lowers the loss (grad < 0); paler = smaller |grad|"),
+    ("node fill", "#ffffff", "white: grad 0, nothing flows back through it"),
+    ("node border", "#1a9850", "green border: an input (x1, x2) or the label y"),
+    ("node border", "#8c510a", "brown border: a parameter (weight w or bias b), trained"),
+    ("node border", "#000000", "thick black border: the loss"),
+    ("edge", "#e08214", "orange edge: a positive weight; wider = larger |w|"),
+    ("edge", "#8073ac", "purple edge: a negative weight"),
+    ("edge", "#a0a0a0", "grey edge: a value used by an operation"),
+    ("point", "filled", "filled dot: a training point, coloured by its class"),
+    ("point", "ring", "white dot: a test point (not trained on)"),
+    ("point", "big ring", "large black ring: the traced point, whose graph is drawn"),
+)
+
+
+def legend_text():
+    """The legend as lines of text (the command line prints it)."""
+    return "\n".join(text for _, _, text in LEGEND)

@@ -145,5 +145,7 @@ class Layout:
                 parts[at] = text.replace(PAD, "")  # Qt would collapse the padding anyway
         for k, (at, geometry) in self._edges.items():
             colour, width = weight_style(graph.weights[k])
-            parts[at] = f'<path fill="none" stroke="{colour}" stroke-width="{width:.2f}"{geometry}/>'
+            parts[at] = (
+                f'<path fill="none" stroke="{colour}" stroke-width="{width:.2f}"{geometry}/>'
+            )
         return "".join(parts).encode()
