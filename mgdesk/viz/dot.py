@@ -78,12 +78,17 @@ _NEGATIVE = (5, 113, 176)  # blue
 _NOT_FINITE = "#ffd700"
 
 
-def format_number(x):
-    """`x` in at most NUMBER_WIDTH characters, sign always shown, small values not hidden."""
+def _not_finite(x):
+    """ "nan", "+inf" or "-inf" for a number that is not finite, else None."""
     if math.isnan(x):
         return "nan"
-    if math.isinf(x):
-        return "+inf" if x > 0 else "-inf"
+    return ("+inf" if x > 0 else "-inf") if math.isinf(x) else None
+
+
+def format_number(x):
+    """`x` in at most NUMBER_WIDTH characters, sign always shown, small values not hidden."""
+    if not math.isfinite(x):
+        return _not_finite(x)
     if x == 0:
         return "+0.0000"
     text = f"{x:+.4f}"
@@ -98,10 +103,8 @@ COMPACT_WIDTH = 7  # network view: "+0.1234" would not leave room for 32-wide la
 
 def format_compact(x):
     """`x` in at most COMPACT_WIDTH characters: 3 decimals, or 2 significant digits."""
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "+inf" if x > 0 else "-inf"
+    if not math.isfinite(x):
+        return _not_finite(x)
     if x == 0:
         return "0"
     a = abs(x)

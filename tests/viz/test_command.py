@@ -6,9 +6,8 @@ import pytest
 
 from mgdesk.io import save_session
 from mgdesk.train import TrainConfig, Trainer, make_dataset
-from mgdesk.viz import format_number
-from mgdesk.viz.dot import format_compact
 from mgdesk.viz.command import add_graph_parser, run_graph
+from mgdesk.viz.dot import format_compact
 
 
 def graph(argv):
