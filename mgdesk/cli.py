@@ -12,10 +12,9 @@ import os
 import random
 import sys
 import time
-from operator import attrgetter, mul
 
 from mgdesk import __version__
-from mgdesk.engine import MLP, FastMLP, gradcheck
+from mgdesk.engine import MLP
 from mgdesk.io import (
     SessionError,
     check_writable,
@@ -25,7 +24,6 @@ from mgdesk.io import (
     write_history_csv,
 )
 from mgdesk.train import (
-    LOSSES,
     ConfigError,
     TrainConfig,
     Trainer,
@@ -35,6 +33,7 @@ from mgdesk.train import (
     train,
 )
 from mgdesk.train.config import DATASETS, LOSS_NAMES
+from mgdesk.viz.gradcheck import EXACT_TOLERANCE, check_network
 
 CONFIG_OPTIONS = (
     "dataset samples noise test_split seed layers activation loss l2 lr lr_decay momentum "
@@ -386,8 +385,6 @@ def _summary(final):
 
 # ---- mgdesk gradcheck ----
 
-GRAD_FLOOR = 1e-6
-EXACT_TOLERANCE = 1e-9  # fast path and PyTorch compute the same gradient, up to rounding
 SAMPLES_CHECKED = 20
 PARAMS_CHECKED = 300
 # Bounds that keep every check to a few seconds, in multiply-adds: the Value graph (points
@@ -396,65 +393,6 @@ PARAMS_CHECKED = 300
 VALUE_BUDGET = 150_000
 NUDGE_BUDGET = 30_000_000
 MAX_CHECK_WEIGHTS = 70_000
-
-
-def _torch_grads(model, X, Y, loss, l2):
-    """Gradients of the same loss from PyTorch in float64, in model.parameters() order."""
-    import torch
-
-    weights = model.to_dict()["weights"]
-    Ws = [torch.tensor([r[:-1] for r in rows], dtype=torch.float64) for rows in weights]
-    bs = [torch.tensor([r[-1] for r in rows], dtype=torch.float64) for rows in weights]
-    for t in Ws + bs:
-        t.requires_grad_(True)
-    a = torch.tensor(X, dtype=torch.float64)
-    for W, b, act in zip(Ws, bs, model.activations):
-        a = a @ W.T + b
-        a = {"relu": torch.relu, "tanh": torch.tanh}.get(act, lambda z: z)(a)
-    s, y = a[:, 0], torch.tensor(Y, dtype=torch.float64)
-    per_sample = {
-        "hinge": lambda: torch.relu(1 - y * s),
-        "mse": lambda: (s - y) ** 2,
-        # log(1 + exp(-y*s)), exactly (softplus() turns into -y*s itself above 20)
-        "bce": lambda: torch.logaddexp(torch.zeros_like(s), -y * s),
-    }[loss]()
-    total = per_sample.mean() + l2 * sum((t * t).sum() for t in Ws + bs)
-    total.backward()
-    return [
-        g
-        for W, b in zip(Ws, bs)
-        for j in range(W.shape[0])
-        for g in [*W.grad[j].tolist(), b.grad[j].item()]
-    ]
-
-
-def _float_loss(model, X, Y, loss_name, l2):
-    """The loss the Value graph computes, in floats: a fast `evaluate` for gradcheck. Also
-    gives which side of 0 each ReLU input is on (the hidden ReLUs and the hinge's)."""
-    loss = LOSSES[loss_name]
-    data = attrgetter("data")
-
-    def evaluate():
-        layers = [
-            ([(n.b.data, list(map(data, n.w))) for n in layer.neurons], act)
-            for layer, act in zip(model.layers, model.activations, strict=True)
-        ]
-        penalty = sum(b * b + sum(map(mul, w, w)) for neurons, _ in layers for b, w in neurons)
-        total, sides = 0.0, []
-        for a, y in zip(X, Y, strict=True):
-            for neurons, act in layers:
-                z = [sum(map(mul, w, a), b) for b, w in neurons]
-                if act == "relu":
-                    sides += [v > 0 for v in z]
-                    a = [v if v > 0 else 0.0 for v in z]
-                else:
-                    a = list(map(math.tanh, z)) if act == "tanh" else z
-            if loss_name == "hinge":
-                sides.append(1 - y * a[0] > 0)
-            total += loss.point(a[0], y)[0]
-        return total / len(X) + l2 * penalty, tuple(sides)
-
-    return evaluate
 
 
 def run_gradcheck(args):
@@ -474,79 +412,46 @@ def run_gradcheck(args):
     X, Y = [data.x_train[i] for i in picked], [data.y_train[i] for i in picked]
     n_nudged = max(1, NUDGE_BUDGET // (len(params) * (n_points + 2)))
     n_nudged = min(args.params_checked, len(params), n_nudged)
-    nudged = [params[i] for i in sorted(rng.sample(range(len(params)), n_nudged))]
-    loss = LOSSES[config.loss]
-
-    def f():
-        total = loss.mean([model(x) for x in X], Y)
-        return total + config.l2 * sum(p * p for p in params) if config.l2 else total
-
-    evaluate = _float_loss(model, X, Y, config.loss, config.l2)
-    result = gradcheck(f, params, args.eps, check=nudged, evaluate=evaluate)
-    analytic = [p.grad for p in params]  # gradcheck leaves the Value graph's gradients there
-    model.zero_grad()
-    FastMLP(model).loss_and_backward(X, loss.loss_grad(Y))
-    fast = [p.grad + 2 * config.l2 * p.data for p in params]
-    kept = [row for i, row in enumerate(result.rows) if i not in result.skipped]
-    # A difference quotient carries rounding of about machine epsilon * |loss| / eps: that
-    # much disagreement is noise, not a wrong gradient (it is large for exploding networks).
-    loss_value = evaluate()[0]
-    noise = 4 * sys.float_info.epsilon * abs(loss_value) / args.eps
-    numeric = [r[2] for r in kept]
-    fd_error = _max_error(numeric, [r[1] for r in kept], noise=noise) if kept else None
+    nudged = sorted(rng.sample(range(len(params)), n_nudged))
+    report = check_network(
+        model, X, Y, config.loss, config.l2, args.eps, args.tolerance, checked=nudged
+    )
     checks = [
-        (f"finite differences (eps {args.eps:g})", fd_error, args.tolerance),
-        ("fast path vs Value graph", _max_error(fast, analytic), EXACT_TOLERANCE),
+        (f"finite differences (eps {args.eps:g})", report.fd_error, args.tolerance),
+        ("fast path vs Value graph", report.fast_error, EXACT_TOLERANCE),
+        ("PyTorch float64", report.torch_error, EXACT_TOLERANCE if report.torch_used else None),
     ]
-    try:
-        torch_grads = _torch_grads(model, X, Y, config.loss, config.l2)
-        checks.append(("PyTorch float64", _max_error(torch_grads, analytic), EXACT_TOLERANCE))
-    except ImportError:
-        checks.append(("PyTorch float64", None, None))
-
     hidden = ",".join(map(str, config.layers)) or "none"
     print(
         f"gradcheck: hidden layers {hidden} ({'/'.join(config.layer_activations()[:-1]) or '-'})"
         f", {config.loss} loss + L2 {config.l2:g} over {n_points} of {len(data.x_train)} "
         f"{config.dataset} points (seed {config.seed}), {len(params):,} parameters"
     )
-    failed = False
     for name, error, limit in checks:
         if limit is None:
             print(f"  {name:<31} not installed, skipped (pip install torch==2.13.0)")
             continue
         if error is None:
             print(f"  {name:<31} every checked parameter was skipped (see below)  FAILED")
-            failed = True
             continue
-        verdict = "ok" if error <= limit else "ABOVE THE LIMIT"
-        failed = failed or error > limit
+        verdict = "ok" if error <= limit else "ABOVE THE LIMIT"  # NaN is not <= anything
         print(f"  {name:<31} max relative error {error:.1e}  limit {limit:.0e}  {verdict}")
     if n_nudged < len(params):
         print(
             f"  finite differences checked {n_nudged:,} of {len(params):,} parameters, a "
             "seeded random choice (the other checks cover all of them)"
         )
-    if noise > 1e-8:
+    if report.noise > 1e-8:
         print(
-            f"  the loss is large ({loss_value:.3g}): finite differences within {noise:.1e}, "
+            f"  the loss is large ({report.loss:.3g}): finite differences within "
+            f"{report.noise:.1e}, "
             "its rounding noise, were not counted (a larger --eps lowers it)"
         )
-    if result.skipped:
+    if report.skipped:
         print(
-            f"  {len(result.skipped)} parameters skipped by finite differences: a ReLU input "
+            f"  {len(report.skipped)} parameters skipped by finite differences: a ReLU input "
             f"is at its kink (0), where the derivative is undefined, and a nudge of "
             f"±{args.eps:g} crossed it"
         )
-    print("FAILED" if failed else "OK")
-    return 1 if failed else 0
-
-
-def _max_error(a, b, noise=0.0):
-    """Largest relative error, not counting `noise` (an absolute rounding allowance). Below
-    GRAD_FLOOR in size the error is absolute, so that rounding cannot swamp a zero gradient."""
-    errors = (
-        max(0.0, abs(x - y) - noise) / max(abs(x), abs(y), GRAD_FLOOR)
-        for x, y in zip(a, b, strict=True)
-    )
-    return max(errors, default=0.0)
+    print("OK" if report.ok else "FAILED")
+    return 0 if report.ok else 1

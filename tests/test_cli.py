@@ -471,6 +471,6 @@ def test_ctrl_c_during_gradcheck_exits_130(capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(mgdesk.cli, "gradcheck", interrupted)
+    monkeypatch.setattr(mgdesk.cli, "check_network", interrupted)
     assert main(["gradcheck"]) == 130
     assert capsys.readouterr().err == "mgdesk gradcheck: error: interrupted\n"
