@@ -32,7 +32,7 @@ from mgdesk.train import (
     parse_layers,
     train,
 )
-from mgdesk.train.config import DATASETS, LOSS_NAMES
+from mgdesk.train.config import DATASETS, LOSS_NAMES, InspectConfig
 from mgdesk.viz.gradcheck import EXACT_TOLERANCE, check_network
 
 CONFIG_OPTIONS = (
@@ -45,26 +45,44 @@ def _flag(field):
     return "--csv" if field == "csv_path" else "--" + field.replace("_", "-")
 
 
-def add_config_arguments(parser, exclude=()):
-    """The TrainConfig options; each defaults to None so a loaded session's value stays."""
+def _shown_default(value):
+    if isinstance(value, list | tuple):
+        return ",".join(map(str, value)) or '""'
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def add_config_arguments(parser, exclude=(), defaults=None):
+    """The TrainConfig options; each defaults to None so a loaded session's value stays.
+    `defaults`: the command's own defaults where they differ from TrainConfig's (shown in
+    the help in parentheses)."""
+    shown = {
+        k: _shown_default(v) for k, v in {**TrainConfig().to_dict(), **(defaults or {})}.items()
+    }
     kinds = {
-        "dataset": dict(choices=DATASETS[:-1], help="toy dataset (default moons)"),
-        "samples": dict(type=int, metavar="N", help="points to generate, 2-10000 (100)"),
-        "noise": dict(type=float, help="gaussian jitter of the points, 0-1 (0.1)"),
-        "test_split": dict(type=float, metavar="F", help="share held out, 0 <= F < 1 (0.2)"),
-        "seed": dict(type=int, help="seeds data, initial weights and minibatches (1337)"),
-        "layers": dict(help='hidden layer sizes, e.g. "16,16"; "" for none (16,16)'),
-        "activation": dict(help="relu, tanh or linear, or one per hidden layer (relu)"),
-        "loss": dict(choices=LOSS_NAMES, help="hinge (micrograd's), mse or bce (hinge)"),
-        "l2": dict(type=float, metavar="ALPHA", help="L2 penalty alpha*sum(p*p), 0-1 (1e-4)"),
-        "lr": dict(type=float, help="learning rate, above 0, at most 1e6 (1.0)"),
-        "lr_decay": dict(choices=("none", "linear"), help="linear: lr*(1-0.9*k/steps)"),
-        "momentum": dict(type=float, help="SGD momentum, 0 <= m < 1 (0)"),
-        "batch_size": dict(type=int, metavar="N", help="minibatch size, 0 = full batch (0)"),
-        "steps": dict(type=int, help="updates to make, 1-1000000 (100); with --load: more"),
+        "dataset": dict(choices=DATASETS[:-1], help="toy dataset ({dataset})"),
+        "samples": dict(type=int, metavar="N", help="points to generate, 2-10000 ({samples})"),
+        "noise": dict(type=float, help="gaussian jitter of the points, 0-1 ({noise})"),
+        "test_split": dict(
+            type=float, metavar="F", help="share held out, 0 <= F < 1 ({test_split})"
+        ),
+        "seed": dict(type=int, help="seeds data, initial weights and minibatches ({seed})"),
+        "layers": dict(help='hidden layer sizes, e.g. "16,16"; "" for none ({layers})'),
+        "activation": dict(help="relu, tanh or linear, or one per hidden layer ({activation})"),
+        "loss": dict(choices=LOSS_NAMES, help="hinge (micrograd's), mse or bce ({loss})"),
+        "l2": dict(type=float, metavar="ALPHA", help="L2 penalty alpha*sum(p*p), 0-1 ({l2})"),
+        "lr": dict(type=float, help="learning rate, above 0, at most 1e6 ({lr})"),
+        "lr_decay": dict(
+            choices=("none", "linear"), help="linear: lr*(1-0.9*k/steps) ({lr_decay})"
+        ),
+        "momentum": dict(type=float, help="SGD momentum, 0 <= m < 1 ({momentum})"),
+        "batch_size": dict(
+            type=int, metavar="N", help="minibatch size, 0 = full batch ({batch_size})"
+        ),
+        "steps": dict(type=int, help="updates to make, 1-1000000 ({steps}); with --load: more"),
     }
     for field, kind in kinds.items():
         if field not in exclude:
+            kind["help"] = kind["help"].format(**shown)
             parser.add_argument(_flag(field), dest=field, **kind)
 
 
@@ -85,14 +103,21 @@ def _count(text):
     return value
 
 
-def _positive(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"must be a number above 0 (got {text})")
-    return value
+def _number_in(low, high):
+    """An argparse type: a number above `low` and at most `high`."""
+
+    def number(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not low < value <= high:  # NaN is never inside
+            raise argparse.ArgumentTypeError(
+                f"must be a number above {low:g} and at most {high:g} (got {text})"
+            )
+        return value
+
+    return number
 
 
 def build_parser(with_graph=False):
@@ -127,11 +152,21 @@ def build_parser(with_graph=False):
 
     check = sub.add_parser("gradcheck", help="check gradients against finite differences")
     add_config_arguments(
-        check, exclude=("test_split", "lr", "lr_decay", "momentum", "batch_size", "steps")
+        check,
+        exclude=("test_split", "lr", "lr_decay", "momentum", "batch_size", "steps"),
+        defaults=GRADCHECK_DEFAULTS,
     )
-    check.add_argument("--eps", type=_positive, default=1e-5, help="finite-difference step (1e-5)")
     check.add_argument(
-        "--tolerance", type=_positive, default=1e-4, help="largest error allowed (1e-4)"
+        "--eps",
+        type=_number_in(*EPS_RANGE),
+        default=1e-5,
+        help=f"finite-difference step, above {EPS_RANGE[0]:g}, at most {EPS_RANGE[1]:g} (1e-5)",
+    )
+    check.add_argument(
+        "--tolerance",
+        type=_number_in(0, 1),
+        default=1e-4,
+        help="largest relative error allowed, above 0, at most 1 (1e-4)",
     )
     check.add_argument(
         "--samples-checked",
@@ -148,7 +183,7 @@ def build_parser(with_graph=False):
         help="finite differences for at most N parameters, a seeded choice "
         f"({PARAMS_CHECKED}; fewer for big networks, so a check takes seconds)",
     )
-    check.set_defaults(run=run_gradcheck, samples=8, layers="4,4", activation="tanh")
+    check.set_defaults(run=run_gradcheck, **GRADCHECK_DEFAULTS)
 
     if with_graph:  # imported only when asked for, so nothing else depends on it
         from mgdesk.viz.command import add_graph_parser, run_graph
@@ -387,6 +422,9 @@ def _summary(final):
 
 SAMPLES_CHECKED = 20
 PARAMS_CHECKED = 300
+GRADCHECK_DEFAULTS = {"samples": 8, "layers": "4,4", "activation": "tanh"}
+# A central difference below 1e-10 is all rounding, above 1 it measures nothing local.
+EPS_RANGE = (1e-10, 1.0)
 # Bounds that keep every check to a few seconds, in multiply-adds: the Value graph (points
 # checked x weights, ~1 s) and the nudged float passes (parameters checked x weights x
 # (points + 2), ~2 s). Bigger networks are refused: their Value graph alone takes long.
@@ -396,7 +434,9 @@ MAX_CHECK_WEIGHTS = 70_000
 
 
 def run_gradcheck(args):
-    config = TrainConfig(**_config_changes(args), test_split=0)
+    # gradcheck never trains on the whole dataset: the training work limit does not apply,
+    # its own bounds below do
+    config = InspectConfig(**_config_changes(args), test_split=0)
     model = new_model(config)
     params = model.parameters()
     if len(params) > MAX_CHECK_WEIGHTS:

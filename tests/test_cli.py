@@ -1,6 +1,7 @@
 """The command line end to end: train, gradcheck, graph wiring, the window, bad arguments."""
 
 import json
+import math
 import subprocess
 import sys
 import time
@@ -127,7 +128,7 @@ def test_gradcheck_passes_and_reports_the_error(capsys):
 @pytest.mark.parametrize("option", ["--eps", "--tolerance"])
 def test_gradcheck_steps_must_be_positive(capsys, option):
     assert main(["gradcheck", option, "0"]) == 2
-    assert f"argument {option}: must be a number above 0" in capsys.readouterr().err
+    assert f"argument {option}: must be a number above " in capsys.readouterr().err
 
 
 def test_gradcheck_exits_1_above_the_tolerance(capsys):
@@ -474,3 +475,46 @@ def test_ctrl_c_during_gradcheck_exits_130(capsys, monkeypatch):
     monkeypatch.setattr(mgdesk.cli, "check_network", interrupted)
     assert main(["gradcheck"]) == 130
     assert capsys.readouterr().err == "mgdesk gradcheck: error: interrupted\n"
+
+
+@pytest.mark.parametrize("eps", ["1e300", "inf", "nan", "1e-300", "2"])
+def test_gradcheck_refuses_an_absurd_eps_with_its_range(capsys, eps):
+    assert main(["gradcheck", "--eps", eps]) == 2
+    err = capsys.readouterr().err
+    assert f"--eps: must be a number above 1e-10 and at most 1 (got {eps})" in err
+
+
+def test_gradcheck_refuses_a_tolerance_that_accepts_anything(capsys):
+    assert main(["gradcheck", "--tolerance", "1e300"]) == 2
+    assert "--tolerance: must be a number above 0 and at most 1" in capsys.readouterr().err
+
+
+def test_a_nan_error_fails_the_gradcheck(capsys, monkeypatch):
+    import mgdesk.viz.gradcheck
+
+    def nan_loss(*args):
+        return lambda: (math.nan, ())
+
+    monkeypatch.setattr(mgdesk.viz.gradcheck, "float_loss", nan_loss)
+    assert main(["gradcheck"]) == 1  # an error of NaN is never within a limit
+    out = capsys.readouterr().out
+    assert out.strip().endswith("FAILED") and "\nOK" not in out
+
+
+def test_gradcheck_is_not_held_to_the_training_work_limit(capsys):
+    # training 64,64 on 10,000 points per step is refused; gradcheck looks at 20 of them
+    assert main(["train", "--layers", "64,64", "--samples", "10000", "--quiet"]) == 2
+    assert "use smaller layers, fewer samples or a batch size" in capsys.readouterr().err
+    assert main(["gradcheck", "--layers", "64,64", "--samples", "10000"]) == 0
+    assert "over 20 of 10000 moons points" in capsys.readouterr().out
+
+
+def test_gradcheck_help_shows_its_own_defaults(capsys):
+    assert main(["gradcheck", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "points to generate, 2-10000 (8)" in out
+    assert "(4,4)" in out and "one per hidden layer (tanh)" in out
+    assert "(16,16)" not in out and "(100)" not in out
+    assert main(["train", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "points to generate, 2-10000 (100)" in out and "(16,16)" in out

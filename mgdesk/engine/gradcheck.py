@@ -15,9 +15,9 @@ GRAD_FLOOR = 1e-6
 
 def relative_error(a, b, noise=0.0):
     """|a - b| scaled by the larger magnitude, not counting `noise` (an absolute rounding
-    allowance); below GRAD_FLOOR it becomes an absolute error. NaN or inf: an infinite error,
-    so that a broken number can never pass for an agreement."""
-    if not (math.isfinite(a) and math.isfinite(b)):
+    allowance); below GRAD_FLOOR it becomes an absolute error. NaN or inf (in the noise
+    too): an infinite error, so that a broken number can never pass for an agreement."""
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(noise)):
         return math.inf
     return max(0.0, abs(a - b) - noise) / max(abs(a), abs(b), GRAD_FLOOR)
 

@@ -21,6 +21,7 @@ __all__ = [
     "MAX_VALUE_WORK",
     "MAX_WORK",
     "ConfigError",
+    "InspectConfig",
     "TrainConfig",
     "check_work",
     "parse_layers",
@@ -209,7 +210,7 @@ class TrainConfig:
             if not isinstance(self.csv_path, str) or not self.csv_path.strip():
                 raise ConfigError("csv_path", "give the CSV file to train on (x1,x2,label rows)")
         else:
-            check_work(self, self.samples)  # a CSV is checked once it is read
+            self.check_work(self.samples)  # a CSV is checked once it is read
 
     def _layers(self):
         layers = self.layers
@@ -229,6 +230,10 @@ class TrainConfig:
                 f"give one name, or one per hidden layer ({len(self.layers)}); got {_shown(act)}",
             )
         return tuple(_choice("activation", name, ACTIVATIONS) for name in act)
+
+    def check_work(self, n_samples):
+        """ConfigError when one training step on `n_samples` points would take seconds."""
+        check_work(self, n_samples)
 
     def layer_activations(self):
         """One activation name per layer of the network, the linear output included."""
@@ -263,3 +268,13 @@ class TrainConfig:
             raise
         except (TypeError, ValueError, OverflowError) as exc:  # anything a file may hold
             raise ConfigError("config", f"cannot be read ({exc})") from None
+
+
+@dataclass(frozen=True)
+class InspectConfig(TrainConfig):
+    """A TrainConfig for looking at a network without training it (`mgdesk gradcheck`,
+    `mgdesk graph`): no step over the whole data is taken, so the training work limit
+    (check_work) does not apply; such a command bounds its own cost."""
+
+    def check_work(self, n_samples):
+        pass

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from mgdesk.train.config import MAX_SAMPLES, ConfigError, check_work
+from mgdesk.train.config import MAX_SAMPLES, ConfigError
 
 __all__ = ["CSVError", "Dataset", "load_csv", "make_dataset"]
 
@@ -112,7 +112,7 @@ def make_dataset(config):
     rng = random.Random(config.seed)
     if config.dataset == "csv":
         rows = load_csv(config.csv_path)
-        check_work(config, len(rows))
+        config.check_work(len(rows))
         return _split(Path(config.csv_path).name, rows, config.test_split, rng)
     rows = GENERATORS[config.dataset](config.samples, rng)
     if config.noise:

@@ -60,6 +60,7 @@ def test_relative_error_scales_and_has_a_floor():
 def test_a_number_that_is_not_finite_never_agrees(bad):
     assert relative_error(bad, 1.0) == math.inf and relative_error(0.0, bad) == math.inf
     assert relative_error(bad, bad) == math.inf
+    assert relative_error(1.0, 1.0, noise=bad) == math.inf  # no allowance can be unbounded
 
 
 def kinked():
