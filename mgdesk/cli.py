@@ -19,6 +19,7 @@ from mgdesk.io import (
     SessionError,
     check_writable,
     export_script,
+    history_csv,
     load_session,
     save_session,
     write_history_csv,
@@ -93,6 +94,13 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _file_name(text):
+    """An argparse type: a file name, never an empty one ("" would silently mean none)."""
+    if not text:
+        raise argparse.ArgumentTypeError("needs a file name (got an empty one)")
+    return text
+
+
 def _count(text):
     try:
         value = int(text)
@@ -131,20 +139,32 @@ def build_parser(with_graph=False):
 
     train = sub.add_parser("train", help="train a network without the window")
     add_config_arguments(train)
-    train.add_argument("--csv", metavar="FILE", help="train on x1,x2,label rows from FILE")
+    train.add_argument(
+        "--csv", type=_file_name, metavar="FILE", help="train on x1,x2,label rows from FILE"
+    )
     train.add_argument("--json", action="store_true", help="one JSON object per step on stdout")
     train.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
-    train.add_argument("--save", metavar="FILE", help="save the session (JSON) at the end")
+    train.add_argument(
+        "--save", type=_file_name, metavar="FILE", help="save the session (JSON) at the end"
+    )
     train.add_argument(
         "--load",
+        type=_file_name,
         metavar="FILE",
         help="continue a saved session: --steps N trains N more steps; without --steps it "
         "finishes the saved run if it stopped early, else trains as many steps again as the "
         "first run had (3 loads of a 10-step run: 40 steps). The learning-rate decay goes on "
         "where it was; the data and network options must stay as saved",
     )
-    train.add_argument("--history", metavar="FILE", help="write the loss history as CSV")
-    train.add_argument("--export", metavar="FILE", help="write a script that reruns this")
+    train.add_argument(
+        "--history",
+        type=_file_name,
+        metavar="FILE",
+        help="write the loss history as CSV (- : to stdout, the summary going to stderr)",
+    )
+    train.add_argument(
+        "--export", type=_file_name, metavar="FILE", help="write a script that reruns this"
+    )
     train.add_argument(
         "--engine", choices=("fast", "value"), default="fast", help="value: the plain graph"
     )
@@ -341,11 +361,33 @@ def _finite_or_none(d):
     return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in d.items()}
 
 
+def _same_file(a, b):
+    """Do paths a and b name one file (through symlinks and hard links too)?"""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
 def _outputs(args):
-    """(flag, path) of each file to write, checked now, before any training."""
+    """(flag, path) of each file to write, checked now, before any training: each can be
+    written, and none is an input or another output (only --save may replace --load's
+    session: that continues it in place). `--history -` is stdout."""
+    inputs = [(flag, getattr(args, flag[2:])) for flag in ("--csv", "--load")]
     outputs = [(flag, getattr(args, flag[2:])) for flag in ("--save", "--history", "--export")]
+    inputs = [(flag, path) for flag, path in inputs if path]
     outputs = [(flag, path) for flag, path in outputs if path]
-    for flag, path in outputs:
+    for i, (flag, path) in enumerate(outputs):
+        if path == "-":
+            if args.json:
+                raise SessionError(f"{flag} -: --json writes to stdout too: give {flag} a file")
+            continue
+        for other, other_path in inputs + outputs[:i]:
+            if (flag, other) != ("--save", "--load") and _same_file(path, other_path):
+                what = "an input" if other in ("--csv", "--load") else "an output too"
+                raise SessionError(
+                    f"{flag}: {path} is also the {other} file ({what}): give each file its own name"
+                )
         try:
             check_writable(path)
         except SessionError as exc:
@@ -385,10 +427,14 @@ def run_train(args):
     if args.json:
         failed = {"reason": failure.reason, "hint": failure.hint} if failure else None
         print(json.dumps({**final, "final": True, "status": status, "failure": failed}))
-    else:
-        print(_summary(final))
+    else:  # stdout is the history's when it goes there
+        print(_summary(final), file=sys.stderr if args.history == "-" else sys.stdout)
     writers = {
-        "--history": lambda path: write_history_csv(path, trainer.history),
+        "--history": lambda path: (
+            sys.stdout.writelines(history_csv(trainer.history))
+            if path == "-"
+            else write_history_csv(path, trainer.history)
+        ),
         "--save": lambda path: save_session(
             path, config, trainer.model, trainer.history, trainer.velocity
         ),

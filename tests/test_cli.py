@@ -518,3 +518,125 @@ def test_gradcheck_help_shows_its_own_defaults(capsys):
     assert main(["train", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "points to generate, 2-10000 (100)" in out and "(16,16)" in out
+
+
+# ---- paths: empty, inputs vs outputs, links, devices, stdout ----
+
+
+@pytest.mark.parametrize("flag", ["--save", "--csv", "--load", "--history", "--export"])
+def test_an_empty_path_is_refused(capsys, flag):
+    assert main([*SMALL, flag, ""]) == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: needs a file name (got an empty one)" in err and err.count("\n") == 1
+
+
+def points_csv(tmp_path, name="pts.csv", rows=40):
+    data = tmp_path / name
+    data.write_text("".join(f"{i / 7:.3f},{(i * 3) % 5},{i % 2}\n" for i in range(rows)))
+    return data
+
+
+@pytest.mark.parametrize(
+    "make_args, words",
+    [
+        (lambda d, s: ["--csv", d, "--history", d], "--history: {d} is also the --csv file"),
+        (lambda d, s: ["--load", s, "--history", s], "--history: {s} is also the --load file"),
+        (lambda d, s: ["--load", s, "--export", s], "--export: {s} is also the --load file"),
+        (lambda d, s: ["--csv", d, "--save", d], "--save: {d} is also the --csv file"),
+        (
+            lambda d, s: ["--save", d + ".json", "--history", d + ".json"],
+            "--history: {d}.json is also the --save file",
+        ),
+    ],
+)
+def test_an_output_that_is_an_input_or_another_output_is_refused(tmp_path, capsys, make_args,
+                                                                  words):  # fmt: skip
+    data = points_csv(tmp_path)
+    session = tmp_path / "r.json"
+    assert main([*SMALL, "--save", str(session)]) == 0
+    before = {p: p.read_bytes() for p in (data, session)}
+    capsys.readouterr()
+    args = make_args(str(data), str(session))
+    if "--load" in args:
+        args = ["train", "--quiet", *args]
+    elif "--csv" in args:
+        args = ["train", "--layers", "2", "--steps", "2", "--quiet", *args]
+    else:
+        args = [*SMALL, *args]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert words.format(d=data, s=session) in err and err.count("\n") == 1
+    assert {p: p.read_bytes() for p in (data, session)} == before
+
+
+def test_a_hard_link_or_symlink_to_an_input_is_the_same_file(tmp_path, capsys):
+    data = points_csv(tmp_path)
+    (tmp_path / "hard.csv").hardlink_to(data)
+    (tmp_path / "soft.csv").symlink_to(data)
+    for other in ("hard.csv", "soft.csv"):
+        args = ["train", "--csv", str(data), "--layers", "2", "--steps", "2", "--quiet"]
+        assert main([*args, "--history", str(tmp_path / other)]) == 2
+        assert "is also the --csv file" in capsys.readouterr().err
+    assert len(data.read_text().splitlines()) == 40
+
+
+def test_save_may_replace_the_session_it_continues(tmp_path):
+    path = tmp_path / "run.json"
+    assert main([*SMALL, "--save", str(path)]) == 0
+    assert main(["train", "--load", str(path), "--quiet", "--save", str(path)]) == 0
+    assert len(load_session(path).history) == 20
+
+
+def test_saving_never_touches_an_unrelated_tmp_file(tmp_path):
+    mine = tmp_path / "run.json.tmp"
+    mine.write_text("my notes")
+    assert main([*SMALL, "--save", str(tmp_path / "run.json")]) == 0
+    assert mine.read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json", "run.json.tmp"]
+
+
+@pytest.mark.parametrize("flag", ["--save", "--history", "--export"])
+def test_an_output_is_written_through_a_symlink(tmp_path, flag):
+    real = tmp_path / "real.out"
+    real.write_text("old")
+    link = tmp_path / "link.out"
+    link.symlink_to(real)
+    assert main([*SMALL, flag, str(link)]) == 0
+    assert link.is_symlink() and real.read_text() != "old"
+
+
+@pytest.mark.parametrize("flag", ["--save", "--history", "--export"])
+def test_an_output_that_is_a_device_is_refused(capsys, flag):
+    assert main([*SMALL, "--json", flag, "/dev/null"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"{flag}: cannot write /dev/null: it is a device, pipe or socket, not a file" in err
+
+
+def test_history_dash_writes_the_csv_to_stdout(capsys):
+    assert main([*SMALL, "--history", "-"]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0].startswith("step,train_loss,") and len(lines) == 11
+    assert err.startswith("step 10: train loss ")  # the summary moved out of the way
+    assert main([*SMALL, "--history", "-", "--json"]) == 2
+    assert "--history -: --json writes to stdout too" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--load", "--csv"])
+def test_reading_a_device_or_a_folder_is_refused_at_once(capsys, flag, tmp_path):
+    for path in ("/dev/zero", str(tmp_path)):
+        start = time.monotonic()
+        assert main(["train", flag, path, "--quiet"]) == 2
+        assert time.monotonic() - start < 5  # /dev/zero was read until MemoryError
+        err = capsys.readouterr().err
+        assert "device, pipe or socket" in err or "it is a folder" in err
+        assert err.count("\n") == 1
+
+
+def test_csv_slash_names_the_path_it_cannot_read(capsys):
+    assert main(["train", "--csv", "/", "--quiet"]) == 2
+    assert (
+        capsys.readouterr().err
+        == "mgdesk train: error: --csv: /: cannot read the file (it is a folder)\n"
+    )

@@ -13,11 +13,14 @@ import io
 import json
 import math
 import os
+import stat
+import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from mgdesk.engine import MLP
 from mgdesk.train import ConfigError, StepStats, TrainConfig
+from mgdesk.train.data import file_name, read_file
 
 __all__ = [
     "FORMAT",
@@ -25,6 +28,7 @@ __all__ = [
     "Session",
     "SessionError",
     "check_writable",
+    "history_csv",
     "load_session",
     "save_session",
     "write_history_csv",
@@ -47,28 +51,60 @@ class Session:
     velocity: tuple = ()  # SGD momentum per parameter; () when not saved
 
 
-def check_writable(path):
-    """Raise SessionError now if `path` cannot be written (before hours of training)."""
-    path = Path(path)
-    if path.is_dir():
-        raise SessionError(f"cannot write {path}: it is a folder")
-    tmp = path.with_name(path.name + ".tmp")
+def _target(path):
+    """The file a write to `path` replaces: symlinks followed, so a link stays a link.
+    SessionError when that is something other than a regular file (or a new one)."""
+    if not str(path):
+        raise SessionError("cannot write a file with an empty name")
+    real = Path(os.path.realpath(path))
     try:
-        tmp.write_bytes(b"")
+        mode = real.stat().st_mode
+    except FileNotFoundError:
+        return real, None
     except OSError as exc:
         raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
-    tmp.unlink(missing_ok=True)
+    if stat.S_ISDIR(mode):
+        raise SessionError(f"cannot write {path}: it is a folder")
+    if not stat.S_ISREG(mode):
+        raise SessionError(f"cannot write {path}: it is a device, pipe or socket, not a file")
+    return real, stat.S_IMODE(mode)
+
+
+def _temporary(path, real):
+    """A new, uniquely named temporary file next to `real`: (file object, its path)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+    except OSError as exc:
+        raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
+
+
+def check_writable(path):
+    """Raise SessionError now if `path` cannot be written (before hours of training)."""
+    real, _ = _target(path)
+    f, tmp = _temporary(path, real)
+    f.close()
+    os.unlink(tmp)
 
 
 def _write_text(path, text):
-    """Write through a temporary file, so a failed save leaves the old file intact."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    """Write `text` (a str, or an iterable of str pieces) to `path` through a temporary file
+    next to it, so a failed save leaves the old file intact. A symlink is written through;
+    the file keeps its permissions (a new one gets the usual ones)."""
+    real, mode = _target(path)
+    f, tmp = _temporary(path, real)
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        with f:
+            for piece in [text] if isinstance(text, str) else text:
+                f.write(piece)
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        Path(tmp).unlink(missing_ok=True)
         raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
@@ -104,11 +140,11 @@ def _reject_constant(name):
 
 
 def _read_document(path):
-    name = Path(path).name
+    name = file_name(path)
+    if not str(path):
+        raise SessionError("cannot read a session with an empty file name")
     try:
-        if os.path.getsize(path) > MAX_BYTES:
-            raise SessionError(f"{name} is too large to be a mgdesk session")
-        raw = Path(path).read_bytes()
+        raw = read_file(path, MAX_BYTES)
     except OSError as exc:
         raise SessionError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
@@ -125,7 +161,7 @@ def _read_document(path):
 
 def load_session(path):
     """Read a session saved by save_session; SessionError explains what is wrong."""
-    name = Path(path).name
+    name = file_name(path)
     doc = _read_document(path)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise SessionError(f'{name} is not a mgdesk session (no "format": "{FORMAT}")')
@@ -142,7 +178,9 @@ def load_session(path):
     # Whatever a crafted file holds (huge numbers, wrong types), only SessionError leaves.
     try:
         config = TrainConfig.from_dict(doc.get("config"))
-    except (ConfigError, TypeError, ValueError, OverflowError) as exc:
+    except ConfigError as exc:  # named by its key in the file
+        raise SessionError(f"{name}: bad settings: {exc.field}: {exc.message}") from None
+    except (TypeError, ValueError, OverflowError) as exc:
         raise SessionError(f"{name}: bad settings: {exc}") from None
     try:
         model = MLP.from_dict(doc.get("model"))
@@ -187,10 +225,21 @@ def _read_history(name, entries):
 HISTORY_COLUMNS = tuple(f.name for f in fields(StepStats))
 
 
-def write_history_csv(path, history):
-    """One row per step with the StepStats fields; a missing test value is left empty."""
+def history_csv(history, rows_per_piece=10_000):
+    """The history as CSV text, in pieces: a header, then one row per step with the
+    StepStats fields; a missing test value is left empty."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HISTORY_COLUMNS)
-    writer.writerows([("" if v is None else v) for v in s.to_dict().values()] for s in history)
-    _write_text(path, out.getvalue())
+    for i, stats in enumerate(history, start=1):
+        writer.writerow([("" if v is None else v) for v in stats.to_dict().values()])
+        if i % rows_per_piece == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def write_history_csv(path, history):
+    """Write history_csv(history) to `path` (through a temporary file, as every save)."""
+    _write_text(path, history_csv(history))

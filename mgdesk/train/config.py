@@ -12,6 +12,7 @@ from mgdesk.engine import ACTIVATIONS
 
 __all__ = [
     "DATASETS",
+    "FIELD_LABELS",
     "LOSS_NAMES",
     "MAX_HIDDEN_LAYERS",
     "MAX_LR",
@@ -43,11 +44,26 @@ MAX_WORK = 20_000_000
 MAX_VALUE_WORK = 800_000
 
 
+# What people call each setting: str(ConfigError) starts with this, never the field's name
+# in the code (the CLI names the flag instead, a session file its key).
+FIELD_LABELS = {
+    "csv_path": "CSV file",
+    "test_split": "test split",
+    "layers": "hidden layers",
+    "l2": "L2",
+    "lr": "learning rate",
+    "lr_decay": "LR decay",
+    "batch_size": "batch size",
+    "decay_steps": "decay steps",
+}
+
+
 class ConfigError(ValueError):
-    """A bad setting: `.field` names the TrainConfig field, `str(err)` is one line."""
+    """A bad setting: `.field` names the TrainConfig field, `.message` says what is wrong,
+    and `str(err)` is one line for people: "CSV file: pts.csv line 3: ..."."""
 
     def __init__(self, field, message):
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{FIELD_LABELS.get(field, field)}: {message}")
         self.field = field
         self.message = message
 
