@@ -2,6 +2,8 @@
 
 import json
 import math
+import os
+import stat
 import subprocess
 import sys
 import time
@@ -606,11 +608,14 @@ def test_an_output_is_written_through_a_symlink(tmp_path, flag):
 
 
 @pytest.mark.parametrize("flag", ["--save", "--history", "--export"])
-def test_an_output_that_is_a_device_is_refused(capsys, flag):
-    assert main([*SMALL, "--json", flag, "/dev/null"]) == 2
+def test_an_output_that_is_not_a_regular_file_is_refused(tmp_path, capsys, flag):
+    # a named pipe stands for /dev/full: before the fix, saving replaced either with a file
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    assert main([*SMALL, "--json", flag, str(pipe)]) == 2
     out, err = capsys.readouterr()
-    assert out == ""
-    assert f"{flag}: cannot write /dev/null: it is a device, pipe or socket, not a file" in err
+    assert out == "" and stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert f"{flag}: cannot write {pipe}: it is a device, pipe or socket, not a file" in err
 
 
 def test_history_dash_writes_the_csv_to_stdout(capsys):
