@@ -6,11 +6,14 @@ Exit codes: 0 done, 1 training failed or a check is above its tolerance, 2 bad a
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import random
+import signal
 import sys
+import threading
 import time
 
 from mgdesk import __version__
@@ -323,6 +326,28 @@ def _setup(args):
     return config, session
 
 
+@contextlib.contextmanager
+def _ctrl_c_stops(stop):
+    """While training: the first Ctrl-C sets `stop`, so training ends between two steps and
+    whatever is saved is a whole step; a second one raises KeyboardInterrupt at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals can only be handled in the main thread
+        return
+
+    def on_ctrl_c(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        if sys.stderr is not None:
+            print("\nstopping after this step (Ctrl-C again to abort)", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class Progress:
     """A progress bar on stderr: redrawn in place on a terminal, a line per 10% elsewhere."""
 
@@ -405,12 +430,16 @@ def run_train(args):
     trainer = Trainer(config, model, history=history, engine=args.engine, velocity=velocity)
     progress = Progress(config.steps, sys.stderr, enabled=not args.quiet)
     status, first_step = "done", trainer.step
+    stop = threading.Event()
     try:
-        for stats in train(config, trainer=trainer):
-            if args.json:
-                print(json.dumps({**stats.to_dict(), "final": False}), flush=True)
-            progress.update(stats)
-    except KeyboardInterrupt:
+        with _ctrl_c_stops(stop):
+            for stats in train(config, stop, trainer=trainer):
+                if args.json:
+                    print(json.dumps({**stats.to_dict(), "final": False}), flush=True)
+                progress.update(stats)
+    except KeyboardInterrupt:  # a second Ctrl-C: the network may be half-updated
+        status = "aborted"
+    if stop.is_set() and status == "done":
         status = "interrupted"
     progress.close()
     failure = trainer.failure
@@ -440,10 +469,12 @@ def run_train(args):
         ),
         "--export": lambda path: export_script(path, config, trainer.model, trainer.data, session),
     }
-    code = {"done": 0, "interrupted": 130, "failed": 1}[status]
+    code = {"done": 0, "interrupted": 130, "aborted": 130, "failed": 1}[status]
     for flag, path in outputs:
-        if failure and flag != "--history":
-            continue  # a diverged network is not worth keeping; its history shows why
+        if flag != "--history" and (failure or status == "aborted"):
+            why = "the run diverged" if failure else "a second Ctrl-C stopped it inside a step"
+            _error("train", f"{flag}: {path} not written: {why}")
+            continue  # a diverged or half-updated network is not worth keeping
         try:
             writers[flag](path)
         except SessionError as exc:  # one failed file does not stop the others

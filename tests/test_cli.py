@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -194,22 +195,58 @@ def test_python_dash_m_mgdesk_bad_argument_has_no_traceback(tmp_path):
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
-def test_ctrl_c_stops_saves_and_exits_130(tmp_path, monkeypatch, capsys):
-    from mgdesk.train import Trainer
+def ctrl_c_in_the_middle_of_an_update(monkeypatch, at_step, presses=1):
+    """Press Ctrl-C `presses` times while step `at_step`'s update is half done."""
+    from mgdesk.train.optim import SGD
 
-    step_once = Trainer.step_once
+    step = SGD.step
+    done = []
 
-    def interrupted_at_step_4(self):
-        if self.step == 3:
-            raise KeyboardInterrupt
-        return step_once(self)
+    def half_then_ctrl_c(self, lr):
+        done.append(1)
+        if len(done) != at_step:
+            return step(self, lr)
+        params = self.params
+        self.params = params[: len(params) // 2]
+        step(self, lr)
+        for _ in range(presses):
+            signal.raise_signal(signal.SIGINT)
+        self.params = params[len(params) // 2 :]
+        step(self, lr)  # momentum 0: the other half, as one step would
+        self.params = params
 
-    monkeypatch.setattr(Trainer, "step_once", interrupted_at_step_4)
+    monkeypatch.setattr(SGD, "step", half_then_ctrl_c)
+
+
+def test_ctrl_c_stops_between_steps_saves_a_whole_step_and_exits_130(tmp_path, monkeypatch,
+                                                                      capsys):  # fmt: skip
+    ctrl_c_in_the_middle_of_an_update(monkeypatch, at_step=4)
     path = tmp_path / "run.json"
     assert main([*SMALL, "--json", "--save", str(path)]) == 130
-    final = json_lines(capsys.readouterr().out)[-1]
-    assert final["status"] == "interrupted" and final["step"] == 3
-    assert len(load_session(path).history) == 3
+    out, err = capsys.readouterr()
+    final = json_lines(out)[-1]
+    assert final["status"] == "interrupted" and final["step"] == 4
+    assert "stopping after this step (Ctrl-C again to abort)" in err
+    monkeypatch.undo()
+    from mgdesk.train import TrainConfig, Trainer
+
+    clean = Trainer(TrainConfig(samples=40, layers=(4, 4), steps=10))
+    for _ in range(4):
+        clean.step_once()
+    saved = load_session(path)
+    assert len(saved.history) == 4
+    assert saved.model.to_dict() == clean.model.to_dict()  # whole steps, not half-updated
+
+
+def test_a_second_ctrl_c_aborts_and_saves_nothing(tmp_path, monkeypatch, capsys):
+    ctrl_c_in_the_middle_of_an_update(monkeypatch, at_step=4, presses=2)
+    path = tmp_path / "run.json"
+    assert main([*SMALL, "--json", "--save", str(path)]) == 130
+    out, err = capsys.readouterr()
+    assert json_lines(out)[-1]["status"] == "aborted"
+    assert f"--save: {path} not written: a second Ctrl-C stopped it inside a step" in err
+    assert not path.exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
 
 
 def test_progress_bar_redraws_in_place_on_a_terminal():
@@ -279,16 +316,7 @@ def test_each_load_without_steps_trains_the_first_runs_length_again(tmp_path):
 
 
 def test_a_load_without_steps_finishes_an_interrupted_run(tmp_path, monkeypatch):
-    from mgdesk.train import Trainer
-
-    step_once = Trainer.step_once
-
-    def interrupted_at_step_4(self):
-        if self.step == 3:
-            raise KeyboardInterrupt
-        return step_once(self)
-
-    monkeypatch.setattr(Trainer, "step_once", interrupted_at_step_4)
+    ctrl_c_in_the_middle_of_an_update(monkeypatch, at_step=4)
     path = tmp_path / "run.json"
     assert main([*SMALL, "--save", str(path)]) == 130
     monkeypatch.undo()
