@@ -237,8 +237,17 @@ def main(argv=None):
         return exc.code
     if args.command is None:
         return _open_window([])
+    stdout = sys.stdout
+    sys.stdout = GuardedOutput(stdout)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # now, so that a full disk is reported here, not at exit
+        return code
+    except OutputError as exc:
+        _error(args.command, f"cannot write the output ({exc})")
+        sys.stdout = stdout
+        _silence_stdout()
+        return 1
     except ConfigError as exc:
         _error(args.command, f"{_flag(exc.field)}: {exc.message}")
     except SessionError as exc:
@@ -249,7 +258,42 @@ def main(argv=None):
     except BrokenPipeError:  # the reader went away, e.g. `mgdesk train --json | head -1`
         _silence_stdout()
         return 141
+    finally:
+        sys.stdout = stdout
     return 2
+
+
+class OutputError(Exception):
+    """Writing to stdout failed (e.g. a full disk): str() is the reason."""
+
+
+class GuardedOutput:
+    """stdout, with a failed write raised as OutputError (a closed pipe stays a
+    BrokenPipeError), so that it ends in one line on stderr, not a traceback."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _guard(self, method, *args):
+        try:
+            return method(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from None
+
+    def write(self, text):
+        return self._guard(self._stream.write, text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        return self._guard(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _silence_stdout():
@@ -270,7 +314,17 @@ def _open_window(argv):
 
 
 def _error(command, message):
-    print(f"mgdesk {command}: error: {message}", file=sys.stderr)
+    """One line on stderr (nowhere when stderr is closed, e.g. `2>&-`); control characters
+    from file names or contents are shown escaped, never sent to the terminal."""
+    if sys.stderr is not None:
+        print(f"mgdesk {command}: error: {printable(message)}", file=sys.stderr)
+
+
+def printable(text):
+    """`text` with control characters (escape sequences, bells, newlines) escaped."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
 
 
 # ---- mgdesk train ----
@@ -352,6 +406,7 @@ class Progress:
     """A progress bar on stderr: redrawn in place on a terminal, a line per 10% elsewhere."""
 
     def __init__(self, total, stream, enabled=True):
+        enabled = enabled and stream is not None  # stderr closed: no bar
         self.total, self.stream, self.enabled = total, stream, enabled
         self.tty = enabled and stream.isatty()
         self.last_draw = 0.0
@@ -378,7 +433,7 @@ class Progress:
         return text + f"  {stats.ms_per_step:.1f} ms/step"
 
     def close(self):
-        if self.tty and self.drawn:
+        if self.enabled and self.tty and self.drawn:
             self.stream.write("\n")
 
 
@@ -456,8 +511,10 @@ def run_train(args):
     if args.json:
         failed = {"reason": failure.reason, "hint": failure.hint} if failure else None
         print(json.dumps({**final, "final": True, "status": status, "failure": failed}))
-    else:  # stdout is the history's when it goes there
-        print(_summary(final), file=sys.stderr if args.history == "-" else sys.stdout)
+    elif args.history != "-":  # else stdout is the history's, and the summary goes to stderr
+        print(_summary(final))
+    elif sys.stderr is not None:
+        print(_summary(final), file=sys.stderr)
     writers = {
         "--history": lambda path: (
             sys.stdout.writelines(history_csv(trainer.history))

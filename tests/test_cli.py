@@ -673,3 +673,48 @@ def test_csv_slash_names_the_path_it_cannot_read(capsys):
         capsys.readouterr().err
         == "mgdesk train: error: --csv: /: cannot read the file (it is a folder)\n"
     )
+
+
+# ---- streams: closed stderr, a full stdout, control characters ----
+
+
+def run_shell(command, tmp_path):
+    done = subprocess.run(
+        ["sh", "-c", f"{sys.executable} -m mgdesk {command}"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    return done
+
+
+def test_training_with_stderr_closed_still_works(tmp_path):
+    done = run_shell("train --samples 40 --layers 2 --steps 20 2>&-", tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("step 20: train loss ")
+    done = run_shell("train --layers 0 2>&-", tmp_path)  # an error has nowhere to go
+    assert done.returncode == 2 and done.stdout == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("extra", ["", "--json", "--history -"])
+def test_a_full_stdout_is_one_line_on_stderr(tmp_path, extra):
+    done = run_shell(
+        f"train --samples 40 --layers 2 --steps 5 --quiet {extra} >/dev/full", tmp_path
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.endswith(
+        "mgdesk train: error: cannot write the output (No space left on device)\n"
+    )
+    assert done.stderr.count("\n") == (2 if extra == "--history -" else 1)  # + the summary
+
+
+def test_control_characters_from_a_file_are_escaped(tmp_path, capsys):
+    data = tmp_path / "evil.csv"
+    data.write_text("1,2,1\n3,\x1b[2J\x07,0\n")
+    assert main(["train", "--csv", str(data), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and err.count("\n") == 1
+    assert "\\x1b[2J\\x07" in err
+    named = tmp_path / "bell\x07.json"
+    named.write_text("{}")
+    assert main(["train", "--load", str(named), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "bell\\x07.json is not a mgdesk session" in err and "\x07" not in err
