@@ -36,7 +36,7 @@ from mgdesk.train import (
     parse_layers,
     train,
 )
-from mgdesk.train.config import DATASETS, LOSS_NAMES, InspectConfig
+from mgdesk.train.config import DATASETS, LOSS_NAMES, MAX_STEPS, InspectConfig
 from mgdesk.viz.gradcheck import EXACT_TOLERANCE, check_network
 
 CONFIG_OPTIONS = (
@@ -360,9 +360,25 @@ def _setup(args):
     saved = session.config
     done = session.history[-1].step if session.history else 0
     first_run = saved.decay_steps or saved.steps  # the length of the run that was started
-    more = changes.pop("steps", saved.steps - done if done < saved.steps else first_run)
-    if more < 1:
-        raise ConfigError("steps", f"with --load, the steps to add must be at least 1 (got {more})")
+    room = MAX_STEPS - done
+    if room < 1:
+        raise ConfigError(
+            "load", f"the session has {done:,} steps, the limit: it cannot be trained further"
+        )
+    if "steps" in changes:
+        more = changes.pop("steps")
+        if more < 1:
+            raise ConfigError(
+                "steps", f"with --load, the steps to add must be at least 1 (got {more})"
+            )
+        if more > room:
+            raise ConfigError(
+                "steps",
+                f"the session is at step {done:,}: at most {room:,} more fit under the limit "
+                f"of {MAX_STEPS:,} steps (got {more:,})",
+            )
+    else:  # finish the saved run, else run its length again, as far as the limit allows
+        more = min(room, saved.steps - done if done < saved.steps else first_run)
     # The decay keeps the first run's length: a continued run goes on at the rate it reached.
     config = saved.replace(**changes, steps=done + more, decay_steps=first_run)
     for field in KEPT_ON_LOAD + KEPT_NETWORK:
@@ -512,9 +528,9 @@ def run_train(args):
         failed = {"reason": failure.reason, "hint": failure.hint} if failure else None
         print(json.dumps({**final, "final": True, "status": status, "failure": failed}))
     elif args.history != "-":  # else stdout is the history's, and the summary goes to stderr
-        print(_summary(final))
+        print(_summary(final, trainer))
     elif sys.stderr is not None:
-        print(_summary(final), file=sys.stderr)
+        print(_summary(final, trainer), file=sys.stderr)
     writers = {
         "--history": lambda path: (
             sys.stdout.writelines(history_csv(trainer.history))
@@ -540,8 +556,10 @@ def run_train(args):
     return code
 
 
-def _summary(final):
+def _summary(final, trainer):
     if final["train_loss"] is None:
+        if all(math.isfinite(p.data) for p in trainer.model.parameters()):
+            return f"step {final['step']}: the loss is no longer a finite number (it overflowed)"
         return f"step {final['step']}: the weights are no longer finite numbers"
     text = f"step {final['step']}: train loss {final['train_loss']:.4g}, "
     text += f"train accuracy {final['train_acc']:.1%}"

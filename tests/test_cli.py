@@ -83,7 +83,8 @@ def test_a_diverging_run_exits_1_with_the_hint(capsys, tmp_path):
     final = json_lines(out)[-1]
     assert final["status"] == "failed" and "became" in final["failure"]["reason"]
     assert "learning rate is too high" in err and "Traceback" not in err
-    assert not path.exists()  # nothing diverged is saved
+    assert not path.exists()  # nothing diverged is saved, and it says so
+    assert f"--save: {path} not written: the run diverged" in err
 
 
 @pytest.mark.parametrize(
@@ -718,3 +719,48 @@ def test_control_characters_from_a_file_are_escaped(tmp_path, capsys):
     assert main(["train", "--load", str(named), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "bell\\x07.json is not a mgdesk session" in err and "\x07" not in err
+
+
+def session_at_step(tmp_path, step):
+    """A small saved session whose last step is `step` (its run was `step` steps long)."""
+    import dataclasses
+
+    from mgdesk.io import save_session
+
+    path = saved_run(tmp_path)
+    session = load_session(path)
+    last = dataclasses.replace(session.history[-1], step=step)
+    config = session.config.replace(steps=step)
+    save_session(path, config, session.model, [*session.history[:-1], last])
+    return path
+
+
+def test_continuing_a_session_at_the_step_limit_says_so(tmp_path, capsys):
+    path = session_at_step(tmp_path, 1_000_000)
+    capsys.readouterr()
+    assert main(["train", "--load", str(path), "--steps", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "mgdesk train: error: --load: the session has 1,000,000 steps, the limit: it cannot "
+        "be trained further\n"
+    )
+
+
+def test_continuing_near_the_step_limit_names_the_room_left(tmp_path, capsys):
+    path = session_at_step(tmp_path, 999_990)
+    capsys.readouterr()
+    assert main(["train", "--load", str(path), "--steps", "11", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--steps: the session is at step 999,990: at most 10 more fit" in err
+    assert "(got 11)" in err and "1000001" not in err and "1,000,001" not in err
+    assert main(["train", "--load", str(path), "--quiet", "--save", str(path)]) == 0
+    assert load_session(path).history[-1].step == 1_000_000  # as far as the limit allows
+
+
+def test_a_loss_that_overflows_is_not_blamed_on_the_weights(tmp_path, capsys):
+    data = tmp_path / "big.csv"
+    data.write_text("1e200,1e200,1\n-1e200,1,0\n1,1,1\n2,2,0\n")
+    args = ["train", "--csv", str(data), "--test-split", "0", "--loss", "mse", "--quiet"]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert out == "step 0: the loss is no longer a finite number (it overflowed)\n"
