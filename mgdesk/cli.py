@@ -7,6 +7,7 @@ Exit codes: 0 done, 1 training failed or a check is above its tolerance, 2 bad a
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -494,11 +495,16 @@ def _outputs(args):
 def run_train(args):
     config, session = _setup(args)
     outputs = _outputs(args)
-    model, history, velocity = None, (), None
+    model, history, velocity, data = None, (), None, None
     if session is not None:  # train a copy: `session` stays what was loaded, for --export
         model = MLP.from_dict(session.model.to_dict())
-        history, velocity = session.history, session.velocity
-    trainer = Trainer(config, model, history=history, engine=args.engine, velocity=velocity)
+        history, velocity, data = session.history, session.velocity, session.data
+    trainer = Trainer(
+        config, model, data=data, history=history, engine=args.engine, velocity=velocity
+    )
+    if session is not None:  # --export needs its last step only: free the loaded history
+        session = dataclasses.replace(session, history=session.history[-1:])
+        history = None
     progress = Progress(config.steps, sys.stderr, enabled=not args.quiet)
     status, first_step = "done", trainer.step
     stop = threading.Event()
@@ -538,7 +544,7 @@ def run_train(args):
             else write_history_csv(path, trainer.history)
         ),
         "--save": lambda path: save_session(
-            path, config, trainer.model, trainer.history, trainer.velocity
+            path, config, trainer.model, trainer.history, trainer.velocity, trainer.data
         ),
         "--export": lambda path: export_script(path, config, trainer.model, trainer.data, session),
     }

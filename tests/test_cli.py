@@ -764,3 +764,24 @@ def test_a_loss_that_overflows_is_not_blamed_on_the_weights(tmp_path, capsys):
     assert main(args) == 1
     out = capsys.readouterr().out
     assert out == "step 0: the loss is no longer a finite number (it overflowed)\n"
+
+
+def test_a_csv_session_continues_anywhere_with_the_same_numbers(tmp_path, monkeypatch):
+    data = points_csv(tmp_path, rows=40)
+    args = ["train", "--csv", str(data), "--layers", "4", "--lr-decay", "none", "--quiet"]
+    whole = tmp_path / "whole.json"
+    assert main([*args, "--steps", "15", "--save", str(whole)]) == 0
+    first = tmp_path / "first.json"
+    assert main([*args, "--steps", "10", "--save", str(first)]) == 0
+    data.write_text("1,1,1\n2,2,0\n")  # the CSV changed since, and the session moves away
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    moved = elsewhere / "run.json"
+    first.rename(moved)
+    monkeypatch.chdir(elsewhere)
+    assert (
+        main(["train", "--load", "run.json", "--steps", "5", "--quiet", "--save", "run.json"]) == 0
+    )
+    resumed, reference = load_session(moved), load_session(whole)
+    assert resumed.model.to_dict() == reference.model.to_dict()
+    assert resumed.data == reference.data and resumed.data.name == "pts.csv"
