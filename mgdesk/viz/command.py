@@ -11,18 +11,16 @@ operations. Graph does not train, so the training work limit does not apply; its
 import os
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 from mgdesk.io import SessionError, load_session
 from mgdesk.train import (
     ConfigError,
-    TrainConfig,
     make_dataset,
     new_model,
     parse_layers,
     sample_loss,
 )
-from mgdesk.train.config import count_weights
+from mgdesk.train.config import InspectConfig, count_weights
 from mgdesk.viz.dot import format_number, to_dot
 from mgdesk.viz.network import (
     choose_open,
@@ -78,10 +76,10 @@ def add_graph_parser(subparsers):
 
 
 def _config(args):
-    """(TrainConfig, MLP, test share) from the options, or from the session in --load.
+    """(config, MLP, Dataset) from the options, or from the session in --load.
 
-    The config is checked with a batch of one and no test set: the training work limit
-    ("...use a batch size") is about a training step, and graph takes none."""
+    An InspectConfig: graph takes no training step, so the training work limit
+    ("...use a batch size") does not apply; `_check_size` bounds graph's own cost."""
     changes = {
         k: getattr(args, k)
         for k in ("loss", "dataset", "samples", "noise", "seed")
@@ -92,16 +90,19 @@ def _config(args):
     if args.activation is not None:
         names = tuple(n.strip() for n in args.activation.split(","))
         changes["activation"] = names[0] if len(names) == 1 else names
-    light = {"batch_size": 1, "test_split": 0.0}
     if not args.load:
-        config = TrainConfig(**changes, **light)
+        config = InspectConfig(**changes)
         _check_size(config)
-        return config, new_model(config), TrainConfig.test_split
+        return config, new_model(config), make_dataset(config)
     for field in ("layers", "activation"):
         if field in changes:
             raise ConfigError(field, "cannot change the network of a loaded session")
     session = load_session(args.load)
-    return session.config.replace(**changes, **light), session.model, session.config.test_split
+    config = InspectConfig(**{**session.config.to_dict(), **changes})
+    data_changed = any(field != "loss" for field in changes)
+    if session.data is not None and not data_changed:
+        return config, session.model, session.data  # the points the session trained on
+    return config, session.model, make_dataset(config)
 
 
 def _check_size(config):
@@ -114,18 +115,8 @@ def _check_size(config):
         )
 
 
-def _data(config, test_split):
-    """The dataset, split as training splits it (layers play no part in the points)."""
-    fields = ("dataset", "samples", "noise", "seed", "csv_path")
-    data_only = SimpleNamespace(
-        **{f: getattr(config, f) for f in fields}, test_split=test_split, layers=(), batch_size=0
-    )
-    return make_dataset(data_only)
-
-
-def _sample(config, model, test_split, text):
+def _sample(config, model, data, text):
     """(index, x, y, note) of the traced training point: N, or the worst one."""
-    data = _data(config, test_split)
     n = len(data.x_train)
     if text.strip().lower() == "worst":
         weights = count_weights(config.layers)
@@ -154,7 +145,7 @@ def _check_out(out):
     return ""
 
 
-_FLAGS = {"csv_path": "csv", "batch_size": "layers", "test_split": "load"}
+_FLAGS = {"csv_path": "csv"}
 
 
 def _error(message):
@@ -178,8 +169,8 @@ def run_graph(args):
         _error(problem)
         return 2
     try:
-        config, model, test_split = _config(args)
-        index, x, y, note = _sample(config, model, test_split, args.sample)
+        config, model, data = _config(args)
+        index, x, y, note = _sample(config, model, data, args.sample)
     except (ConfigError, SessionError) as exc:
         field = getattr(exc, "field", None)
         if field == "csv_path" and config_dataset(args) == "csv":
