@@ -1,4 +1,5 @@
-"""Command line: no sub-command opens the window; train / graph / gradcheck run headless.
+"""Command line: no sub-command opens the window; train / compare / graph / gradcheck run
+headless.
 
 Exit codes: 0 done, 1 training failed or a check is above its tolerance, 2 bad arguments
 (one line on stderr, no traceback), 130 interrupted with Ctrl-C, 141 stdout was closed
@@ -173,6 +174,10 @@ def build_parser(with_graph=False):
         "--engine", choices=("fast", "value"), default="fast", help="value: the plain graph"
     )
     train.set_defaults(run=run_train)
+
+    from mgdesk.compare_command import add_compare_parser  # it builds on this module
+
+    add_compare_parser(sub)
 
     check = sub.add_parser("gradcheck", help="check gradients against finite differences")
     add_config_arguments(

@@ -125,6 +125,8 @@ def parse_vary(texts):
             )
         if field in (f for f, _ in varied):
             raise ConfigError("vary", f"{field} is given twice: list all its values in one --vary")
+        if any(not v.strip() for v in values.split(",")):
+            raise ConfigError("vary", f"{text.strip()} has an empty value (a stray comma?)")
         parsed = [_value(field, v) for v in values.split(",")]
         if len(parsed) < 2:
             raise ConfigError(
@@ -199,6 +201,22 @@ class Comparison:
                 raise ConfigError("vary", f"{variant.label}: {exc}") from None
             model = initial_model(variant.config, base)
             trainers.append(Trainer(variant.config, model, data=data, engine=engine))
+        return cls(variants, trainers)
+
+    @classmethod
+    def resume(cls, runs, labels, short_labels=None, engine="fast"):
+        """Continue saved runs (each with .config, .model, .history, .velocity, .data, as a
+        loaded Session has; one Dataset for all) where they stopped."""
+        short_labels = labels if short_labels is None else short_labels
+        variants = [
+            Variant(run.config, (), label, short)
+            for run, label, short in zip(runs, labels, short_labels, strict=True)
+        ]
+        data = runs[0].data if runs[0].data is not None else make_dataset(runs[0].config)
+        trainers = [
+            Trainer(r.config, r.model, data, r.history, engine=engine, velocity=r.velocity or None)
+            for r in runs
+        ]
         return cls(variants, trainers)
 
     @property
