@@ -12,19 +12,17 @@ of each run marked "final" as in `mgdesk train --json`.
 
 import json
 import sys
-import threading
 import time
 
 from mgdesk.cli import (
     Progress,
     _config_changes,
-    _ctrl_c_stops,
     _error,
-    _file_name,
     _finite_or_none,
     _flag,
     _outputs,
-    add_config_arguments,
+    add_run_arguments,
+    run_steps,
 )
 from mgdesk.io import Session, SessionError, save_comparison
 from mgdesk.train import ConfigError, TrainConfig
@@ -47,15 +45,10 @@ def add_compare_parser(subparsers):
         f"{', '.join(VARIABLE)}. Layers within a value are separated by spaces: "
         '"layers=8 8,16 16"',
     )
-    add_config_arguments(p)
-    p.add_argument(
-        "--csv", type=_file_name, metavar="FILE", help="train on x1,x2,label rows from FILE"
-    )
-    p.add_argument("--json", action="store_true", help="one JSON object per step per run")
-    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    p.add_argument(
-        "--save", type=_file_name, metavar="FILE", help="save every run in one session (JSON)"
-    )
+    add_run_arguments(
+        p, "one JSON object per step per run", "no progress lines on stderr",
+        "save every run in one session (JSON)",
+    )  # fmt: skip
     p.set_defaults(run=run_compare, load=None, history=None, export=None)
     return p
 
@@ -139,21 +132,16 @@ def run_compare(args):
     labels = comparison.labels
     steps = variants[0].config.steps
     progress = CompareProgress(labels, steps, sys.stderr, enabled=not args.quiet)
-    status = "done"
-    stop = threading.Event()
-    try:
-        with _ctrl_c_stops(stop):
-            for ticks in compare(comparison, stop):
-                if args.json:
-                    for label, stats in zip(labels, ticks):
-                        if stats is not None:
-                            print(json.dumps({"run": label, **stats.to_dict(), "final": False}))
-                    sys.stdout.flush()
-                progress.update(ticks)
-    except KeyboardInterrupt:  # a second Ctrl-C: a network may be half-updated
-        status = "aborted"
-    if stop.is_set() and status == "done":
-        status = "interrupted"
+
+    def report(ticks):
+        if args.json:
+            for label, stats in zip(labels, ticks):
+                if stats is not None:
+                    print(json.dumps({"run": label, **stats.to_dict(), "final": False}))
+            sys.stdout.flush()
+        progress.update(ticks)
+
+    status = run_steps(lambda stop: compare(comparison, stop), report)
     progress.close()
     finals = []
     for variant, trainer in zip(variants, comparison.trainers):
