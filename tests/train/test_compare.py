@@ -6,6 +6,7 @@ import json
 import math
 import random
 import re
+import signal
 import threading
 
 import pytest
@@ -521,3 +522,26 @@ def test_progress_redraws_one_line_per_run_in_place_on_a_terminal():
     assert [line[:12] for line in first.splitlines()] == ["tanh  [#####", "relu  [#####"]
     assert [line.split("]")[1][:5] for line in second.splitlines()] == [" 2/2 ", " 2/2 "]
     assert all(line.endswith("\x1b[K") for line in text.splitlines())
+
+
+def test_ctrl_c_stops_every_run_after_the_same_step_and_saves_them(tmp_path, monkeypatch, capsys):
+    from mgdesk.train.optim import SGD
+
+    step, calls = SGD.step, []
+
+    def step_then_ctrl_c(self, lr):
+        step(self, lr)
+        calls.append(1)
+        if len(calls) == 3:  # the first run's second update: the second run's is still to come
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(SGD, "step", step_then_ctrl_c)
+    path = tmp_path / "c.json"
+    args = ["compare", "--vary", "activation=tanh,relu", *SMALL, "--json", "--save", str(path)]
+    assert main(args) == 130
+    out, err = capsys.readouterr()
+    finals = [line for line in json_lines(out) if line["final"]]
+    assert [(f["status"], f["step"]) for f in finals] == [("interrupted", 2)] * 2
+    assert "stopping after this step" in err
+    assert [len(s.history) for s in load_comparison(path).sessions] == [2, 2]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
