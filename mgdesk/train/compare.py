@@ -38,6 +38,7 @@ __all__ = [
     "initial_model",
     "make_variants",
     "parse_vary",
+    "suggested_vary",
 ]
 
 # The settings a comparison may vary, in the order a dialog should propose them.
@@ -137,6 +138,18 @@ def parse_vary(texts):
                 raise ConfigError("vary", f"{setting_text(field, value)} is given twice")
         varied.append((field, parsed))
     return varied
+
+
+def suggested_vary(config):
+    """What a Compare dialog proposes first for TrainConfig `config`: its activation against
+    the other of tanh and relu, as parse_vary takes it ("activation=relu,tanh" for a ReLU
+    network; a linear or mixed one is compared with tanh)."""
+    current = config.activation
+    if current not in ("tanh", "relu"):
+        current = " ".join(current) if isinstance(current, tuple) else current
+        return f"activation={current},tanh"
+    other = "tanh" if current == "relu" else "relu"
+    return f"activation={current},{other}"
 
 
 def make_variants(base, varied):

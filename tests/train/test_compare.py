@@ -24,7 +24,14 @@ from mgdesk.io import (
     save_session,
 )
 from mgdesk.train import ConfigError, TrainConfig, Trainer, train
-from mgdesk.train.compare import Comparison, compare, initial_model, make_variants, parse_vary
+from mgdesk.train.compare import (
+    Comparison,
+    compare,
+    initial_model,
+    make_variants,
+    parse_vary,
+    suggested_vary,
+)
 from mgdesk.train.runs import (
     RunHistory,
     changes_label,
@@ -63,6 +70,22 @@ def test_two_varies_give_every_combination_labelled_by_what_differs():
     assert [v.short_label for v in variants][:2] == ["lr 0.1, tanh", "lr 0.1, relu"]
     assert [(v.config.lr, v.config.activation) for v in variants][3] == (1.0, "relu")
     assert all(v.config.replace(lr=1.0, activation="relu") == variants[3].config for v in variants)
+
+
+@pytest.mark.parametrize(
+    "activation, labels",
+    [
+        ("relu", ["activation=relu", "activation=tanh"]),
+        ("tanh", ["activation=tanh", "activation=relu"]),
+        ("linear", ["activation=linear", "activation=tanh"]),
+        (("relu", "tanh"), ["activation=relu,tanh", "activation=tanh"]),
+    ],
+)
+def test_the_suggested_comparison_is_the_current_activation_against_the_other(activation, labels):
+    config = BASE.replace(activation=activation)
+    variants = make_variants(config, parse_vary([suggested_vary(config)]))
+    assert [v.label for v in variants] == labels
+    assert variants[0].config == config  # the current run is the first
 
 
 def test_layers_and_per_layer_activations_take_spaces_within_a_value():
