@@ -1,4 +1,5 @@
-"""Command line: no sub-command opens the window; train / graph / gradcheck run headless.
+"""Command line: no sub-command opens the window; train / compare / graph / gradcheck run
+headless.
 
 Exit codes: 0 done, 1 training failed or a check is above its tolerance, 2 bad arguments
 (one line on stderr, no traceback), 130 interrupted with Ctrl-C, 141 stdout was closed
@@ -91,6 +92,18 @@ def add_config_arguments(parser, exclude=(), defaults=None):
             parser.add_argument(_flag(field), dest=field, **kind)
 
 
+def add_run_arguments(parser, json_help, quiet_help, save_help):
+    """What every training command takes: the TrainConfig options, --csv, --json, --quiet
+    and --save (each command says what its --json, --quiet and --save do)."""
+    add_config_arguments(parser)
+    parser.add_argument(
+        "--csv", type=_file_name, metavar="FILE", help="train on x1,x2,label rows from FILE"
+    )
+    parser.add_argument("--json", action="store_true", help=json_help)
+    parser.add_argument("--quiet", action="store_true", help=quiet_help)
+    parser.add_argument("--save", type=_file_name, metavar="FILE", help=save_help)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a mistake is reported in one line instead of the usage block."""
 
@@ -142,15 +155,10 @@ def build_parser(with_graph=False):
     sub = parser.add_subparsers(dest="command", metavar="command")
 
     train = sub.add_parser("train", help="train a network without the window")
-    add_config_arguments(train)
-    train.add_argument(
-        "--csv", type=_file_name, metavar="FILE", help="train on x1,x2,label rows from FILE"
-    )
-    train.add_argument("--json", action="store_true", help="one JSON object per step on stdout")
-    train.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
-    train.add_argument(
-        "--save", type=_file_name, metavar="FILE", help="save the session (JSON) at the end"
-    )
+    add_run_arguments(
+        train, "one JSON object per step on stdout", "no progress bar on stderr",
+        "save the session (JSON) at the end",
+    )  # fmt: skip
     train.add_argument(
         "--load",
         type=_file_name,
@@ -173,6 +181,10 @@ def build_parser(with_graph=False):
         "--engine", choices=("fast", "value"), default="fast", help="value: the plain graph"
     )
     train.set_defaults(run=run_train)
+
+    from mgdesk.compare_command import add_compare_parser  # it builds on this module
+
+    add_compare_parser(sub)
 
     check = sub.add_parser("gradcheck", help="check gradients against finite differences")
     add_config_arguments(
@@ -419,6 +431,21 @@ def _ctrl_c_stops(stop):
         signal.signal(signal.SIGINT, previous)
 
 
+def run_steps(make_steps, report):
+    """Call `report` with each item of `make_steps(stop)` (a training generator that checks
+    the threading.Event `stop` between steps), Ctrl-C stopping it between two steps.
+    Returns "done", "interrupted" (stopped between steps) or "aborted" (a second Ctrl-C:
+    a network may be half-updated)."""
+    stop = threading.Event()
+    try:
+        with _ctrl_c_stops(stop):
+            for item in make_steps(stop):
+                report(item)
+    except KeyboardInterrupt:
+        return "aborted"
+    return "interrupted" if stop.is_set() else "done"
+
+
 class Progress:
     """A progress bar on stderr: redrawn in place on a terminal, a line per 10% elsewhere."""
 
@@ -506,18 +533,14 @@ def run_train(args):
         session = dataclasses.replace(session, history=session.history[-1:])
         history = None
     progress = Progress(config.steps, sys.stderr, enabled=not args.quiet)
-    status, first_step = "done", trainer.step
-    stop = threading.Event()
-    try:
-        with _ctrl_c_stops(stop):
-            for stats in train(config, stop, trainer=trainer):
-                if args.json:
-                    print(json.dumps({**stats.to_dict(), "final": False}), flush=True)
-                progress.update(stats)
-    except KeyboardInterrupt:  # a second Ctrl-C: the network may be half-updated
-        status = "aborted"
-    if stop.is_set() and status == "done":
-        status = "interrupted"
+    first_step = trainer.step
+
+    def report(stats):
+        if args.json:
+            print(json.dumps({**stats.to_dict(), "final": False}), flush=True)
+        progress.update(stats)
+
+    status = run_steps(lambda stop: train(config, stop, trainer=trainer), report)
     progress.close()
     failure = trainer.failure
     if failure:

@@ -10,9 +10,14 @@ the history as columns (History.to_json), so a million steps load in a second or
 Version 2 added the optimizer's momentum ("velocity") and the setting decay_steps. Versions
 1 and 2 still load: their points are made again from the settings (a CSV is read again),
 their history is a list of steps, and version 1 has no momentum (it starts from zero).
+
+A comparison (save_comparison) is a version-3 session of its first run with one more field,
+"comparison": every run's label and the other runs (settings, weights, momentum, history),
+which share the file's points. Anything that reads a session opens its first run.
 """
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -31,11 +36,14 @@ from mgdesk.train.history import ENCODING, History
 __all__ = [
     "FORMAT",
     "VERSION",
+    "ComparisonSession",
     "Session",
     "SessionError",
     "check_writable",
     "history_csv",
+    "load_comparison",
     "load_session",
+    "save_comparison",
     "save_session",
     "write_history_csv",
 ]
@@ -119,33 +127,85 @@ def _write_text(path, text):
         raise
 
 
-def save_session(path, config, model, history=(), velocity=(), data=None):
-    """`velocity`: the optimizer's momentum state (Trainer.velocity), kept when momentum > 0;
-    `data`: the run's Dataset (Trainer.data), embedded in the file (default: made again from
-    the config)."""
-    data = data if data is not None else make_dataset(config)
-    history = history if isinstance(history, History) else History(history)
-    doc = {
-        "format": FORMAT,
-        "version": VERSION,
+def _run_doc(config, model, velocity):
+    """The settings, weights and momentum of one run, as the file holds them."""
+    return {
         "config": config.to_dict(),
-        "data": {
-            "source": data.name,
-            "x_train": [list(p) for p in data.x_train],
-            "y_train": list(data.y_train),
-            "x_test": [list(p) for p in data.x_test],
-            "y_test": list(data.y_test),
-        },
         "model": model.to_dict(),
         "velocity": list(velocity) if config.momentum else [],
     }
+
+
+def _data_doc(data):
+    return {
+        "source": data.name,
+        "x_train": [list(p) for p in data.x_train],
+        "y_train": list(data.y_train),
+        "x_test": [list(p) for p in data.x_test],
+        "y_test": list(data.y_test),
+    }
+
+
+def _write_session(path, doc, history):
     try:
         pieces = [f" {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in doc.items()]
     except ValueError:
         raise SessionError(
             "cannot save: the weights or losses are not finite numbers (training diverged)"
         ) from None
+    history = history if isinstance(history, History) else History(history)
     _write_text(path, _session_text(pieces, history))
+
+
+def save_session(path, config, model, history=(), velocity=(), data=None):
+    """`velocity`: the optimizer's momentum state (Trainer.velocity), kept when momentum > 0;
+    `data`: the run's Dataset (Trainer.data), embedded in the file (default: made again from
+    the config)."""
+    data = data if data is not None else make_dataset(config)
+    _write_session(path, _document(config, model, velocity, data), history)
+
+
+def _document(config, model, velocity, data):
+    run = _run_doc(config, model, velocity)
+    return {"format": FORMAT, "version": VERSION, "config": run.pop("config"),
+            "data": _data_doc(data), **run}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComparisonSession:
+    """The runs of a saved comparison: one Session per run, all on one Dataset, each with
+    its label ("activation=tanh") and short label ("tanh")."""
+
+    sessions: tuple
+    labels: tuple
+    short_labels: tuple
+
+
+def save_comparison(path, sessions, labels, short_labels=None):
+    """Save the runs of a comparison (Sessions on one Dataset, the first one's) in one file.
+
+    The first run is the file's own session and the others are under "comparison", with
+    every run's label: mgdesk without comparisons, and load_session, open the first run."""
+    if not sessions or len(labels) != len(sessions):
+        raise ValueError("give a label for each run, and at least one run")
+    short_labels = list(labels if short_labels is None else short_labels)
+    first = sessions[0]
+    data = first.data if first.data is not None else make_dataset(first.config)
+    doc = _document(first.config, first.model, first.velocity, data)
+    doc["comparison"] = {
+        "labels": list(labels),
+        "short_labels": short_labels,
+        "runs": [
+            {
+                **_run_doc(s.config, s.model, s.velocity),
+                "history": (
+                    s.history if isinstance(s.history, History) else History(s.history)
+                ).to_json(),
+            }
+            for s in sessions[1:]
+        ],
+    }
+    _write_session(path, doc, first.history)
 
 
 def _session_text(pieces, history):
@@ -185,8 +245,8 @@ def _read_document(path):
         raise SessionError(f"{name} is not a mgdesk session ({exc})") from None
 
 
-def load_session(path):
-    """Read a session saved by save_session; SessionError explains what is wrong."""
+def _read_session_document(path):
+    """(name, doc, version) of a session file whose format and version this mgdesk reads."""
     name = file_name(path)
     doc = _read_document(path)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -201,6 +261,24 @@ def load_session(path):
             f"{name} was saved by a newer mgdesk (session version {min(version, 10**9)}; "
             f"this one reads version {VERSION}): update mgdesk"
         )
+    return name, doc, version
+
+
+def load_session(path):
+    """Read a session saved by save_session; SessionError explains what is wrong. A saved
+    comparison loads as its first run (load_comparison reads every run)."""
+    return _read_session(*_read_session_document(path))
+
+
+def _read_session(name, doc, version):
+    config, model, velocity = _read_run(name, doc)
+    data = _read_data(name, doc.get("data"), config) if version >= 3 else None
+    history = _read_history(name, doc.get("history", []))
+    return Session(config, model, history, velocity, data)
+
+
+def _read_run(name, doc):
+    """(config, model, velocity) of one run: the file's own, or one of a comparison's."""
     # Whatever a crafted file holds (huge numbers, wrong types), only SessionError leaves.
     try:
         config = TrainConfig.from_dict(doc.get("config"))
@@ -220,9 +298,58 @@ def load_session(path):
     if model.activations != config.layer_activations():
         raise SessionError(f"{name}: the model's activations do not match the settings")
     velocity = _read_velocity(name, doc.get("velocity", []), len(model.parameters()))
-    data = _read_data(name, doc.get("data"), config) if version >= 3 else None
-    history = _read_history(name, doc.get("history", []))
-    return Session(config, model, history, velocity, data)
+    return config, model, velocity
+
+
+# What the runs of a comparison share: their points (one Dataset) and their seed.
+SHARED_DATA = ("dataset", "samples", "noise", "test_split", "seed", "csv_path")
+MAX_COMPARED = 16
+
+
+def load_comparison(path):
+    """Read every run of a session saved by save_comparison; a plain session is a comparison
+    of one run (labelled by its settings). SessionError explains what is wrong."""
+    from mgdesk.train.runs import describe
+
+    name, doc, version = _read_session_document(path)
+    first = _read_session(name, doc, version)
+    if "comparison" not in doc:
+        label = describe(first.config)
+        return ComparisonSession((first,), (label,), (label,))
+    comparison = doc["comparison"]
+    keys = {"labels", "short_labels", "runs"}
+    if not isinstance(comparison, dict) or set(comparison) != keys:
+        raise SessionError(f"{name}: the comparison must hold labels, short_labels and runs")
+    runs = comparison["runs"]
+    if not isinstance(runs, list) or not 1 <= len(runs) < MAX_COMPARED:
+        raise SessionError(f"{name}: a comparison holds 2 to {MAX_COMPARED} runs")
+    labels = _labels(name, comparison["labels"], len(runs) + 1)
+    short_labels = _labels(name, comparison["short_labels"], len(runs) + 1)
+    data = first.data if first.data is not None else make_dataset(first.config)
+    sessions = [dataclasses.replace(first, data=data)]
+    for number, run in enumerate(runs, start=2):
+        where = f"{name}: run {number}"
+        if not isinstance(run, dict):
+            raise SessionError(f"{where} must be a mapping of settings, model and history")
+        config, model, velocity = _read_run(where, run)
+        for key in SHARED_DATA:
+            if getattr(config, key) != getattr(first.config, key):
+                raise SessionError(f"{where}: the runs of a comparison share their {key}")
+        try:
+            config.check_work(len(data.x_train) + len(data.x_test))
+        except ConfigError as exc:
+            raise SessionError(f"{where}: bad settings: {exc.field}: {exc.message}") from None
+        history = _read_history(where, run.get("history", []))
+        sessions.append(Session(config, model, history, velocity, data))
+    return ComparisonSession(tuple(sessions), labels, short_labels)
+
+
+def _labels(name, labels, count):
+    if not isinstance(labels, list) or len(labels) != count:
+        raise SessionError(f"{name}: the comparison needs a label for each of its {count} runs")
+    if not all(isinstance(label, str) and 0 < len(label) <= 300 for label in labels):
+        raise SessionError(f"{name}: a run's label must be a short text")
+    return tuple(labels)
 
 
 def _points(name, what, value, pairs):
