@@ -1,5 +1,8 @@
 """The live loss plot: train and test loss, accuracy on its own axis, the previous run as a ghost.
 
+The y axis is set by the current run only: the ghost of a run that blew up (1e178, inf) is
+clipped just above the top of the plot when drawn, so it can never flatten the new curves.
+
 Painting must stay cheap while a worker thread trains (every Python call Qt makes during a
 paint has to win the GIL back), so the curves are made once and fed with `setData`, and
 the axes change range only in 1-2-3-5 jumps instead of auto-ranging on every update (an axis
@@ -44,7 +47,8 @@ class LossPlot(pg.PlotWidget):
         item.getAxis("left").enableAutoSIPrefix(False)  # no "loss (x1e+27)" after a blow-up
         item.setDownsampling(auto=True, mode="peak")
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 235))  # curves pass behind its text
+        self.legend.setPen(pg.mkPen(220, 220, 220))
         self.train_loss = item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="train loss")
         self.test_loss = item.plot(
             pen=pg.mkPen(TEST_COLOR, width=2, style=Qt.PenStyle.DashLine), name="test loss"
@@ -56,6 +60,7 @@ class LossPlot(pg.PlotWidget):
         self.accuracy_box = pg.ViewBox(enableMouse=False)
         item.showAxis("right")
         item.scene().addItem(self.accuracy_box)
+        self.accuracy_box.setZValue(item.zValue() - 1)  # under the legend (the plot's child)
         right = item.getAxis("right")
         right.linkToView(self.accuracy_box)
         right.setLabel("accuracy")
@@ -110,7 +115,7 @@ class LossPlot(pg.PlotWidget):
             values.clear()
         self.append(tuple(stats))
         self._redraw()
-        self.ghost.setData(self._ghost[0], self._loss(self._ghost[1]))
+        self._draw_ghost()
 
     def set_log_scale(self, on):
         self._log = bool(on)
@@ -118,7 +123,7 @@ class LossPlot(pg.PlotWidget):
         self.getPlotItem().getAxis("right").setLogMode(False)  # accuracy stays linear
         self._range = None
         self._redraw()
-        self.ghost.setData(self._ghost[0], self._loss(self._ghost[1]))
+        self._draw_ghost()
 
     def point_count(self):
         """How many training steps are plotted."""
@@ -129,6 +134,18 @@ class LossPlot(pg.PlotWidget):
     def _loss(self, values):
         array = np.asarray(values, dtype=float)
         return np.where(array > 0, array, TINY) if self._log else array
+
+    def _draw_ghost(self):
+        """The ghost, clipped a little above the plot's top: an overflowing run (or inf)
+        leaves through the top edge instead of being drawn at 1e178."""
+        steps, losses = self._ghost
+        if self._range is None or not len(losses):
+            self.ghost.setData(steps, self._loss(losses))
+            return
+        top = self._range[1][1]
+        cap = 10.0 ** (top + 1) if self._log else 2.0 * top
+        losses = np.where(np.isnan(losses), cap, np.minimum(losses, cap))
+        self.ghost.setData(steps, self._loss(losses))
 
     def _redraw(self):
         columns = self._columns
@@ -146,11 +163,18 @@ class LossPlot(pg.PlotWidget):
         self._update_range()
 
     def _update_range(self):
-        """Grow the ranges in 1-2-3-5 jumps, so most updates leave the axes untouched."""
+        """Grow the ranges in 1-2-3-5 jumps, so most updates leave the axes untouched.
+
+        The losses of the current run set the y axis; before its first step, the ghost's
+        first loss does (where the new run will start). Values that are not finite never do.
+        """
         columns = self._columns
-        last = max(columns["step"][-1] if columns["step"] else 0, len(self._ghost[0]), 10)
+        ghost_steps, ghost_losses = self._ghost
+        ghost_last = ghost_steps[-1] if len(ghost_steps) else 0
+        last = max(columns["step"][-1] if columns["step"] else 0, ghost_last, 10)
         losses = [v for key in ("train", "test") for v in columns[key] if math.isfinite(v)]
-        losses += [v for v in self._ghost[1] if math.isfinite(v)]
+        if not columns["step"]:
+            losses = [v for v in ghost_losses[:1] if math.isfinite(v)]
         if self._log:  # whole decades, at least three (fewer would crowd the tick labels)
             positive = [v for v in losses if v > 0] or [0.01, 1.0]
             top = math.ceil(math.log10(max(positive)))
@@ -162,3 +186,4 @@ class LossPlot(pg.PlotWidget):
             self._range = wanted
             self.setXRange(0, wanted[0], padding=0.01)
             self.setYRange(*y, padding=0.02)
+            self._draw_ghost()

@@ -111,11 +111,16 @@ def open_settings():
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, org, "mgdesk")
 
 
-def _describe(config):
-    """A short name for a run, for the ghost curve: '16,16 relu · moons · lr 1'."""
+def _describe(config, lrs=()):
+    """A short name for a run, for the ghost curve: '16,16 relu · moons · lr 1'.
+
+    `lrs`: the learning rates the run actually trained with, in order (it may have been
+    changed live); the config's own when empty."""
     layers = ",".join(map(str, config.layers)) or "linear"
     act = config.activation if isinstance(config.activation, str) else "/".join(config.activation)
-    return f"{layers} {act} · {config.dataset} · lr {config.lr:g}"
+    used = list(dict.fromkeys(lrs)) or [config.lr]
+    rate = f"{used[0]:g}" if len(used) == 1 else f"{used[0]:g} → {used[-1]:g}"
+    return f"{layers} {act} · {config.dataset} · lr {rate}"
 
 
 def _percent(x):
@@ -151,6 +156,7 @@ class MainWindow(QMainWindow):
         self._model = None  # latest model.to_dict() snapshot
         self._step = 0
         self._history = []  # every StepStats of this run, in order
+        self._lrs_used = []  # the base learning rates this run trained with, in order
         self._traced = ("train", 0)
         self._rate = deque(maxlen=90)  # (time, step) of recent snapshots
         self._pending_stats = []  # StepStats not drawn yet
@@ -586,6 +592,14 @@ class MainWindow(QMainWindow):
     @Slot(float)
     def _on_panel_lr_changed(self, lr):
         self.train_worker.set_lr(lr)  # a plain attribute the trainer reads between steps
+        if self._running:
+            self._note_lr_used()
+
+    def _note_lr_used(self):
+        """Remember the learning rate the next steps train with (for the ghost's label)."""
+        lr = self.panel.lr.value()
+        if not self._lrs_used or self._lrs_used[-1] != lr:
+            self._lrs_used.append(lr)
 
     @Slot()
     def _on_panel_import_csv_requested(self):
@@ -612,6 +626,7 @@ class MainWindow(QMainWindow):
         self._stop = threading.Event()
         self._running = True
         self._rate.clear()
+        self._note_lr_used()
         self.run_requested.emit(self._run_id, self._stop, self._config.steps)
         self._update_actions()
 
@@ -626,6 +641,7 @@ class MainWindow(QMainWindow):
         if self._data is None or self._failed:
             return
         self.pause()
+        self._note_lr_used()
         self.step_requested.emit(self._generation)
 
     @Slot()
@@ -641,7 +657,7 @@ class MainWindow(QMainWindow):
         self._apply_timer.stop()
         self.pause()
         if self._applied is not None and self._history:
-            self.loss_plot.new_run(_describe(self._applied))
+            self.loss_plot.new_run(_describe(self._applied, self._lrs_used))
         else:
             self.loss_plot.new_run("")
         self._generation += 1
@@ -650,6 +666,7 @@ class MainWindow(QMainWindow):
         self._failed = False
         self._step = 0
         self._history = []
+        self._lrs_used = []
         self._rate.clear()
         if self.banner.kind in ("info", "error"):
             self.banner.clear()

@@ -1,0 +1,38 @@
+"""Defects found by trying the window as a newcomer would: each test failed before its fix."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QToolButton
+
+
+def click(qtbot, window, name):
+    qtbot.mouseClick(window.findChild(QToolButton, name), Qt.MouseButton.LeftButton)
+
+
+def diverge(qtbot, window):
+    """Train at lr 1e6 until the loss overflows and the error banner shows."""
+    window.panel.lr.setValue(1e6)
+    window.panel.steps.setValue(1000)
+    click(qtbot, window, "trainButton")
+    qtbot.waitUntil(
+        lambda: window.banner.isVisible() and window.banner.kind == "error", timeout=10000
+    )
+
+
+def test_after_a_diverged_run_the_next_run_sets_the_axis_and_the_ghost_names_its_rate(
+    qtbot, window
+):
+    diverge(qtbot, window)
+    window.panel.lr.setValue(0.1)
+    click(qtbot, window, "resetButton")
+    qtbot.waitUntil(lambda: window.ready and window.train_action.isEnabled(), timeout=5000)
+    plot = window.loss_plot
+    assert plot.legend.getLabel(plot.ghost).text.endswith(
+        "lr 1e+06"
+    )  # not the lr 1 it was made with
+    window.panel.steps.setValue(5)
+    click(qtbot, window, "trainButton")
+    qtbot.waitUntil(lambda: not window.running and plot.point_count() == 5, timeout=10000)
+    losses = plot.train_loss.getData()[1]
+    assert plot.viewRange()[1][1] < 10 * max(losses)  # the new curve fills the plot
+    window.log_action.setChecked(True)
+    assert plot.viewRange()[1][1] < 2  # decades up to 10**1 at most, not 10**178
