@@ -506,7 +506,10 @@ class MainWindow(QMainWindow):
             self.train_action.setToolTip("Fix the setting marked in red first")
         else:
             self.train_action.setToolTip("Pause (Space)" if self._running else "Train (Space)")
-        self.step_action.setEnabled(ready)
+        self.step_action.setEnabled(can_train)  # Step trains too: the same rule as Train
+        self.step_action.setToolTip(
+            "Fix the setting marked in red first" if self._config is None else "One update (S)"
+        )
         self.reset_action.setEnabled(self._config is not None)
 
     def _show_stats(self, stats):
@@ -541,6 +544,7 @@ class MainWindow(QMainWindow):
             config = self.panel.config()
         except ConfigError as exc:
             self._config = None
+            self.banner.clear("info")  # "Train goes on with the current one" no longer holds
             if not self.panel.mark_error(exc.field, exc.message):
                 self.banner.show_message("warning", f"<b>Setting not valid:</b> {exc}")
             self._update_actions()
@@ -638,7 +642,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def step(self):
-        if self._data is None or self._failed:
+        if self._data is None or self._failed or self._config is None:
             return
         self.pause()
         self._note_lr_used()

@@ -36,3 +36,26 @@ def test_after_a_diverged_run_the_next_run_sets_the_axis_and_the_ghost_names_its
     assert plot.viewRange()[1][1] < 10 * max(losses)  # the new curve fills the plot
     window.log_action.setChecked(True)
     assert plot.viewRange()[1][1] < 2  # decades up to 10**1 at most, not 10**178
+
+
+def test_invalid_layer_text_gives_one_consistent_state(qtbot, window):
+    window.panel.layers.setText("100")
+    qtbot.waitUntil(lambda: window.graph_view.graph.job.model["nouts"] == [100, 1], timeout=10000)
+    window.step()
+    qtbot.waitUntil(lambda: window.step_count == 1, timeout=10000)
+    window.panel.layers.setText("10")  # applies on Reset: the info banner says so
+    assert window.banner.isVisible() and "Train goes on" in window.banner.text.text()
+    assert window.train_action.isEnabled() and window.step_action.isEnabled()
+    for text in ("100000", "1000,1000", "3,x"):
+        window.panel.layers.setText(text)
+        assert window.panel.error_text("layers")
+        assert window.panel.layer_rows() == []  # no "Layer 1: 10 neurons" left over
+        assert not window.panel.findChild(QToolButton, "addLayerButton").isEnabled()
+        assert not (window.banner.isVisible() and "Train goes on" in window.banner.text.text())
+        assert not window.train_action.isEnabled() and not window.step_action.isEnabled()
+        window.step()  # the S key: nothing happens
+        qtbot.wait(100)
+        assert window.step_count == 1
+    window.panel.layers.setText("4, 4")
+    assert window.panel.layer_rows() == ["Layer 1: 4 neurons", "Layer 2: 4 neurons"]
+    assert window.train_action.isEnabled() and window.step_action.isEnabled()
