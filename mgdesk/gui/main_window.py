@@ -41,7 +41,7 @@ from mgdesk.gui.highlight import node_tooltip
 from mgdesk.gui.inspector import GradCheckPanel, NodeInspector
 from mgdesk.gui.loss_plot import LossPlot
 from mgdesk.gui.stepper_panel import StepperPanel
-from mgdesk.gui.widgets import Banner, icon, style_sheet
+from mgdesk.gui.widgets import Banner, BannerSlot, icon, style_sheet
 from mgdesk.gui.workers import (
     CheckWorker,
     GraphJob,
@@ -80,6 +80,10 @@ FIELD_NAMES = {
     "momentum": "momentum",
     "batch_size": "batch size",
 }
+BANNER_HINT = (
+    "Space: Train / Pause · S: one step · R: Reset · B: step through backprop · "
+    "F1: every key"
+)  # shown where messages appear, while there is none
 SIDE_WIDTH = 360  # the stepper's list, the inspector and the gradient check
 NODE_BUDGET = GraphRenderer().node_budget  # "auto" draws neurons above this many boxes
 RENDERER_CHOICES = (
@@ -167,7 +171,6 @@ class MainWindow(QMainWindow):
         self._inspected = ""  # svg id of the node in the inspector
         self._copy = (None, None)  # (job, (root, topo, params, names)): Values to inspect
         self._followed = None  # (stepper, position) the graph view last scrolled to
-        self._plots_sizes = None  # the plots' and graph's heights before stepper mode
         self._check_id = 0
         self._check_job = None
         self.graph_renderer = "auto"  # which program lays graphs out (View > Graph Renderer)
@@ -244,11 +247,12 @@ class MainWindow(QMainWindow):
 
         self.banner = Banner()
         self.banner.action_requested.connect(self.reset)
+        self.banner_slot = BannerSlot(self.banner, BANNER_HINT)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.banner)
+        layout.addWidget(self.banner_slot)
         layout.addWidget(self.view_splitter, 1)
         self.setCentralWidget(central)
         self.resize(1400, 900)
@@ -861,15 +865,8 @@ class MainWindow(QMainWindow):
         if on and self._running:
             self.pause()
             self.statusBar().showMessage("Training paused for the backward stepper", 5000)
-        if on and self._plots_sizes is None:  # the graph gets more room while stepping
-            self._plots_sizes = self.view_splitter.sizes()
-            total = sum(self._plots_sizes)
-            self.view_splitter.setSizes([int(total * 0.27), total - int(total * 0.27)])
-        if not on:
+        if not on:  # (the plots keep their size: nothing jumps when the stepper toggles)
             self.stepper_panel.close_stepper()
-            if self._plots_sizes is not None:
-                self.view_splitter.setSizes(self._plots_sizes)
-            self._plots_sizes = None
         self._followed = None
         self.stepper_panel.setVisible(on)
         self.stepper_panel.caption.setVisible(on)
@@ -1240,8 +1237,6 @@ class MainWindow(QMainWindow):
         self.gate.release()
         self.train_worker.close()
         self.graph_worker.close()
-        if self._plots_sizes is not None:  # save the layout as it is outside stepper mode
-            self.view_splitter.setSizes(self._plots_sizes)
         try:
             self._save_settings()
         except OSError:

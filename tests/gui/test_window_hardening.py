@@ -1,5 +1,6 @@
 """Defects found by trying the window as a newcomer would: each test failed before its fix."""
 
+from gui_helpers import use_network
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
 
@@ -59,3 +60,30 @@ def test_invalid_layer_text_gives_one_consistent_state(qtbot, window):
     window.panel.layers.setText("4, 4")
     assert window.panel.layer_rows() == ["Layer 1: 4 neurons", "Layer 2: 4 neurons"]
     assert window.train_action.isEnabled() and window.step_action.isEnabled()
+
+
+def _places(window):
+    """Where the plots are, and what part of the plane the boundary shows."""
+    places = [w.mapTo(window, w.rect().topLeft()) for w in (window.loss_plot, window.boundary)]
+    sizes = [w.size() for w in (window.loss_plot, window.boundary)]
+    return places, sizes, window.boundary.plane
+
+
+def test_nothing_moves_when_a_banner_shows_or_the_stepper_toggles(qtbot, window):
+    use_network(qtbot, window, "2")
+    qtbot.wait(300)  # the boundary fits its plane 150 ms after a resize
+    before = _places(window)
+    window.banner.show_message("info", "You changed <b>hidden layers</b>: this applies on Reset")
+    qtbot.wait(300)
+    assert window.banner.isVisible()
+    assert _places(window) == before
+    window.banner.clear()
+    qtbot.wait(300)
+    assert _places(window) == before
+    window.stepper_action.setChecked(True)
+    qtbot.waitUntil(lambda: window.stepping, timeout=10000)
+    qtbot.wait(300)
+    assert _places(window) == before
+    window.stepper_action.setChecked(False)
+    qtbot.wait(300)
+    assert _places(window) == before
