@@ -211,6 +211,7 @@ class GraphPanel(QWidget):
         self.caption.setObjectName("graphCaption")
         self.caption.setProperty("role", "caption")
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.caption.setMinimumWidth(80)  # cut when the window is narrow (see resizeEvent)
         self.note = QLabel()
         self.note.setObjectName("graphNote")
         self.note.setProperty("role", "hint")
@@ -236,6 +237,8 @@ class GraphPanel(QWidget):
         header.addWidget(self.note, 1)
         hint = QLabel("wheel: zoom · drag: pan · click: inspect")
         hint.setProperty("role", "hint")
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        hint.setMinimumWidth(0)
         header.addWidget(hint)
         header.addWidget(QLabel("View"))
         header.addWidget(self.mode)
@@ -267,6 +270,7 @@ class GraphPanel(QWidget):
 
     def set_caption(self, caption, note=""):
         self.caption.setText(caption)
+        self.caption.setToolTip(caption)
         self.note.setToolTip(note)
         self._elide_note()
 

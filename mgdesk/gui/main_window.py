@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -295,6 +296,9 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         label = QLabel(title)
         label.setProperty("role", "caption")
+        label.setToolTip(title)
+        # cut at the edge when the window is narrow, rather than widen it
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         header = QHBoxLayout()
         header.setContentsMargins(4, 2, 4, 2)
         header.addWidget(label, 1)
@@ -449,7 +453,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self):
         self.status_labels = {}
-        for name, width in (("step", 90), ("loss", 190), ("accuracy", 170), ("rate", 90)):
+        for name, width in (("step", 80), ("loss", 130), ("accuracy", 120), ("rate", 80)):
             label = QLabel()
             label.setObjectName(f"status{name.capitalize()}")
             label.setMinimumWidth(width)

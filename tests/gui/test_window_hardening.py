@@ -87,3 +87,19 @@ def test_nothing_moves_when_a_banner_shows_or_the_stepper_toggles(qtbot, window)
     window.stepper_action.setChecked(False)
     qtbot.wait(300)
     assert _places(window) == before
+
+
+def test_the_window_works_at_960_by_700_with_every_panel_open(qtbot, window):
+    window.show_side_panel(True)
+    window.stepper_panel.show()
+    window.stepper_panel.caption.show()
+    window.banner.show_message(
+        "info", "You changed <b>hidden layers</b>: applies on Reset", "Reset now"
+    )
+    window.resize(960, 700)
+    qtbot.wait(200)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 960 and hint.height() <= 700
+    assert (window.width(), window.height()) == (960, 700)
+    for view in (window.loss_plot, window.boundary, window.graph_view, window.panel):
+        assert view.width() >= 100 and view.height() >= 100, view.objectName()
