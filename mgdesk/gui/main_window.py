@@ -639,6 +639,7 @@ class MainWindow(QMainWindow):
         self._running = True
         self._rate.clear()
         self._note_lr_used()
+        self.train_worker.request_waiting()
         self.run_requested.emit(self._run_id, self._stop, self._config.steps)
         self._update_actions()
 
@@ -654,6 +655,7 @@ class MainWindow(QMainWindow):
             return
         self.pause()
         self._note_lr_used()
+        self.train_worker.request_waiting()
         self.step_requested.emit(self._generation)
 
     @Slot()
@@ -683,6 +685,7 @@ class MainWindow(QMainWindow):
         if self.banner.kind in ("info", "error"):
             self.banner.clear()
         model_dict = model.to_dict() if model is not None else None
+        self.train_worker.request_waiting()
         self.reset_requested.emit(self._generation, config, model_dict, tuple(history))
         self._update_actions()
 
@@ -788,6 +791,7 @@ class MainWindow(QMainWindow):
     def _on_boundary_plane_changed(self, plane):
         self.train_worker.set_bounds(plane)
         if not self._running:
+            self.train_worker.request_waiting()  # a grid of the old plane is of no use
             self.grid_requested.emit(self._generation)
 
     def trace_sample(self, kind, index):

@@ -1,8 +1,13 @@
 """Defects found by trying the window as a newcomer would: each test failed before its fix."""
 
+import numpy as np
+import pyqtgraph as pg
 from gui_helpers import use_network
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
+
+from mgdesk.gui.boundary import upsample
+from mgdesk.gui.workers import GRID_SIZE
 
 
 def click(qtbot, window, name):
@@ -103,3 +108,23 @@ def test_the_window_works_at_960_by_700_with_every_panel_open(qtbot, window):
     assert (window.width(), window.height()) == (960, 700)
     for view in (window.loss_plot, window.boundary, window.graph_view, window.panel):
         assert view.width() >= 100 and view.height() >= 100, view.objectName()
+
+
+def test_the_boundary_is_smooth_at_every_network_size(qtbot, window):
+    for layers in ("4", "64, 64"):
+        nouts = [int(n) for n in layers.split(",")] + [1]
+        window.panel.layers.setText(layers)
+        qtbot.waitUntil(lambda: window.ready and window._model["nouts"] == nouts, timeout=9000)
+        qtbot.waitUntil(lambda: window.boundary.grid_size == GRID_SIZE, timeout=60000)
+        image = window.boundary.image.image
+        assert image.shape[0] >= 300 and image.shape[1] >= 300  # interpolated when drawn
+        ratio = window.boundary.image.width() / window.boundary.width()
+        assert ratio >= 0.5  # more image pixels than half the widget's: no visible cells
+    lines = pg.isocurve(window.boundary.contour.data.T, 0.0, connected=True, extendToEdge=True)
+    assert len(lines) <= 4  # the 0-level line in a few pieces, not dozens of stray bits
+
+
+def test_upsample_keeps_the_corners_and_interpolates_between():
+    grid = np.array([[0.0, 1.0], [2.0, 3.0]])
+    fine = upsample(grid, 3)
+    assert fine.tolist() == [[0.0, 0.5, 1.0], [1.0, 1.5, 2.0], [2.0, 2.5, 3.0]]
