@@ -41,6 +41,8 @@ SNAPSHOTS_PER_SECOND = 30
 GRID_SIZE = 100  # boundary grid cells per side, as in TensorFlow Playground
 MIN_LIVE_GRID = 40  # while training, a grid too slow at GRID_SIZE gets fewer cells, not fewer
 LIVE_GRID_SECONDS = 0.05  # ... aiming at this much time per grid while training
+BAND_SECONDS = 0.02  # a grid is made a band of rows at a time, each about this long, so
+# a request, a stop or closing is noticed within that time even at 256,256
 MAX_RASTER_PIXELS = 4_000_000  # a graph image never exceeds this (16 MB)
 
 _leaked = []  # threads that would not stop in time: kept alive rather than crash on delete
@@ -166,7 +168,7 @@ class TrainWorker(QObject):
         self._closing = threading.Event()
         self._waiting = threading.Event()  # set by the GUI thread: a request is queued
         self._next_grid = 0.0
-        self._cell_cost = None  # seconds per grid cell, as last measured
+        self._weight_cost = 5e-8  # seconds per grid cell and weight: a guess, then measured
 
     def close(self):
         """Called from the GUI thread on shutdown: finish quickly, send nothing more."""
@@ -270,13 +272,24 @@ class TrainWorker(QObject):
             if self._closing.is_set() or self._waiting.is_set() or (stop and stop.is_set()):
                 raise _GridInterrupted
 
+        cost = self._cell_cost()
+        rows = max(1, min(n, int(BAND_SECONDS / (cost * n))))
         values = array("d")
         try:
-            for band in decision_grid_bands(self.trainer.model, bounds, n, pause=pause):
+            for band in decision_grid_bands(self.trainer.model, bounds, n, band=rows, pause=pause):
                 values.extend(band)
         except _GridInterrupted:
             return None
         return values.tobytes()
+
+    def _weights(self):
+        return max(
+            1, sum(len(n.w) + 1 for layer in self.trainer.model.layers for n in layer.neurons)
+        )
+
+    def _cell_cost(self):
+        """Seconds one grid cell takes with the current network."""
+        return self._weight_cost * self._weights()
 
     def _emit_step(self, stats, grid, live=False, stop=None):
         self.step_completed.emit(self._snapshot(tuple(stats), grid, live=live, stop=stop))
@@ -288,13 +301,13 @@ class TrainWorker(QObject):
         values, size, bounds = None, 0, self._bounds  # (the GUI thread may replace _bounds)
         if grid and not failed and not self._closing.is_set():
             start = time.monotonic()
-            size = grid_resolution(self._cell_cost, live)
+            size = grid_resolution(self._cell_cost(), live)
             values = self._grid(size, bounds, stop)
             cost = time.monotonic() - start
             if values is None:
                 size = 0
             else:
-                self._cell_cost = cost / (size * size)
+                self._weight_cost = cost / (size * size * self._weights())
             self._next_grid = time.monotonic() + max(0.1, 3 * cost)  # <= 25% of the time
         return Snapshot(
             generation=self._generation,
@@ -412,6 +425,10 @@ class GraphWorker(QObject):
         self._closing.set()
         self._cancel_in_flight()
 
+    def _check_closing(self):
+        if self._closing.is_set():
+            raise RenderCancelled("closing")
+
     def _cancel_in_flight(self):
         cancel = getattr(self._renderer, "cancel", None)
         if cancel is not None:
@@ -445,11 +462,13 @@ class GraphWorker(QObject):
                 self._renderer = GraphRenderer(self._renderer_choice)
         if job.graph is not None:
             graph, message = job.graph, ""
-        else:
+        else:  # ~0.3 s and ~0.6 s at 256,256: closing is looked at between the parts
             model = MLP.from_dict(job.model)
             root = sample_loss(model, job.x, job.y, job.loss)
             root.backward()
+            self._check_closing()
             graph, message = self._renderer.trace(root, model, job.view)
+            self._check_closing()
         styles = mark_styles(graph, job.marked, job.styles)
         result = self._renderer.render_graph(graph, message, styles)
         if self._closing.is_set():

@@ -1,7 +1,10 @@
 """Defects found by trying the window as a newcomer would: each test failed before its fix."""
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
+import pytest
 from gui_helpers import use_network
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
@@ -114,7 +117,7 @@ def test_the_boundary_is_smooth_at_every_network_size(qtbot, window):
     for layers in ("4", "64, 64"):
         nouts = [int(n) for n in layers.split(",")] + [1]
         window.panel.layers.setText(layers)
-        qtbot.waitUntil(lambda: window.ready and window._model["nouts"] == nouts, timeout=9000)
+        qtbot.waitUntil(lambda n=nouts: window.ready and window._model["nouts"] == n, timeout=9000)
         qtbot.waitUntil(lambda: window.boundary.grid_size == GRID_SIZE, timeout=60000)
         image = window.boundary.image.image
         assert image.shape[0] >= 300 and image.shape[1] >= 300  # interpolated when drawn
@@ -128,3 +131,40 @@ def test_upsample_keeps_the_corners_and_interpolates_between():
     grid = np.array([[0.0, 1.0], [2.0, 3.0]])
     fine = upsample(grid, 3)
     assert fine.tolist() == [[0.0, 0.5, 1.0], [1.0, 1.5, 2.0], [2.0, 2.5, 3.0]]
+
+
+def _close_quietly(window, capfd):
+    start = time.monotonic()
+    window.close()
+    took = time.monotonic() - start
+    assert "did not stop in time" not in capfd.readouterr().err
+    assert all(thread.isFinished() for thread in window._threads)
+    return took
+
+
+def test_closing_while_a_256_256_boundary_is_computed_is_quick(qtbot, make_window, capfd):
+    window = make_window()
+    window.panel.layers.setText("256, 256")
+    qtbot.waitUntil(lambda: window.ready and window._model["nouts"] == [256, 256, 1], timeout=9000)
+    qtbot.wait(300)  # the worker is making the 100 x 100 grid (seconds in pure Python)
+    assert window.boundary.grid_size == 0
+    assert _close_quietly(window, capfd) < 1.0
+
+
+def test_closing_while_the_largest_network_trains_is_quick(qtbot, make_window, capfd):
+    window = make_window()
+    window.panel.samples.setValue(290)  # 66,817 weights x 290 samples: near the work limit
+    window.panel.layers.setText("256, 256")
+    qtbot.waitUntil(lambda: window.ready and window._model["nouts"] == [256, 256, 1], timeout=9000)
+    window.panel.steps.setValue(100_000)
+    window.train()
+    qtbot.waitUntil(lambda: window.step_count >= 1, timeout=60000)
+    step_ms = window._history[-1].ms_per_step
+    if step_ms > 300:
+        window.pause()
+        qtbot.wait(int(2 * step_ms) + 500)  # let the step in progress end before closing
+        window.close()
+        pytest.skip(
+            f"a 256,256 step takes {step_ms:.0f} ms here: the stop is only seen between steps"
+        )
+    assert _close_quietly(window, capfd) < 0.5
