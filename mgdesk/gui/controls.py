@@ -252,9 +252,17 @@ class ArchitecturePanel(QWidget):
 
     @Slot(int)
     def _on_dataset_changed(self, index):
+        self._sync_data_fields()
         if self.dataset.itemData(index) == "csv" and not self._csv_path:
             self.import_csv_requested.emit()
         self.changed.emit()
+
+    def _sync_data_fields(self):
+        """Samples and noise make the generated datasets; a CSV file has its own points."""
+        csv = self.dataset.currentData() == "csv"
+        for box in (self.samples, self.noise):
+            box.setEnabled(not csv)
+            box.setToolTip("The CSV file's points are used as they are" if csv else "")
 
     @Slot(float)
     def _on_lr_changed(self, value):
@@ -334,6 +342,7 @@ class ArchitecturePanel(QWidget):
             for widget in widgets:
                 widget.blockSignals(False)
         self._sync_rows()
+        self._sync_data_fields()
         self.changed.emit()
 
     # ---- errors beside the fields ----

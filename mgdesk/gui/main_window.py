@@ -53,6 +53,7 @@ from mgdesk.gui.workers import (
     stop_threads,
 )
 from mgdesk.train import ConfigError, TrainConfig, sample_loss
+from mgdesk.train.config import MAX_STEPS
 from mgdesk.viz import GraphRenderer
 from mgdesk.viz.graph import ops_node_count
 from mgdesk.viz.stepper import node_names
@@ -185,11 +186,14 @@ class MainWindow(QMainWindow):
         self._refresh_timer.timeout.connect(self._refresh)
         self._apply_timer = QTimer(self, singleShot=True, interval=APPLY_DELAY_MS)
         self._apply_timer.timeout.connect(self._apply_now)
+        self._restored_note = ""
         self._restore_settings()
         self._validate()
         if self._config is None:  # settings from last time no longer valid: start plain
             self.panel.set_config(TrainConfig())
         self._request_reset(self._config or TrainConfig())
+        if self._restored_note:
+            self.statusBar().showMessage(self._restored_note, 10000)
         self.graph_view.setFocus()  # so that Space, S and R work at once
 
     # ---- building ----
@@ -247,7 +251,8 @@ class MainWindow(QMainWindow):
             splitter.setChildrenCollapsible(False)
 
         self.banner = Banner()
-        self.banner.action_requested.connect(self.reset)
+        self.banner.action_requested.connect(self._on_banner_action_requested)
+        self._banner_action = self.reset  # what the banner's button does
         self.banner_slot = BannerSlot(self.banner, BANNER_HINT)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -504,6 +509,15 @@ class MainWindow(QMainWindow):
         """True once the network of the latest Reset is built."""
         return self._shown_generation == self._generation and self._data is not None
 
+    def _show_banner(self, kind, html, action="", then=None):
+        """A message where the user looks; its button (if any) calls `then` (else Reset)."""
+        self._banner_action = then or self.reset
+        self.banner.show_message(kind, html, action)
+
+    @Slot()
+    def _on_banner_action_requested(self):
+        self._banner_action()
+
     def _update_actions(self):
         ready = self._data is not None and not self._failed
         can_train = ready and self._config is not None
@@ -554,7 +568,7 @@ class MainWindow(QMainWindow):
             self._config = None
             self.banner.clear("info")  # "Train goes on with the current one" no longer holds
             if not self.panel.mark_error(exc.field, exc.message):
-                self.banner.show_message("warning", f"<b>Setting not valid:</b> {exc}")
+                self._show_banner("warning", f"<b>Setting not valid:</b> {exc.message}")
             self._update_actions()
             return None
         self.panel.clear_errors()
@@ -587,7 +601,7 @@ class MainWindow(QMainWindow):
         names = ", ".join(FIELD_NAMES.get(name, name) for name in changed)
         self.statusBar().showMessage(f"Changed {names}: applies on Reset", 5000)
         if not self._failed:  # else the error banner stays: it already asks for a Reset
-            self.banner.show_message(
+            self._show_banner(
                 "info",
                 f"You changed <b>{names}</b>: this makes a new network, so it applies when "
                 "you press <b>Reset</b> (R). Until then Train goes on with the current one.",
@@ -634,6 +648,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 "Backward stepper closed: training changes the network", 5000
             )
+        if self._step >= self._config.steps:  # nothing to do: say so where the user looks
+            self._show_step_limit()
+            return
+        if self.banner.kind == "info" and "step limit" in self.banner.text.text():
+            self.banner.clear()
         self._run_id += 1
         self._stop = threading.Event()
         self._running = True
@@ -682,6 +701,8 @@ class MainWindow(QMainWindow):
         self._history = []
         self._lrs_used = []
         self._rate.clear()
+        if self.statusBar().currentMessage().endswith("applies on Reset"):
+            self.statusBar().clearMessage()  # it is applied now
         if self.banner.kind in ("info", "error"):
             self.banner.clear()
         model_dict = model.to_dict() if model is not None else None
@@ -761,16 +782,34 @@ class MainWindow(QMainWindow):
         self._refresh_timer.stop()
         self._refresh()
         if why == "done":
-            self.statusBar().showMessage(
-                f"Reached the step limit ({self._step:,} steps): raise it to train on", 8000
-            )
+            self._show_step_limit()
+
+    def _show_step_limit(self):
+        """Say that the step limit is reached where the user looks, offering to raise it."""
+        limit = self.panel.steps.value()
+        if limit >= MAX_STEPS:
+            self._show_banner("info", f"<b>Reached the step limit</b> of {limit:,} steps.")
+            return
+        raised = min(MAX_STEPS, 2 * limit)
+        self._show_banner(
+            "info",
+            f"<b>Reached the step limit</b> of {limit:,} steps: raise it (Step limit, in "
+            "Training) to train on.",
+            f"Raise to {raised:,} and train",
+            lambda: self._raise_step_limit(raised),
+        )
+
+    def _raise_step_limit(self, steps):
+        self.banner.clear()
+        self.panel.steps.setValue(steps)
+        self.train()
 
     @Slot(str, str)
     def _on_train_worker_training_failed(self, reason, hint):
         self._running = False
         self._failed = True
         hint = hint[:1].upper() + hint[1:].rstrip(".")
-        self.banner.show_message("error", f"<b>Training paused: {reason}.</b> {hint}.", "Reset")
+        self._show_banner("error", f"<b>Training paused: {reason}.</b> {hint}.", "Reset")
         self.statusBar().showMessage(f"Training paused: {reason}", 8000)
         self._update_actions()
 
@@ -1094,7 +1133,7 @@ class MainWindow(QMainWindow):
             try:
                 load_csv(path)
             except (ConfigError, OSError) as exc:
-                self._error("Cannot import the data", str(exc))
+                self._error("Cannot import the data", getattr(exc, "message", str(exc)))
                 path = None
         if not path:  # keep the dataset that was chosen before
             if self.panel.dataset.currentData() == "csv" and not self.panel.has_csv():
@@ -1196,10 +1235,17 @@ class MainWindow(QMainWindow):
             value = settings.value(key)
             if isinstance(value, QByteArray | bytes):
                 apply(QByteArray(value))
-        try:
-            self.panel.set_config(TrainConfig.from_dict(json.loads(settings.value("config", ""))))
-        except (TypeError, ValueError):  # missing, not JSON, or not valid settings
-            pass
+        for key in ("config", "editedConfig"):  # the edits not applied last time win
+            try:
+                config = TrainConfig.from_dict(json.loads(settings.value(key, "")))
+            except (TypeError, ValueError):  # missing, not JSON, or not valid settings
+                continue
+            self.panel.set_config(config)
+            if key == "editedConfig":
+                self._restored_note = (
+                    "Restored settings you had edited but not applied last time: the new "
+                    "network uses them"
+                )
         self.log_action.setChecked(str(settings.value("logScale", "false")).lower() == "true")
         mode = settings.value("graphMode", "auto")
         if mode in self.mode_actions:
@@ -1216,9 +1262,14 @@ class MainWindow(QMainWindow):
         settings.setValue("windowState", self.saveState())
         settings.setValue("topSplitter", self.top_splitter.saveState())
         settings.setValue("viewSplitter", self.view_splitter.saveState())
-        config = self._config or self._applied
-        if config is not None:
-            settings.setValue("config", json.dumps(config.to_dict()))
+        # the network's settings, and apart from them the edits not applied yet (if any)
+        if self._applied is not None:
+            settings.setValue("config", json.dumps(self._applied.to_dict()))
+        edited = self._config if self._config != self._applied else None
+        if edited is not None:
+            settings.setValue("editedConfig", json.dumps(edited.to_dict()))
+        else:
+            settings.remove("editedConfig")
         settings.setValue("logScale", self.log_action.isChecked())
         settings.setValue("graphMode", self.graph_panel.mode.currentText())
         settings.setValue("graphRenderer", self.graph_renderer)

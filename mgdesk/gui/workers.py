@@ -206,7 +206,8 @@ class TrainWorker(QObject):
             model = MLP.from_dict(model_dict) if model_dict else None
             trainer = Trainer(config, model=model, history=history)
         except (ValueError, OSError) as exc:  # ConfigError (and CSVError) is a ValueError
-            self.error_occurred.emit(getattr(exc, "field", ""), _one_line(exc))
+            message = getattr(exc, "message", None) or _one_line(exc)  # no "csv_path: "
+            self.error_occurred.emit(getattr(exc, "field", ""), message.splitlines()[0])
             trainer = self.trainer  # keep the network there was, under the new generation
             if trainer is None:
                 return
