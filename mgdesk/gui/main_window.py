@@ -49,10 +49,11 @@ from mgdesk.gui.workers import (
     GraphWorker,
     GuiGate,
     TrainWorker,
+    graph_shape,
     start_thread,
     stop_threads,
 )
-from mgdesk.train import ConfigError, TrainConfig, sample_loss
+from mgdesk.train import ConfigError, TrainConfig, new_model, sample_loss
 from mgdesk.train.config import MAX_STEPS
 from mgdesk.viz import GraphRenderer
 from mgdesk.viz.graph import ops_node_count
@@ -65,6 +66,7 @@ __all__ = ["MainWindow", "open_settings"]
 REFRESH_MS = 100  # the views redraw at most 10 times a second while training
 GATE_MS = 10  # after a redraw, the workers pause this long so the repaint runs uncontended
 GRAPH_MS = 250  # the graph is asked for at most 4 times a second while training
+BUSY_AFTER_S = 0.5  # a new layout taking longer than this shows a busy note with Cancel
 APPLY_DELAY_MS = 300  # settings edited before the first step are applied after this pause
 LIVE_FIELDS = ("lr", "steps")  # the only settings a running trainer picks up at once
 FIELD_NAMES = {
@@ -129,6 +131,16 @@ def _describe(config, lrs=()):
     return f"{layers} {act} · {config.dataset} · lr {rate}"
 
 
+def _ops_boxes(panel):
+    """How many boxes the ops view of the panel's network would have (0 if not valid)."""
+    try:
+        config = panel.config()
+    except ConfigError:
+        return 0
+    root = sample_loss(new_model(config), (0.0, 0.0), 1.0, config.loss)
+    return ops_node_count(root)
+
+
 def _percent(x):
     return "–" if x is None else f"{100 * x:.0f}%"
 
@@ -175,6 +187,8 @@ class MainWindow(QMainWindow):
         self._followed = None  # (stepper, position) the graph view last scrolled to
         self._check_id = 0
         self._check_job = None
+        self._graph_wanted = None  # the latest GraphJob asked for
+        self._graph_since = 0.0  # when a graph of a new layout was asked for
         self.graph_renderer = "auto"  # which program lays graphs out (View > Graph Renderer)
 
         self._build_views()
@@ -186,6 +200,8 @@ class MainWindow(QMainWindow):
         self._refresh_timer.timeout.connect(self._refresh)
         self._apply_timer = QTimer(self, singleShot=True, interval=APPLY_DELAY_MS)
         self._apply_timer.timeout.connect(self._apply_now)
+        self._busy_timer = QTimer(self, interval=250)
+        self._busy_timer.timeout.connect(self._show_graph_busy)
         self._restored_note = ""
         self._restore_settings()
         self._validate()
@@ -225,6 +241,7 @@ class MainWindow(QMainWindow):
         self.graph_view = self.graph_panel.view
         self.graph_panel.view_mode_changed.connect(self._on_graph_panel_view_mode_changed)
         self.graph_view.view_changed.connect(self._on_graph_view_view_changed)
+        self.graph_view.busy.cancel_requested.connect(self.cancel_graph)
         self.graph_view.node_clicked.connect(self._on_graph_view_node_clicked)
         self._build_side()
 
@@ -868,7 +885,47 @@ class MainWindow(QMainWindow):
         self._graph_asked = time.monotonic()
         if self.stepper_action.isChecked():
             job = self._stepper_job(job)
-        self.graph_worker.request(replace(job, marked=self.grad_check.marked(job)))
+        job = replace(job, marked=self.grad_check.marked(job))
+        shown = self.graph_view.graph
+        if graph_shape(job) != graph_shape(self._graph_wanted):
+            self._graph_since = time.monotonic()
+        self._graph_wanted = job
+        if shown is None or graph_shape(shown.job) != graph_shape(job):
+            self._busy_timer.start()  # a new layout: say so if it takes a while
+        self.graph_worker.request(job)
+
+    @Slot()
+    def _show_graph_busy(self):
+        """While a new layout is on its way, dim the old picture and say what is coming."""
+        job, shown = self._graph_wanted, self.graph_view.graph
+        waiting = job is not None and (shown is None or graph_shape(shown.job) != graph_shape(job))
+        elapsed = time.monotonic() - self._graph_since
+        if not waiting:
+            self._busy_timer.stop()
+            self.graph_view.show_busy("")
+        elif elapsed >= BUSY_AFTER_S:
+            view = {"auto": "graph", "ops": "ops view", "neurons": "neuron view"}[job.view]
+            layers = ",".join(map(str, job.model["nouts"][:-1])) or "no hidden layer"
+            self.graph_view.show_busy(
+                f"Laying out the {view} of the network {layers}… {elapsed:.0f} s. "
+                "The picture under this is the previous one."
+            )
+
+    @Slot()
+    def cancel_graph(self):
+        """Stop the layout in progress; the header and the picture then agree again."""
+        self.graph_worker.cancel()
+        self._busy_timer.stop()
+        self.graph_view.show_busy("")
+        self._graph_wanted = None
+        if self.graph_panel.mode.currentText() != "auto":
+            self.statusBar().showMessage("Layout cancelled: back to the “auto” view", 8000)
+            self.graph_panel.mode.setCurrentText("auto")  # asks for that graph
+            return
+        self.graph_view.clear_graph(
+            "Drawing cancelled. Choose the neurons view or a smaller network, or press F."
+        )
+        self.graph_panel.set_caption("No graph", "drawing cancelled")
 
     @Slot(str)
     def _on_graph_panel_view_mode_changed(self, mode):
@@ -881,7 +938,10 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_graph_worker_graph_rendered(self, graph):
+        if graph_shape(graph.job) != graph_shape(self._graph_wanted):
+            return  # a layout that was cancelled or asked for before the latest one
         self.graph_view.show_graph(graph)
+        self._show_graph_busy()
         note = f"{graph.view} view · {graph.node_count:,} boxes"
         if graph.message:  # why "auto" chose this view
             note = f"{graph.message} · {graph.node_count:,} boxes"
@@ -893,6 +953,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_graph_worker_graph_failed(self, message):
+        self._busy_timer.stop()
+        self.graph_view.show_busy("")
         self.graph_view.clear_graph(f"Could not draw the graph: {message}")
         self.graph_panel.set_caption("No graph", message)
 
@@ -1248,6 +1310,13 @@ class MainWindow(QMainWindow):
                 )
         self.log_action.setChecked(str(settings.value("logScale", "false")).lower() == "true")
         mode = settings.value("graphMode", "auto")
+        if mode == "ops" and _ops_boxes(self.panel) > NODE_BUDGET:
+            mode = "auto"  # never start with a slow layout the user did not just ask for
+            ops_note = (
+                "The ops view was not restored: this network has too many boxes to lay out "
+                "quickly (choose it under View to draw it anyway)"
+            )
+            self._restored_note = " · ".join(filter(None, (self._restored_note, ops_note)))
         if mode in self.mode_actions:
             self.graph_panel.mode.setCurrentText(mode)
         renderer = settings.value("graphRenderer", "auto")
@@ -1293,6 +1362,7 @@ class MainWindow(QMainWindow):
         self._apply_timer.stop()
         self._gate_timer.stop()
         self._refresh_timer.stop()
+        self._busy_timer.stop()
         self.gate.release()
         self.train_worker.close()
         self.graph_worker.close()

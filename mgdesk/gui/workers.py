@@ -32,6 +32,7 @@ __all__ = [
     "GuiGate",
     "Snapshot",
     "TrainWorker",
+    "graph_shape",
     "leaked_threads",
     "start_thread",
     "stop_threads",
@@ -407,6 +408,13 @@ class GraphWorker(QObject):
             self._cancel_in_flight()
         self.render_requested.emit()
 
+    def cancel(self):
+        """Called from the GUI thread: drop the waiting request and stop the layout in
+        progress (a trace in progress finishes; the window ignores its picture)."""
+        with self._lock:
+            self._job = None
+        self._cancel_in_flight()
+
     def set_renderer(self, name):
         """Use the "bundled" graphviz-pure, the "system" dot, or "auto"; redraws the graph."""
         with self._lock:
@@ -592,6 +600,11 @@ def _paint(qsvg, size, scale, region):
     qsvg.render(painter, QRectF(0, 0, size[0], size[1]))
     painter.end()
     return image
+
+
+def graph_shape(job):
+    """What decides a graph's layout (see _shape); None for no job."""
+    return _shape(job)
 
 
 def _shape(job):

@@ -225,3 +225,40 @@ def test_settings_not_applied_are_saved_apart_from_the_networks(qtbot, make_wind
     assert again.panel.layers.text() == "3"
     assert "not applied" in again.statusBar().currentMessage()
     assert again._applied.layers == (3,)
+
+
+def test_a_slow_ops_view_shows_progress_and_can_be_cancelled(qtbot, window):
+    window.panel.layers.setText("64, 64")
+    qtbot.waitUntil(
+        lambda: window.graph_view.graph.job.model["nouts"] == [64, 64, 1], timeout=20000
+    )
+    assert window.graph_view.graph.view == "neurons"
+    window.graph_panel.mode.setCurrentText("ops")  # ~17,000 boxes: many seconds
+    busy = window.graph_view.busy
+    qtbot.waitUntil(busy.isVisible, timeout=3000)
+    assert "ops view" in busy.text.text() and "64,64" in busy.text.text()
+    qtbot.mouseClick(busy.cancel, Qt.MouseButton.LeftButton)
+    assert not busy.isVisible()
+    assert window.graph_panel.mode.currentText() == "auto"  # the header names what is drawn
+    qtbot.wait(1500)
+    assert window.graph_view.graph.view == "neurons"
+    assert window.graph_view.graph.job.view == "auto"
+
+
+def test_a_slow_ops_view_is_not_restored_at_launch(qtbot, make_window):
+    window = make_window()
+    window.panel.layers.setText("64, 64")
+    window.graph_panel.mode.setCurrentText("ops")
+    window.close()
+    again = make_window()
+    assert again.graph_panel.mode.currentText() == "auto"
+    assert again.panel.layers.text() == "64, 64"
+    assert "ops view was not restored" in again.statusBar().currentMessage()
+    assert again.graph_view.graph.view == "neurons"
+    again.graph_panel.mode.setCurrentText("ops")
+    again.close()
+    small = make_window()  # a small network keeps the ops view it had
+    small.panel.layers.setText("2")
+    small.graph_panel.mode.setCurrentText("ops")
+    small.close()
+    assert make_window().graph_panel.mode.currentText() == "ops"
