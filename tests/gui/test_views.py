@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from mgdesk.gui.loss_plot import LossPlot, nice_ceiling
+from mgdesk.gui.loss_plot import DRAWN_BINS, LossPlot, nice_ceiling
 from mgdesk.gui.widgets import ScientificSpinBox
 from mgdesk.train import StepStats
 
@@ -142,3 +142,19 @@ def test_curves_pass_behind_the_legend_text(qtbot):
                 # the text is grey; a thin blue curve on top shows as blue - red >= 36
                 blue += c.blue() - c.red() > 25
     assert blue == 0
+
+
+def test_a_long_run_is_drawn_decimated_but_kept_whole(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    rng = np.random.default_rng(0)
+    losses = rng.random(200_000)
+    losses[123_457] = 9.0  # one spike: decimation must keep it
+    plot.append([stats(k + 1, float(v)) for k, v in enumerate(losses)])
+    assert plot.point_count() == 200_000
+    xs, ys = plot.train_loss.getData()
+    assert len(xs) <= 2 * DRAWN_BINS
+    assert ys.max() == 9.0 and ys.min() == losses.min()
+    assert xs[0] == 1 and xs[-1] <= 200_000
+    plot.new_run("long")
+    assert len(plot.ghost.getData()[0]) <= 2 * DRAWN_BINS
