@@ -20,7 +20,7 @@ and the only text, the data set's name, as a quoted string literal.
 import json
 from pathlib import Path
 
-from mgdesk.io.session import SessionError, _write_text, load_session
+from mgdesk.io.session import SessionError, _write_text, check_writable, load_session
 from mgdesk.train import ConfigError, make_dataset
 
 __all__ = ["add_export_torch_parser", "export_torch_script", "run_export_torch", "torch_script"]
@@ -214,7 +214,7 @@ def _weights(layers):
 def _modules(model):
     sizes = [model.nin, *model.nouts]
     lines = []
-    for n_in, n_out, act in zip(sizes, sizes[1:], model.activations, strict=True):
+    for n_in, n_out, act in zip(sizes[:-1], sizes[1:], model.activations, strict=True):
         lines.append(f"    torch.nn.Linear({n_in}, {n_out}),")
         if MODULES[act]:
             lines.append(f"    {MODULES[act]},")
@@ -306,6 +306,7 @@ def run_export_torch(args):
     if out.suffix != ".py":
         raise SessionError(f"--out: {out.name} should end in .py (it is a Python script)")
     try:
+        check_writable(out)
         export_torch_script(out, session, data)
     except SessionError as exc:
         raise SessionError(f"--out: {exc}") from None
