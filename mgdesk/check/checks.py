@@ -369,24 +369,29 @@ def check_mul_accumulates(V, module):
 
 
 def check_two_branches(V, module):
+    """a feeds two branches that meet again: through two additions, then two products."""
     _need(V, "__add__", "__mul__")
-    a = V(1.5)
-    u = a * V(2.0)  # branch 1: du/da = 2
-    v = a + V(3.0)  # branch 2: dv/da = 1
-    out = u * v  # d out/da = 2 * v + u = 12.0
-    _backward(out, "(a * 2) * (a + 3)")
-    if _close(a.grad, 12.0):
-        return "pass", ""
-    if _close(a.grad, 9.0) or _close(a.grad, 3.0):
-        raise Failed(
-            f"a value used in two branches keeps one path's gradient: `(a * 2) * (a + 3)` at "
-            f"a = 1.5 gives a.grad = {_num(a.grad)}, expected 12.0 (9 + 3) — every "
-            "`_backward` must add into `.grad` with `+=`, never assign"
-        )
-    raise Failed(
-        f"`(a * 2) * (a + 3)` at a = 1.5 gives a.grad = {_num(a.grad)}, expected 12.0 "
-        "(the sum of both branches, 9 + 3)"
+    cases = (
+        ("(a + 1) * (a + 2)", lambda a: (a + V(1.0)) * (a + V(2.0)), 6.0, (2.5, 3.5)),
+        ("a * 2 + a * 3", lambda a: a * V(2.0) + a * V(3.0), 5.0, (2.0, 3.0)),
     )
+    for text, build, expected, one_branch in cases:
+        a = V(1.5)
+        _backward(build(a), text)
+        if _close(a.grad, expected):
+            continue
+        if any(_close(a.grad, g) for g in one_branch):
+            raise Failed(
+                f"a value used in two branches keeps one path's gradient: `{text}` at a = 1.5 "
+                f"gives a.grad = {_num(a.grad)}, expected {_num(expected)} "
+                f"({' + '.join(map(_num, one_branch))}) — every `_backward` must add into "
+                "`.grad` with `+=`, never assign"
+            )
+        raise Failed(
+            f"`{text}` at a = 1.5 gives a.grad = {_num(a.grad)}, expected {_num(expected)} "
+            "(the sum over both branches)"
+        )
+    return "pass", ""
 
 
 def _chain(V, n):

@@ -32,13 +32,13 @@ class CheckError(Exception):
 class _Child:
     """One child process and a thread that turns its stdout into a queue of messages."""
 
-    def __init__(self, path, class_name, skip):
+    def __init__(self, path, class_name, indexes):
         env = dict(os.environ)
         package_root = str(Path(mgdesk.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mgdesk.check.child", str(path), class_name, str(skip)],
+            [sys.executable, "-m", "mgdesk.check.child", str(path), class_name, indexes],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
@@ -113,7 +113,7 @@ def _failed_check(check, what, child):
             "that keeps revisiting nodes, or a graph that refers back to itself)"
         )
     else:
-        hint = f"Python crashed during this check ({child.how_it_died()})"
+        hint = f"the check's Python process ended in the middle of it ({child.how_it_died()})"
         if "chain" in check.name:
             hint += (
                 ": recursion deeper than the C stack (was the recursion limit raised with "
@@ -122,11 +122,13 @@ def _failed_check(check, what, child):
     return {"name": check.name, "status": "error", "hint": hint}
 
 
-def run_checks(path, class_name="Value", on_result=None, stop=None):
+def run_checks(path, class_name="Value", on_result=None, stop=None, names=None):
     """Each check's {"name", "status", "hint"}, in order. `on_result(result)` is called as
-    each arrives; setting `stop` (a threading.Event) ends the run early with what is done.
-    Raises CheckError when the file cannot be checked at all."""
+    each arrives; setting `stop` (a threading.Event) ends the run early with what is done;
+    `names` picks some of the checks (default: all). Raises CheckError when the file cannot
+    be checked at all."""
     path = _check_path(path)
+    wanted = [i for i, c in enumerate(CHECKS) if names is None or c.name in names]
     results = []
 
     def record(result):
@@ -134,8 +136,9 @@ def run_checks(path, class_name="Value", on_result=None, stop=None):
         if on_result is not None:
             on_result(result)
 
-    while len(results) < len(CHECKS):
-        child = _Child(path, class_name, len(results))
+    while len(results) < len(wanted):
+        pending = wanted[len(results) :]
+        child = _Child(path, class_name, ",".join(map(str, pending)))
         try:
             message = child.next(LOAD_SECONDS, stop)
             if message == _STOPPED:
@@ -145,8 +148,8 @@ def run_checks(path, class_name="Value", on_result=None, stop=None):
                 raise CheckError(f"loading {path.name} failed ({why})")
             if message["event"] == "load_error":
                 raise CheckError(message["message"])
-            while len(results) < len(CHECKS):
-                check = CHECKS[len(results)]
+            while len(results) < len(wanted):
+                check = CHECKS[wanted[len(results)]]
                 message = child.next(5.0, stop)  # the "start" line
                 if message not in (_EOF, _TIMEOUT, _STOPPED):
                     message = child.next(check.seconds, stop)
