@@ -230,7 +230,9 @@ def tanh_step(value_class, points, hidden=(16, 16), seed=0):
     return step
 
 
-def calibrate(repeats=5):
+def calibrate(repeats=7):
+    """Time both engines' step in turns (the machine is shared: turns cancel drift)."""
+    import gc
     import statistics
     import time
 
@@ -242,22 +244,21 @@ def calibrate(repeats=5):
     points = [
         ((rng.uniform(-1, 2), rng.uniform(-1, 1)), rng.choice((-1.0, 1.0))) for _ in range(100)
     ]
-    times = {}
-    for name, cls in (("baseline", Value), ("learner", theirs)):
-        step = tanh_step(cls, points)
-        step()  # warm-up
-        samples = []
-        for _ in range(repeats):
+    steps = {"baseline": tanh_step(Value, points), "learner": tanh_step(theirs, points)}
+    times = {name: [] for name in steps}
+    for turn in range(repeats + 1):
+        for name, step in steps.items():
+            gc.collect()  # the other engine's garbage is not this one's cost
             start = time.perf_counter()
             step()
-            samples.append(time.perf_counter() - start)
-        times[name] = statistics.median(samples)
-    ratio = times["baseline"] / times["learner"]
+            if turn:  # the first turn is a warm-up
+                times[name].append(time.perf_counter() - start)
+    baseline, learner = (statistics.median(times[n]) for n in ("baseline", "learner"))
     print(
-        f"tanh MLP 2-16-16-1, 100 points, one step: baseline {times['baseline'] * 1000:.0f} ms, "
-        f"learner's engine {times['learner'] * 1000:.0f} ms, ratio {ratio:.2f}"
+        f"tanh MLP 2-16-16-1, 100 points, one step: baseline {baseline * 1000:.0f} ms, "
+        f"learner's engine {learner * 1000:.0f} ms, ratio {baseline / learner:.2f}"
     )
-    return ratio
+    return baseline / learner
 
 
 if __name__ == "__main__":

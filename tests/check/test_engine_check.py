@@ -223,3 +223,12 @@ def test_a_bad_path_exits_2(tmp_path, capsys, where):
 def test_run_checks_raises_check_error_for_a_bad_file(tmp_path):
     with pytest.raises(CheckError, match="no class Value"):
         run_checks(write(tmp_path, "x = 1\n"))
+
+
+def test_without_the_notes_the_tests_that_need_them_skip_with_a_reason(monkeypatch, tmp_path):
+    import learner_notes
+
+    monkeypatch.setattr(learner_notes, "NOTES", tmp_path / "shared" / "LEARNER_NOTES.md")
+    with pytest.raises(pytest.skip.Exception, match="notes .* are absent"):
+        learner_notes.engine_source()
+    assert learner_notes.NOTES.name == "LEARNER_NOTES.md"
