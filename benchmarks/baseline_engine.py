@@ -7,8 +7,9 @@ a reference cycle that only Python's cyclic garbage collector frees), inputs are
 set, and `backward()` orders the graph by recursion. mgdesk's own `Value` does none of this.
 
 Run it to calibrate it against the learner's own engine (their notes, read from
-../shared/LEARNER_NOTES.md beside the repository when it is there): both train the same
-tanh network for a few steps, and the ratio of their times is printed.
+../shared/LEARNER_NOTES.md beside the repository when it is there): both take the same
+training step of a tanh MLP 2-16-16-1 (the step `mgdesk check-engine` times), and the
+ratio of their times is printed.
 
     .venv/bin/python benchmarks/baseline_engine.py
 """
@@ -195,46 +196,16 @@ def learner_value():
     return module.Value
 
 
-def tanh_step(value_class, points, hidden=(16, 16), seed=0):
-    """One training step of a tanh MLP with squared error, using only ops both engines
-    have (+, *, **, tanh): a fair clock for either."""
-    rng = random.Random(seed)
-    sizes = [2, *hidden, 1]
-    layers = [
-        [([value_class(rng.uniform(-1, 1)) for _ in range(a)], value_class(0.0)) for _ in range(b)]
-        for a, b in zip(sizes, sizes[1:])
-    ]
-    params = [p for layer in layers for w, b in layer for p in [*w, b]]
-
-    def step():
-        for p in params:
-            p.grad = 0.0
-        loss = value_class(0.0)
-        for x, y in points:
-            a = x
-            for i, layer in enumerate(layers):
-                outs = []
-                for w, b in layer:
-                    z = b
-                    for wi, ai in zip(w, a):
-                        z = z + wi * ai
-                    outs.append(z.tanh() if i < len(layers) - 1 else z)
-                a = outs
-            loss = loss + (a[0] + -y) ** 2
-        loss = loss * (1.0 / len(points))
-        loss.backward()
-        for p in params:
-            p.data -= 0.01 * p.grad
-        return loss.data
-
-    return step
-
-
 def calibrate(repeats=7):
     """Time both engines' step in turns (the machine is shared: turns cancel drift)."""
     import gc
     import statistics
+    import sys
     import time
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # mgdesk without install
+    from mgdesk.check.checks import demo_step  # the step check-engine times, with tanh
 
     theirs = learner_value()
     if theirs is None:
@@ -244,7 +215,10 @@ def calibrate(repeats=7):
     points = [
         ((rng.uniform(-1, 2), rng.uniform(-1, 1)), rng.choice((-1.0, 1.0))) for _ in range(100)
     ]
-    steps = {"baseline": tanh_step(Value, points), "learner": tanh_step(theirs, points)}
+    steps = {
+        name: demo_step(cls, "tanh", points)
+        for name, cls in (("baseline", Value), ("learner", theirs))
+    }
     times = {name: [] for name in steps}
     for turn in range(repeats + 1):
         for name, step in steps.items():

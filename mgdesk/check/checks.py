@@ -338,34 +338,41 @@ def check_random_expressions(V, module):
     return "pass", ""
 
 
-def check_add_accumulates(V, module):
-    _need(V, "__add__")
-    a = V(3.0)
-    b = a + a
-    _backward(b, "a + a")
-    if _close(a.grad, 2.0):
-        return "pass", ""
-    if _close(a.grad, 1.0):
-        raise Failed(
-            "`__add__`'s backward assigns `self.grad = out.grad`: `a + a` gives a.grad = 1.0, "
-            "expected 2.0 — use `+=`, so a value used twice collects both contributions"
-        )
-    raise Failed(f"`a + a` gives a.grad = {_num(a.grad)}, expected 2.0")
+def _accumulation_check(text, method, build, expected, assigned, hint):
+    """`text` at 3.0 must give the input's grad `expected`; `assigned` is what an `=`
+    instead of `+=` in `method`'s backward gives, and `hint` says so."""
+
+    def check(V, module):
+        _need(V, method)
+        a = V(3.0)
+        _backward(build(a), text)
+        if _close(a.grad, expected):
+            return "pass", ""
+        if _close(a.grad, assigned):
+            raise Failed(hint)
+        raise Failed(f"`{text}` at 3 gives grad {_num(a.grad)}, expected {_num(expected)}")
+
+    return check
 
 
-def check_mul_accumulates(V, module):
-    _need(V, "__mul__")
-    x = V(3.0)
-    y = x * x
-    _backward(y, "x * x")
-    if _close(x.grad, 6.0):
-        return "pass", ""
-    if _close(x.grad, 3.0):
-        raise Failed(
-            "`__mul__`'s backward assigns with `=`: `x * x` at x = 3 gives x.grad = 3.0, "
-            "expected 6.0 (= 2x) — use `+=`"
-        )
-    raise Failed(f"`x * x` at x = 3 gives x.grad = {_num(x.grad)}, expected 6.0 (= 2x)")
+check_add_accumulates = _accumulation_check(
+    "a + a",
+    "__add__",
+    lambda a: a + a,
+    2.0,
+    1.0,
+    "`__add__`'s backward assigns `self.grad = out.grad`: `a + a` gives a.grad = 1.0, "
+    "expected 2.0 — use `+=`, so a value used twice collects both contributions",
+)
+check_mul_accumulates = _accumulation_check(
+    "x * x",
+    "__mul__",
+    lambda x: x * x,
+    6.0,
+    3.0,
+    "`__mul__`'s backward assigns with `=`: `x * x` at x = 3 gives x.grad = 3.0, "
+    "expected 6.0 (= 2x) — use `+=`",
+)
 
 
 def check_two_branches(V, module):
@@ -588,7 +595,7 @@ def check_zero_grad(V, module):
 # ---- speed ----
 
 
-def _demo_network(V, rng, activation):
+def demo_network(V, rng, activation):
     sizes = (2, 16, 16, 1)
     layers = []
     for n_in, n_out in zip(sizes, sizes[1:]):
@@ -612,8 +619,10 @@ def _demo_network(V, rng, activation):
     return forward, params
 
 
-def _demo_step(V, activation, points):
-    forward, params = _demo_network(V, random.Random(0), activation)
+def demo_step(V, activation, points):
+    """micrograd's demo step (2-16-16-1) with only a + b, a * number and the activation:
+    hinge loss with relu, squared margin with tanh; the mean over the points."""
+    forward, params = demo_network(V, random.Random(0), activation)
 
     def step():
         for p in params:
@@ -648,14 +657,14 @@ def check_speed(V, module):
     data = make_dataset(TrainConfig(samples=100, test_split=0))
     points = list(zip(data.x_train, data.y_train))
     try:
-        theirs = _seconds(_demo_step(V, activation, points))
+        theirs = _seconds(demo_step(V, activation, points))
     except RecursionError:
         raise Failed("the demo step's graph is too deep for a recursive backward()") from None
-    ours = _seconds(_demo_step(Ours, activation, points))
+    ours = _seconds(demo_step(Ours, activation, points))
     was = gc.isenabled()
     gc.disable()
     try:
-        no_gc = _seconds(_demo_step(V, activation, points))
+        no_gc = _seconds(demo_step(V, activation, points))
     finally:
         if was:
             gc.enable()

@@ -143,34 +143,23 @@ def test_another_class_name_is_picked_with_class(tmp_path, capsys):
     assert code == 0
 
 
-def test_a_check_that_runs_forever_is_stopped_and_the_rest_still_run(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("        while True:\n            pass\n", "time limit"),  # runs forever
+        ("        import os\n        os._exit(3)\n", "exit code 3"),  # ends the process
+    ],
+    ids=["endless-loop", "exit"],
+)
+def test_a_check_that_hangs_or_kills_its_process_is_an_error_and_the_rest_run(
+    tmp_path, monkeypatch, body, words
+):
     monkeypatch.setattr(
         runner, "CHECKS", tuple(dataclasses.replace(c, seconds=1.5) for c in CHECKS)
     )
-    path = write(
-        tmp_path,
-        "from mgdesk.engine import Value as Ours\n"
-        "class Value(Ours):\n"
-        "    def exp(self):\n"
-        "        while True:\n"
-        "            pass\n",
-    )
-    results = statuses(path, names=["a + b", "exp", "relu"])
-    assert results["exp"]["status"] == "error" and "time limit" in results["exp"]["hint"]
-    assert results["a + b"]["status"] == results["relu"]["status"] == "pass"
-
-
-def test_a_check_that_ends_the_process_is_an_error_and_the_rest_still_run(tmp_path):
-    path = write(
-        tmp_path,
-        "import os\n"
-        "from mgdesk.engine import Value as Ours\n"
-        "class Value(Ours):\n"
-        "    def __neg__(self):\n"
-        "        os._exit(3)\n",
-    )
-    results = statuses(path, names=["a + b", "-a", "relu"])
-    assert results["-a"]["status"] == "error" and "exit code 3" in results["-a"]["hint"]
+    source = "from mgdesk.engine import Value as Ours\nclass Value(Ours):\n    def exp(self):\n"
+    results = statuses(write(tmp_path, source + body), names=["a + b", "exp", "relu"])
+    assert results["exp"]["status"] == "error" and words in results["exp"]["hint"]
     assert results["a + b"]["status"] == results["relu"]["status"] == "pass"
 
 
