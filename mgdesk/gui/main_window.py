@@ -1042,7 +1042,7 @@ class MainWindow(QMainWindow):
 
         def write(path):
             model, history = self._current_model()
-            save_session(path, self._applied, model, history)
+            save_session(path, self._applied, model, history, data=self._data)  # its points
 
         return self._save_as(path, "Session", "mgdesk sessions (*.json)", "run.json", write)
 

@@ -13,6 +13,7 @@ from operator import mul
 from mgdesk.engine import MLP, FastMLP, Value
 from mgdesk.train.config import MAX_STEPS, check_work
 from mgdesk.train.data import linspace, make_dataset
+from mgdesk.train.history import History
 from mgdesk.train.losses import LOSSES, accuracy, l2_penalty
 from mgdesk.train.optim import SGD, scheduled_lr
 
@@ -117,7 +118,7 @@ class Trainer:
         self.model = model if model is not None else new_model(config)
         if self.model.nin != 2 or self.model.nouts[-1] != 1:
             raise ValueError("the model must take 2 inputs and give 1 score")
-        self.history = list(history)
+        self.history = History(history)  # compact: columns, not a StepStats per step
         self.step = self.history[-1].step if self.history else 0
         self._start_step = self.step
         self.lr = config.lr
