@@ -4,7 +4,6 @@ import ast
 import json
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import pytest
 
@@ -123,21 +122,26 @@ def test_csv_points_are_written_in_and_the_file_name_never_becomes_code(tmp_path
 
 
 def test_points_saved_in_the_session_are_used_as_they_are(tmp_path):
-    config = TrainConfig(samples=10, layers=(2,), steps=1, test_split=0)
-    trainer = Trainer(config)
-    data = Dataset("saved", ((0.25, -1.5), (2.0, 0.125)), (1.0, -1.0))
-    session = SimpleNamespace(
-        config=config, model=trainer.model, history=(), velocity=(), data=data
-    )
+    config = TrainConfig(dataset="csv", csv_path="saved.csv", layers=(2,), steps=1, test_split=0)
+    data = Dataset("saved.csv", ((0.25, -1.5), (2.0, 0.125)), (1.0, -1.0))
+    trainer = Trainer(config, data=data)  # no saved.csv anywhere: the points come with it
+    save_session(tmp_path / "s.json", config, trainer.model, data=data)
+    session = load_session(tmp_path / "s.json")
+    assert session.data is not None  # the format embeds its points
     export_torch_script(tmp_path / "m.py", session)
     source = (tmp_path / "m.py").read_text()
-    assert "[0.25, -1.5], [2.0, 0.125],\n]" in source and "DATASET = 'saved'" in source
+    assert "[0.25, -1.5], [2.0, 0.125],\n]" in source and "DATASET = 'saved.csv'" in source
 
 
-def test_a_session_whose_csv_is_gone_is_a_one_line_error(tmp_path, capsys):
+def test_an_old_session_whose_csv_is_gone_is_a_one_line_error(tmp_path, capsys):
+    """Version 2 sessions hold no points: they are made again, and a CSV must still exist."""
     csv = tmp_path / "points.csv"
     csv.write_text("\n".join(f"{i},{i % 3},{i % 2}" for i in range(10)))
     session = saved_session(tmp_path, capsys, "--csv", str(csv), "--layers", "2", "--steps", "1")
+    doc = json.loads(session.read_text())
+    doc.pop("data", None)
+    session.write_text(json.dumps({**doc, "version": 2, "history": []}))
+    assert main(["export-torch", str(session), "--out", str(tmp_path / "old.py")]) == 0
     csv.unlink()
     assert main(["export-torch", str(session), "--out", str(tmp_path / "m.py")]) == 2
     err = capsys.readouterr().err
