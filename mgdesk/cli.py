@@ -19,6 +19,7 @@ import threading
 import time
 
 from mgdesk import __version__
+from mgdesk.check.command import add_check_engine_parser
 from mgdesk.engine import MLP
 from mgdesk.io import (
     SessionError,
@@ -29,6 +30,7 @@ from mgdesk.io import (
     save_session,
     write_history_csv,
 )
+from mgdesk.io.torch_export import add_export_torch_parser
 from mgdesk.train import (
     ConfigError,
     TrainConfig,
@@ -220,6 +222,8 @@ def build_parser(with_graph=False):
         f"({PARAMS_CHECKED}; fewer for big networks, so a check takes seconds)",
     )
     check.set_defaults(run=run_gradcheck, **GRADCHECK_DEFAULTS)
+    add_export_torch_parser(sub)  # each sets its own run=
+    add_check_engine_parser(sub)
 
     if with_graph:  # imported only when asked for, so nothing else depends on it
         from mgdesk.viz.command import add_graph_parser, run_graph
