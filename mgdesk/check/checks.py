@@ -20,6 +20,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 
+from mgdesk.check.graphs import expression_pair
 from mgdesk.engine import Value as Ours
 
 __all__ = ["CHECKS", "Check", "run_check", "set_learner_file"]
@@ -38,7 +39,12 @@ class Missing(Exception):
 
 
 class Failed(Exception):
-    """A wrong result; the message is the hint."""
+    """A wrong result; the message is the hint. `graph`: the failing expression drawn from
+    both engines (mgdesk.check.graphs.expression_pair), when the check knows one."""
+
+    def __init__(self, hint, graph=None):
+        super().__init__(hint)
+        self.graph = graph
 
 
 def _where(exc):
@@ -218,7 +224,8 @@ def _op_check(op):
             if not _close(got[0], want[0]):
                 raise Failed(
                     f"`{op.name}` gives {_num(got[0])} at {at}, expected {_num(want[0])}: "
-                    "its forward value is wrong"
+                    "its forward value is wrong",
+                    _op_pair(V, op, a, b, None, at),
                 )
             for name, g, w in (("a", got[1], want[1]), ("b", got[2], want[2])):
                 if _close(g, w):
@@ -227,16 +234,30 @@ def _op_check(op):
                     raise Failed(
                         f"`{op.name}`'s backward ignores out.grad: under a `* {_num(upstream)}` "
                         f"it gives {name}.grad = {_num(g)}, expected {_num(w)}; multiply the "
-                        "local derivative by out.grad (the chain rule)"
+                        "local derivative by out.grad (the chain rule)",
+                        _op_pair(V, op, a, b, upstream, at),
                     )
                 raise Failed(
                     f"`{op.name}`'s backward gives {name}.grad = {_num(g)} at {at}, expected "
-                    f"{_num(w)}: {op.rule}"
+                    f"{_num(w)}: {op.rule}",
+                    _op_pair(V, op, a, b, None, at),  # op(a, b) alone fails too
                 )
         return "pass", _op_note(V, op)
 
     check.__name__ = f"check {op.name}"
     return check
+
+
+def _op_pair(V, op, a, b, upstream, at):
+    """The failing op drawn from both engines (with its `* upstream` when one is needed)."""
+
+    def build(E, va, vb):
+        out = op.build(va, vb)
+        return out if upstream is None else out * E(upstream)
+
+    text = f"a.{op.name}()" if op.name.isalpha() else op.name
+    text = text if upstream is None else f"({text}) * {_num(upstream)}"
+    return expression_pair(text, at, build, (a, b), V, Ours)
 
 
 def _root_passes(V, op, a, b):
@@ -300,6 +321,59 @@ def _text(tree):
     return "(" + op.name.replace("a", "\0").replace("b", right).replace("\0", left) + ")"
 
 
+def _expression_problem(V, tree, values):
+    """None when V computes `tree` at `values` as mgdesk does, else the hint."""
+    want_leaves = [Ours(x) for x in values]
+    want = _evaluate(tree, want_leaves)
+    want.backward()
+    got_leaves = [V(x) for x in values]
+    try:
+        got = _evaluate(tree, got_leaves)
+        _backward(got, _text(tree))
+    except Failed as exc:
+        return str(exc)
+    except RecursionError:
+        raise
+    except Exception as exc:
+        return f"`{_text(tree)}` raises {_raised(exc)}"
+    at = _at(tree, values)
+    if not _close(got.data, want.data):
+        return f"`{_text(tree)}` at {at} gives {_num(got.data)}, expected {_num(want.data)}"
+    for name, g, w in zip("abc", got_leaves, want_leaves):
+        if not _close(g.grad, w.grad, 1e-8):
+            return (
+                f"`{_text(tree)}` at {at}: {name}.grad = {_num(g.grad)}, expected "
+                f"{_num(w.grad)}; each op passes alone, so look at how gradients "
+                "combine: every `_backward` must add into `.grad` with `+=`"
+            )
+    return None
+
+
+def _leaf_indexes(tree):
+    if tree[0] == "leaf":
+        return {tree[1]}
+    return _leaf_indexes(tree[1]) | _leaf_indexes(tree[2])
+
+
+def _at(tree, values):
+    """'a = 0.5, c = -1': the leaves `tree` uses."""
+    return ", ".join(f"{'abc'[i]} = {_num(values[i])}" for i in sorted(_leaf_indexes(tree)))
+
+
+def _smallest_failing(V, tree, values):
+    """The smallest sub-expression of a failing `tree` that still fails: (tree, hint)."""
+    problem = _expression_problem(V, tree, values)
+    shrunk = True
+    while shrunk:
+        shrunk = False
+        for sub in tree[1:]:
+            found = None if sub[0] == "leaf" else _expression_problem(V, sub, values)
+            if found is not None:
+                tree, problem, shrunk = sub, found, True
+                break
+    return tree, problem
+
+
 def check_random_expressions(V, module):
     usable = [op for op in OPS if op.domain == "any" and op.name not in ("exp",) and _works(V, op)]
     if not any(op.name in ("a + b", "a * b") for op in usable):
@@ -310,31 +384,21 @@ def check_random_expressions(V, module):
         if tree[0] == "leaf":
             continue
         values = [rng.uniform(-1.5, 1.5) for _ in range(3)]
-        want_leaves = [Ours(x) for x in values]
-        want = _evaluate(tree, want_leaves)
+        want = _evaluate(tree, [Ours(x) for x in values])
         if not math.isfinite(want.data) or abs(want.data) > 1e6:
             continue
-        want.backward()
-        got_leaves = [V(x) for x in values]
-        try:
-            got = _evaluate(tree, got_leaves)
-            _backward(got, _text(tree))
-        except Failed:
-            raise
-        except Exception as exc:
-            raise Failed(f"`{_text(tree)}` raises {_raised(exc)}") from None
-        at = ", ".join(f"{n} = {_num(x)}" for n, x in zip("abc", values))
-        if not _close(got.data, want.data):
-            raise Failed(
-                f"`{_text(tree)}` at {at} gives {_num(got.data)}, expected {_num(want.data)}"
-            )
-        for name, g, w in zip("abc", got_leaves, want_leaves):
-            if not _close(g.grad, w.grad, 1e-8):
-                raise Failed(
-                    f"`{_text(tree)}` at {at}: {name}.grad = {_num(g.grad)}, expected "
-                    f"{_num(w.grad)}; each op passes alone, so look at how gradients "
-                    "combine: every `_backward` must add into `.grad` with `+=`"
-                )
+        if _expression_problem(V, tree, values) is None:
+            continue
+        tree, problem = _smallest_failing(V, tree, values)
+        pair = expression_pair(
+            _text(tree),
+            _at(tree, values),
+            lambda E, *leaves, tree=tree: _evaluate(tree, leaves),
+            values,
+            V,
+            Ours,
+        )
+        raise Failed(problem, pair)
     return "pass", ""
 
 
@@ -348,9 +412,10 @@ def _accumulation_check(text, method, build, expected, assigned, hint):
         _backward(build(a), text)
         if _close(a.grad, expected):
             return "pass", ""
+        pair = expression_pair(text, "a = 3", lambda E, a: build(a), (3.0,), V, Ours)
         if _close(a.grad, assigned):
-            raise Failed(hint)
-        raise Failed(f"`{text}` at 3 gives grad {_num(a.grad)}, expected {_num(expected)}")
+            raise Failed(hint, pair)
+        raise Failed(f"`{text}` at 3 gives grad {_num(a.grad)}, expected {_num(expected)}", pair)
 
     return check
 
@@ -379,24 +444,27 @@ def check_two_branches(V, module):
     """a feeds two branches that meet again: through two additions, then two products."""
     _need(V, "__add__", "__mul__")
     cases = (
-        ("(a + 1) * (a + 2)", lambda a: (a + V(1.0)) * (a + V(2.0)), 6.0, (2.5, 3.5)),
-        ("a * 2 + a * 3", lambda a: a * V(2.0) + a * V(3.0), 5.0, (2.0, 3.0)),
+        ("(a + 1) * (a + 2)", lambda E, a: (a + E(1.0)) * (a + E(2.0)), 6.0, (2.5, 3.5)),
+        ("a * 2 + a * 3", lambda E, a: a * E(2.0) + a * E(3.0), 5.0, (2.0, 3.0)),
     )
     for text, build, expected, one_branch in cases:
         a = V(1.5)
-        _backward(build(a), text)
+        _backward(build(V, a), text)
         if _close(a.grad, expected):
             continue
+        pair = expression_pair(text, "a = 1.5", build, (1.5,), V, Ours)
         if any(_close(a.grad, g) for g in one_branch):
             raise Failed(
                 f"a value used in two branches keeps one path's gradient: `{text}` at a = 1.5 "
                 f"gives a.grad = {_num(a.grad)}, expected {_num(expected)} "
                 f"({' + '.join(map(_num, one_branch))}) — every `_backward` must add into "
-                "`.grad` with `+=`, never assign"
+                "`.grad` with `+=`, never assign",
+                pair,
             )
         raise Failed(
             f"`{text}` at a = 1.5 gives a.grad = {_num(a.grad)}, expected {_num(expected)} "
-            "(the sum over both branches)"
+            "(the sum over both branches)",
+            pair,
         )
     return "pass", ""
 
@@ -725,15 +793,20 @@ CHECKS = (
 
 
 def run_check(check, V, module):
-    """{"name", "status", "hint"} of one check; never raises (but for KeyboardInterrupt)."""
+    """{"name", "status", "hint"} of one check, and for a failure with a small failing
+    expression its "graph" (mgdesk.check.graphs); never raises (but for KeyboardInterrupt)."""
+    graph = None
     try:
         status, hint = check.run(V, module)
     except Missing as exc:
         status, hint = "missing", str(exc)
     except Failed as exc:
-        status, hint = "fail", str(exc)
+        status, hint, graph = "fail", str(exc), exc.graph
     except RecursionError as exc:
         status, hint = "fail", f"RecursionError{_where(exc)}: the graph is too deep for recursion"
     except Exception as exc:
         status, hint = "error", f"the check stopped: {_raised(exc)}"
-    return {"name": check.name, "status": status, "hint": hint}
+    result = {"name": check.name, "status": status, "hint": hint}
+    if status == "fail" and graph is not None:
+        result["graph"] = graph
+    return result

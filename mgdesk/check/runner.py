@@ -122,11 +122,12 @@ def _failed_check(check, what, child):
     return {"name": check.name, "status": "error", "hint": hint}
 
 
-def run_checks(path, class_name="Value", on_result=None, stop=None, names=None):
+def run_checks(path, class_name="Value", on_result=None, stop=None, names=None, graphs=False):
     """Each check's {"name", "status", "hint"}, in order. `on_result(result)` is called as
     each arrives; setting `stop` (a threading.Event) ends the run early with what is done;
-    `names` picks some of the checks (default: all). Raises CheckError when the file cannot
-    be checked at all."""
+    `names` picks some of the checks (default: all); `graphs` adds to a failure its failing
+    expression drawn from both engines, when it has one ("graph", see mgdesk.check.graphs).
+    Raises CheckError when the file cannot be checked at all."""
     path = _check_path(path)
     wanted = [i for i, c in enumerate(CHECKS) if names is None or c.name in names]
     results = []
@@ -158,7 +159,8 @@ def run_checks(path, class_name="Value", on_result=None, stop=None, names=None):
                 if message in (_EOF, _TIMEOUT):
                     record(_failed_check(check, message, child))
                     break  # a new child runs the checks after this one
-                record({k: message[k] for k in ("name", "status", "hint")})
+                keys = ("name", "status", "hint", "graph") if graphs else ("name", "status", "hint")
+                record({k: message[k] for k in keys if k in message})
         finally:
             child.close()
     return results
