@@ -1,0 +1,57 @@
+"""File > Export > PyTorch Script…: the current run as one script that needs only PyTorch.
+
+    export_torch(window, session_getter)
+
+`session_getter()` returns the window's `mgdesk.io.Session` (config, model, history,
+velocity, points), as a session file would hold it, e.g. for the MainWindow:
+
+    lambda: Session(self._applied, *self._current_model(), data=self._data)
+
+It may raise ValueError (or SessionError) with a one-line reason ("there is no network
+yet"), which is shown in a message box like any failure to write.
+"""
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from mgdesk.io.session import check_writable
+from mgdesk.io.torch_export import export_torch_script
+
+__all__ = ["SUGGESTED_NAME", "export_torch"]
+
+SUGGESTED_NAME = "model.py"
+TITLE = "Export PyTorch Script"
+
+
+def export_torch(parent, session_getter, path=None):
+    """Ask where (unless `path` is given), then write the script; True when it was written.
+
+    A name without `.py` gets it. Every failure (no network yet, a folder that cannot be
+    written, points that cannot be read) is one line in a message box; nothing else changes.
+    """
+    if not path:
+        path, _ = QFileDialog.getSaveFileName(
+            parent, TITLE, str(Path.home() / SUGGESTED_NAME), "Python scripts (*.py)"
+        )
+        if not path:
+            return False
+    path = Path(path)
+    if path.suffix != ".py":
+        path = path.with_name(path.name + ".py")
+    try:
+        session = session_getter()
+        check_writable(path)
+        export_torch_script(path, session)
+    except (OSError, ValueError, RuntimeError) as exc:  # SessionError is a ValueError
+        QMessageBox.warning(parent, "Cannot export the PyTorch script", _one_line(exc))
+        return False
+    status = getattr(parent, "statusBar", None)
+    if callable(status):
+        status().showMessage(f"Saved {path.name}: run it with  python {path.name}", 8000)
+    return True
+
+
+def _one_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
