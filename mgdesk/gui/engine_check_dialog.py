@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -55,6 +56,7 @@ STATUS_COLOURS = {
     "missing": "#eeeeee",
 }
 DRAW_SCALE = 1.25  # device pixels per SVG unit: the boxes' 14-unit text reads well
+MIN_FIT = 0.4  # a drawing shrinks to fit its pane, but not below this (its text must read)
 STOP_WAIT_MS = 3000  # a stopped run ends within ~0.1 s, then its child is killed
 
 
@@ -144,7 +146,8 @@ def _raster(svg):
 
 
 class Drawing(QWidget):
-    """A caption over a scrollable picture of one engine's graph."""
+    """A caption over a picture of one engine's graph, shrunk to fit its pane (down to
+    MIN_FIT of its size; a bigger graph scrolls)."""
 
     def __init__(self, title, parent=None):
         super().__init__(parent)
@@ -153,18 +156,39 @@ class Drawing(QWidget):
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setWordWrap(True)
         self.picture.setStyleSheet("background: white;")
-        scroll = QScrollArea()
-        scroll.setWidget(self.picture)
-        scroll.setWidgetResizable(True)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.picture)
+        self.scroll.setWidgetResizable(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll, 1)
         self.image = None
 
     def show_image(self, image):
         self.image = image
-        self.picture.setPixmap(QPixmap.fromImage(image))
+        self._fit()
+
+    def _fit(self):
+        if self.image is None:
+            return
+        room = self.scroll.viewport().size()
+        fit = min(
+            1.0, (room.width() - 8) / self.image.width(), (room.height() - 8) / self.image.height()
+        )
+        scale = max(MIN_FIT, fit)
+        self.picture.setPixmap(
+            QPixmap.fromImage(self.image).scaled(
+                max(1, round(self.image.width() * scale)),
+                max(1, round(self.image.height() * scale)),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit()
 
     def show_text(self, text):
         self.image = None
@@ -188,6 +212,8 @@ class EngineCheckDialog(QDialog):
         self._stop = None  # the running check's Event; None when idle
         self._results = []
         self._expected = len(CHECKS)
+        self._auto_pick = True  # show the smallest failing drawing until the user picks a row
+        self._selecting = False
         self._workers = None  # (check worker, drawing worker) while their threads run
         self._threads = []
         self._build()
@@ -271,14 +297,15 @@ class EngineCheckDialog(QDialog):
         self.drawing_caption.setTextFormat(Qt.TextFormat.RichText)
         self.theirs = Drawing("Yours (read through _prev, _op, data, grad, label)")
         self.ours = Drawing("mgdesk's Value")
-        pictures = QSplitter(Qt.Orientation.Horizontal)
-        pictures.addWidget(self.theirs)
-        pictures.addWidget(self.ours)
+        pictures = QHBoxLayout()
+        for drawing in (self.theirs, self.ours):  # half the width each, whatever they hold
+            drawing.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+            pictures.addWidget(drawing, 1)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.drawing_caption)
-        lower_layout.addWidget(pictures, 1)
+        lower_layout.addLayout(pictures, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(lower)
@@ -313,6 +340,7 @@ class EngineCheckDialog(QDialog):
                 self.class_edit, f"class: {class_name or 'nothing'} is not a Python class name"
             )
         self._show_error("")
+        self._auto_pick = True
         self._results = []
         self.table.setRowCount(0)
         self._clear_drawings()
@@ -369,12 +397,19 @@ class EngineCheckDialog(QDialog):
         done = len(self._results)
         if done < self._expected and not self._stop.is_set():
             self.status_label.setText(f"{done} of {self._expected} checks done…")
-        if "graph" in result and self.theirs.image is None and not self._drawing_shown():
-            self.table.selectRow(done - 1)
+        if self._auto_pick and "graph" in result:
+            sizes = [_size(r) for r in self._results]
+            best = min(range(done), key=sizes.__getitem__)
+            if best == done - 1 and sizes[best] < _size({}):
+                self._select(best)
 
-    def _drawing_shown(self):
-        rows = self.table.selectionModel().selectedRows()
-        return bool(rows) and "graph" in self._results[rows[0].row()]
+    def _select(self, row):
+        """Select a row for the user (which keeps the automatic choice going)."""
+        self._selecting = True
+        try:
+            self.table.selectRow(row)
+        finally:
+            self._selecting = False
 
     @Slot(int, bool)
     def _on_worker_run_finished(self, run_id, stopped):
@@ -419,6 +454,8 @@ class EngineCheckDialog(QDialog):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return
+        if not self._selecting:
+            self._auto_pick = False  # the user chose: keep their row
         result = self._results[rows[0].row()]
         graph = result.get("graph")
         if graph is None:
@@ -479,6 +516,15 @@ def _summary(results):
     failed = counts["fail"] + counts["error"]
     head = "Something to fix" if failed else "Everything you implement works"
     return f"{head}: {text}." if text else "No check ran."
+
+
+def _size(result):
+    """How many values a result's drawing has (a huge number when it has none): the
+    smallest failing drawing is shown first, as the plainest view of the bug."""
+    graph = result.get("graph")
+    if graph is None or "nodes" not in graph["theirs"]:
+        return 1 << 30
+    return len(graph["theirs"]["nodes"])
 
 
 def _no_drawing(result):
