@@ -1,13 +1,15 @@
 """Backprop > Check My Engine…: the learner's own `Value` class, checked against mgdesk's.
 
-For the window (two menu entries; `self` is the MainWindow):
+For the window, two menu entries (in MainWindow._build_menus; `backprop` and `export` are
+its menus there):
 
     backprop.addAction(self._action("Check My &Engine…", lambda: open_engine_check(self)))
-    export.addAction(self._action("PyTorch Scr&ipt…", lambda: export_torch(self, session)))
+    export.addAction(self._action("P&yTorch Script…", lambda: export_torch(self)))
 
 with `from mgdesk.gui.engine_check_dialog import open_engine_check` and `from
-mgdesk.gui.torch_export_action import export_torch`; `session` returns the window's Session
-(see torch_export_action).
+mgdesk.gui.torch_export_action import export_torch` (see there for the session). The
+dialog stops its own threads when it closes and on aboutToQuit; a window that is shut down
+without quitting the app (tests) may call `dialog.shutdown()` too.
 
 The dialog runs `mgdesk.check.run_checks` (their file only ever runs in a child process)
 on a worker thread, fills the table as each check finishes, and can be stopped at any time;

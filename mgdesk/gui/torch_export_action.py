@@ -1,30 +1,35 @@
 """File > Export > PyTorch Script…: the current run as one script that needs only PyTorch.
 
-    export_torch(window, session_getter)
+    export_torch(window)                  # the MainWindow's current run
+    export_torch(parent, session_getter)  # any Session
 
-`session_getter()` returns the window's `mgdesk.io.Session` (config, model, history,
-velocity, points), as a session file would hold it, e.g. for the MainWindow:
-
-    lambda: Session(self._applied, *self._current_model(), data=self._data)
-
-It may raise ValueError (or SessionError) with a one-line reason ("there is no network
-yet"), which is shown in a message box like any failure to write.
+`session_getter()` returns a `mgdesk.io.Session` (config, model, history, velocity,
+points), as a session file would hold it; without one, `window_session(parent)` reads the
+MainWindow's current run. Either may raise ValueError (or SessionError) with a one-line
+reason ("there is no network yet"), shown in a message box like any failure to write.
 """
 
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from mgdesk.io.session import check_writable
+from mgdesk.io.session import Session, check_writable
 from mgdesk.io.torch_export import export_torch_script
 
-__all__ = ["SUGGESTED_NAME", "export_torch"]
+__all__ = ["SUGGESTED_NAME", "export_torch", "window_session"]
 
 SUGGESTED_NAME = "model.py"
 TITLE = "Export PyTorch Script"
 
 
-def export_torch(parent, session_getter, path=None):
+def window_session(window):
+    """The MainWindow's current run as a Session, as File > Save Session writes it: the
+    applied settings, the latest model and history, and the points. (It reads the window's
+    `_applied`, `_current_model()` and `_data`: change it here if those move.)"""
+    return Session(window._applied, *window._current_model(), data=window._data)
+
+
+def export_torch(parent, session_getter=None, path=None):
     """Ask where (unless `path` is given), then write the script; True when it was written.
 
     A name without `.py` gets it. Every failure (no network yet, a folder that cannot be
@@ -40,7 +45,7 @@ def export_torch(parent, session_getter, path=None):
     if path.suffix != ".py":
         path = path.with_name(path.name + ".py")
     try:
-        session = session_getter()
+        session = session_getter() if session_getter else window_session(parent)
         check_writable(path)
         export_torch_script(path, session)
     except (OSError, ValueError, RuntimeError) as exc:  # SessionError is a ValueError

@@ -67,3 +67,11 @@ def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, parent, warnings)
 def test_cancelling_the_file_dialog_writes_nothing(tmp_path, parent, warnings, monkeypatch):
     monkeypatch.setattr(torch_export_action.QFileDialog, "getSaveFileName", lambda *args: ("", ""))
     assert export_torch(parent, session) is False and not warnings
+
+
+def test_the_windows_current_run_is_exported_from_the_window(tmp_path, make_window, warnings):
+    window = make_window()
+    assert export_torch(window, path=tmp_path / "model.py") is True
+    written = (tmp_path / "model.py").read_text(encoding="utf-8")
+    weights = window._current_model()[0].parameters()
+    assert repr(weights[0].data) in written and not warnings
