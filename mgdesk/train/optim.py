@@ -1,6 +1,8 @@
 """Stochastic gradient descent with optional momentum, and micrograd's learning-rate decay."""
 
-__all__ = ["SGD", "scheduled_lr"]
+import numpy as np
+
+__all__ = ["SGD", "FlatSGD", "scheduled_lr"]
 
 
 def scheduled_lr(lr, decay, k, steps):
@@ -30,3 +32,22 @@ class SGD:
         for i, p in enumerate(self.params):
             velocity[i] = m * velocity[i] + p.grad
             p.data -= lr * velocity[i]
+
+
+class FlatSGD:
+    """`SGD` for parameters held in one float64 array (FastMLP.theta), same arithmetic:
+    theta -= lr * v with v = momentum * v + grad, element by element."""
+
+    def __init__(self, size, momentum=0.0, velocity=None):
+        self.momentum = momentum
+        self.velocity = np.zeros(size)
+        if velocity is not None and len(velocity):
+            if len(velocity) != size:
+                raise ValueError("the velocity needs one number per parameter")
+            self.velocity[:] = velocity
+
+    def step(self, theta, grad, lr):
+        v = self.velocity
+        v *= self.momentum
+        v += grad
+        theta -= lr * v

@@ -220,7 +220,7 @@ def test_decay_steps_sets_the_length_of_the_linear_decay():
 def test_predict_and_evaluate_use_the_current_weights():
     trainer = Trainer(SMALL)
     points = trainer.data.x_train[:7]
-    assert trainer.predict(points) == FastMLP(trainer.model).forward(points)[0]
+    assert trainer.predict(points) == FastMLP(trainer.model).forward(points)[:, 0].tolist()
     ev = trainer.evaluate()
     assert ev["train_loss"] == pytest.approx(trainer.step_once().train_loss)
     assert set(ev) == {"train_loss", "train_acc", "test_loss", "test_acc"}
