@@ -117,8 +117,9 @@ class Trainer:
     tens of thousands of `Value`s in and out on every step would cost more than the step.
     `model` copies them into the MLP's `Value`s when it is read (weights, and the last
     step's gradients in `grad`), and the next step copies back whatever the reader changed.
-    So `trainer.model` is always up to date between steps, in the thread that trains; a
-    reference to the MLP kept from earlier is brought up to date when a `train()` run ends.
+    So `trainer.model` is up to date whenever it is read between steps (in the thread that
+    trains); to change weights, read it again after a step. A reference to the MLP kept
+    from earlier is brought up to date when a `train()` run ends.
     """
 
     def __init__(self, config, model=None, data=None, history=(), engine="fast", velocity=None):
@@ -160,11 +161,12 @@ class Trainer:
             self._fast.write_values()
             self._values_stale = False
 
-    def _take_back_values(self):
-        """Before using the arrays: pick up any change made through `model` since."""
+    def _take_back_values(self, step=False):
+        """Before using the arrays: pick up any change made through `model` since it was
+        read. Until the next step, the reader may still change it."""
         if self._values_shared:
             self._fast.read_values()
-            self._values_shared = False
+            self._values_shared = not step
 
     def _batch_indices(self, k):
         """Step k's minibatch as sample indices, seeded by (seed, k); None: all samples."""
@@ -247,7 +249,7 @@ class Trainer:
         if self.failure is not None:
             return None
         start = time.perf_counter()
-        self._take_back_values()
+        self._take_back_values(step=True)
         with np.errstate(all="ignore"):  # an overflow shows as inf, and ends the run below
             loss, s, Y = self._forward_backward(self.step)
             grad = self._fast.grad
