@@ -17,7 +17,7 @@ Each `Value` line on the left becomes one array line on the right:
       out = act.relu()                            A = np.maximum(Z, 0)
       out = act.tanh()                            A = np.tanh(Z)
     backward, Value._backward                   backward
-      relu: a.grad += g if out.data > 0 else 0    dZ = np.where(A > 0, dA, 0)
+      relu: a.grad += 0 if out.data <= 0 else g   dZ = np.where(A <= 0, 0, dA)
       tanh: a.grad += (1 - out.data**2) * g       dZ = (1 - A * A) * dA
       *:    w.grad += x.data * g                  dW = dZ.T @ A_in      (sum over samples)
       +:    b.grad += g                           db = dZ.sum(axis=0)   (sum over samples)
@@ -98,7 +98,10 @@ class FastMLP:
     def layer_outputs(self, X):
         """[A_0, A_1, ..., A_L]: the inputs X as an (n, nin) array, then each layer's
         activations for them, (n, neurons of that layer)."""
-        A = np.asarray(X, dtype=np.float64).reshape(-1, self.model.nin)
+        A = np.asarray(X)
+        if A.dtype.kind not in "biuf":  # NumPy would turn "2" into 2.0; a Value refuses it
+            raise TypeError(f"the inputs must be real numbers, not {A.dtype}")
+        A = A.astype(np.float64, copy=False).reshape(-1, self.model.nin)
         activations = [A]
         for (W, b, _, _), act in zip(self.layers, self.activations):
             Z = A @ W.T
@@ -124,7 +127,7 @@ class FastMLP:
             A_in, A = cache[index], cache[index + 1]
             act = self.activations[index]
             if act == "relu":
-                dZ = np.where(A > 0, dA, 0.0)
+                dZ = np.where(A <= 0, 0.0, dA)  # NaN passes the gradient, as in Value.relu
             elif act == "tanh":
                 dZ = (1 - A * A) * dA
             else:

@@ -20,12 +20,12 @@ def _hinge_value(s, y):
 
 def _hinge_point(s, y):
     margin = 1 - y * s
-    return (margin, -y) if margin > 0 else (0.0, 0.0)
+    return (0.0, 0.0) if margin <= 0 else (margin, -y)  # a NaN stays NaN, as in relu
 
 
 def _hinge_batch(s, y):
     margin = 1 - y * s
-    return np.maximum(margin, 0.0), np.where(margin > 0, -y, 0.0)
+    return np.maximum(margin, 0.0), np.where(margin <= 0, 0.0, -y)
 
 
 def _mse_value(s, y):
