@@ -4,6 +4,7 @@ Nothing here knows about threads or windows. The GUI's worker, the CLI and the t
 iterate `train(config, stop)` and read the immutable `StepStats` it yields.
 """
 
+import gc
 import math
 import random
 import time
@@ -183,23 +184,13 @@ class Trainer:
             return X, Y
         return [X[i] for i in picked], [Y[i] for i in picked]
 
-    def _forward_backward(self, k):
+    def _forward_backward(self, k, stop=None):
         """Mean loss + L2 over step k's batch, its gradient into the fast path's `grad`.
-        Returns (loss, scores, labels) with the scores and labels as arrays."""
+        Returns (loss, scores, labels) with the scores and labels as arrays, or None when
+        `stop` was set on the way (the slow plain path checks it after every sample)."""
+        if self.engine == "value":
+            return self._value_forward_backward(k, stop)
         l2, fast = self.config.l2, self._fast
-        if self.engine == "value":  # micrograd's way: one graph for the whole batch
-            self.sync_values()
-            X, Y = self._batch(k)
-            model = self._model
-            params = model.parameters()
-            model.zero_grad()
-            outs = [model(x) for x in X]
-            total = self.loss.mean(outs, Y)
-            if l2:
-                total = total + l2 * sum(p * p for p in params)
-            total.backward()
-            fast.grad[:] = [p.grad for p in params]
-            return total.data, np.array([s.data for s in outs]), np.array(Y, dtype=np.float64)
         X, Y = self._x_train, self._y_train
         picked = self._batch_indices(k)
         if picked is not None:
@@ -211,6 +202,33 @@ class Trainer:
             loss += self._penalty()
             fast.grad += (2 * l2) * fast.theta
         return loss, s, Y
+
+    def _value_forward_backward(self, k, stop):
+        """micrograd's way: one Value graph for the whole batch, then backward()."""
+        self.sync_values()
+        X, Y = self._batch(k)
+        model, l2 = self._model, self.config.l2
+        params = model.parameters()
+        # The graph has no reference cycles (see value.py), so reference counting frees it,
+        # and the cyclic collector would only scan it again and again while it grows.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            model.zero_grad()
+            outs = []
+            for x in X:
+                if stop is not None and stop.is_set():
+                    return None
+                outs.append(model(x))
+            total = self.loss.mean(outs, Y)
+            if l2:
+                total = total + l2 * sum(p * p for p in params)
+            total.backward()
+            self._fast.grad[:] = [p.grad for p in params]
+            return total.data, np.array([s.data for s in outs]), np.array(Y, dtype=np.float64)
+        finally:
+            if collecting:
+                gc.enable()
 
     def _penalty(self):
         """The L2 term of the loss, alpha * sum(p*p), as a float."""
@@ -243,15 +261,19 @@ class Trainer:
             "test_acc": test_acc,
         }
 
-    def step_once(self):
+    def step_once(self, stop=None):
         """One forward, backward and update. Returns StepStats, or None and sets `failure`
-        when the loss or the gradient stops being a finite number."""
+        when the loss or the gradient stops being a finite number. With `stop` (a
+        threading.Event) set during a long step, returns None with nothing changed."""
         if self.failure is not None:
             return None
         start = time.perf_counter()
         self._take_back_values(step=True)
         with np.errstate(all="ignore"):  # an overflow shows as inf, and ends the run below
-            loss, s, Y = self._forward_backward(self.step)
+            result = self._forward_backward(self.step, stop)
+            if result is None:
+                return None
+            loss, s, Y = result
             grad = self._fast.grad
             grad_norm = math.sqrt(float(grad @ grad))
             test_loss, test_acc = self._measure(self._x_test, self._y_test, self._penalty())
@@ -305,7 +327,7 @@ def _run(trainer, steps, stop):
         while trainer.step < steps:
             if stop is not None and stop.is_set():
                 break
-            stats = trainer.step_once()
+            stats = trainer.step_once(stop)
             if stats is None:
                 break
             yield stats
@@ -317,9 +339,10 @@ def _run(trainer, steps, stop):
 def train(config, stop=None, trainer=None):
     """Yield a StepStats per step until `config.steps` steps are done in total.
 
-    Checks `stop` (a threading.Event) before every step, so setting it ends the run
-    within one step. A loss or gradient that overflows ends the run quietly: look at
-    `trainer.failure` (a TrainingFailure). Bad settings raise ConfigError here, at once.
+    Checks `stop` (a threading.Event) before every step, and the plain Value engine also
+    within a step, so setting it ends the run within a fraction of a second at any size.
+    A loss or gradient that overflows ends the run quietly: look at `trainer.failure` (a
+    TrainingFailure). Bad settings raise ConfigError here, at once.
     """
     trainer = trainer if trainer is not None else Trainer(config)
     return _run(trainer, (config or trainer.config).steps, stop)

@@ -374,3 +374,55 @@ def test_neuron_grids_hold_each_hidden_neurons_output():
     hidden = [n([Value(0.5), Value(2.0)]) for n in model.layers[0].neurons]  # row 4, column 3
     assert grids["L2.N2"][4, 3] == pytest.approx(neuron(hidden).data, rel=1e-12, abs=1e-12)
     assert grids["L1.N1"][0, 0] == pytest.approx(model.layers[0].neurons[0]([-1.0, 0.0]).data)
+
+
+# ---- a stop request is honoured within a fraction of a second at any size ----
+
+
+class StopAfter:
+    """A stop event that reads as set from its n-th check on."""
+
+    def __init__(self, n):
+        self.checks, self.n = 0, n
+
+    def is_set(self):
+        self.checks += 1
+        return self.checks >= self.n
+
+
+def test_a_stop_during_a_plain_value_step_abandons_it_and_changes_nothing():
+    config = SMALL.replace(steps=5)
+    trainer = Trainer(config, engine="value")
+    before = trainer.model.to_dict()
+    stop = StopAfter(3)  # checked before the step, then after each sample: inside step 1
+    assert list(train(config, stop=stop, trainer=trainer)) == []
+    assert stop.checks == 3 and trainer.step == 0 and trainer.failure is None
+    assert trainer.model.to_dict() == before and trainer.history == []
+    assert trainer.step_once() is not None  # and it can go on
+
+
+@pytest.mark.parametrize(
+    ("engine", "layers"), [("fast", (256, 256)), ("fast", (256,) * 8), ("value", (16, 16))]
+)
+def test_stop_ends_a_run_at_the_largest_allowed_size_quickly(engine, layers):
+    from mgdesk.train.config import MAX_VALUE_WORK, MAX_WORK, count_weights
+
+    limit = MAX_VALUE_WORK if engine == "value" else MAX_WORK
+    samples = limit // count_weights(layers)
+    config = TrainConfig(samples=samples, layers=layers, test_split=0, steps=1_000_000)
+    trainer, stop = Trainer(config, engine=engine), threading.Event()
+    set_at = []
+
+    def stopper():
+        time.sleep(0.3)
+        set_at.append(time.perf_counter())
+        stop.set()
+
+    thread = threading.Thread(target=stopper)
+    thread.start()
+    for _ in train(config, stop=stop, trainer=trainer):
+        pass
+    ended = time.perf_counter()
+    thread.join()
+    # 0.5 s on an idle machine (benchmarks/bench_engine.py measures it); generous here
+    assert ended - set_at[0] < 2.0
