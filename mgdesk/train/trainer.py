@@ -405,7 +405,7 @@ def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
     """Scores over a resolution x resolution grid spanning bounds (xmin, xmax, ymin, ymax),
     corners included. Row i is y = ymin + i * step, so row 0 is the bottom."""
     n = resolution
-    flat = [v for band in decision_grid_bands(model_or_dict, bounds, n, band=n) for v in band]
+    flat = [v for band in decision_grid_bands(model_or_dict, bounds, n) for v in band]
     return [flat[i * n : (i + 1) * n] for i in range(n)]
 
 
