@@ -247,6 +247,9 @@ def main(argv=None):
             repeats = 3 if n > 100 else 7
             row["plain"] = median_ms(lambda m=plain, X=X, Y=Y: graph_step(m, X, Y), repeats)
         slow[(hidden, n)] = row
+    config = TrainConfig(samples=DEMO[1], test_split=0, seed=1, l2=ALPHA, lr=LR, lr_decay="none")
+    plain_trainer = Trainer(config.replace(steps=1_000_000), engine="value")
+    slow[DEMO]["plain trainer"] = median_ms(plain_trainer.step_once, 7)
 
     try:
         import torch
@@ -300,7 +303,11 @@ def main(argv=None):
 
     demo = {**slow[DEMO], **fast_rows[DEMO]}
     plain_x = demo["closure"] / demo["plain"]
-    print(f"\nplain Value vs closure engine at the demo: {plain_x:.1f}x (cyclic GC on)")
+    trainer_x = demo["closure"] / demo["plain trainer"]
+    print(
+        f"\nplain Value vs closure engine at the demo: {plain_x:.1f}x (cyclic GC on); "
+        f"Trainer(engine='value'), which pauses the GC while it builds: {trainer_x:.1f}x"
+    )
 
     whole, banded, neurons = grid_ms((16, 16))
     print(

@@ -148,6 +148,7 @@ class Trainer:
         self._x_train, self._y_train = _points(self.data.x_train), np.array(self.data.y_train)
         self._x_test, self._y_test = _points(self.data.x_test), np.array(self.data.y_test)
         self._elapsed = self.history[-1].elapsed if self.history else 0.0
+        self._stop = None  # the stop event of the train() run in progress
 
     @property
     def model(self):
@@ -261,16 +262,16 @@ class Trainer:
             "test_acc": test_acc,
         }
 
-    def step_once(self, stop=None):
+    def step_once(self):
         """One forward, backward and update. Returns StepStats, or None and sets `failure`
-        when the loss or the gradient stops being a finite number. With `stop` (a
-        threading.Event) set during a long step, returns None with nothing changed."""
+        when the loss or the gradient stops being a finite number. Inside a `train()` run
+        whose stop event is set during a long step, returns None with nothing changed."""
         if self.failure is not None:
             return None
         start = time.perf_counter()
         self._take_back_values(step=True)
         with np.errstate(all="ignore"):  # an overflow shows as inf, and ends the run below
-            result = self._forward_backward(self.step, stop)
+            result = self._forward_backward(self.step, self._stop)
             if result is None:
                 return None
             loss, s, Y = result
@@ -323,15 +324,17 @@ class Trainer:
 
 
 def _run(trainer, steps, stop):
+    trainer._stop = stop
     try:
         while trainer.step < steps:
             if stop is not None and stop.is_set():
                 break
-            stats = trainer.step_once(stop)
+            stats = trainer.step_once()
             if stats is None:
                 break
             yield stats
     finally:  # a reference to the model kept by the caller is up to date after the run
+        trainer._stop = None
         trainer.sync_values()
     return trainer.failure
 
