@@ -141,7 +141,7 @@ def test_stop_from_another_thread_ends_within_one_step():
         pass
     thread.join()
     assert trainer.step - set_at[0] <= 1
-    assert trainer.step < 1000
+    assert trainer.step < config.steps  # (the fast path makes thousands of steps a second)
 
 
 def test_the_learning_rate_can_change_between_steps():
