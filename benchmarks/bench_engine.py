@@ -166,17 +166,18 @@ def median_ms(step, repeats):
 # ---- from outside: the command line ----
 
 
-def cli_seconds(hidden, n, steps):
+def cli_seconds(hidden, n, steps, env=None):
     command = [sys.executable, "-m", "mgdesk", "train", "--quiet", "--steps", str(steps)]
     command += ["--samples", str(n), "--test-split", "0", "--layers", ",".join(map(str, hidden))]
+    env = {**os.environ, **(env or {})}
     t0 = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=HERE.parent)
+    subprocess.run(command, check=True, capture_output=True, cwd=HERE.parent, env=env)
     return time.perf_counter() - t0
 
 
-def cli_ms_per_step(hidden, n, steps=2000, repeats=3):
-    long = min(cli_seconds(hidden, n, steps) for _ in range(repeats))
-    short = min(cli_seconds(hidden, n, 1) for _ in range(repeats))
+def cli_ms_per_step(hidden, n, steps=2000, repeats=3, env=None):
+    long = min(cli_seconds(hidden, n, steps, env) for _ in range(repeats))
+    short = min(cli_seconds(hidden, n, 1, env) for _ in range(repeats))
     return 1000 * (long - short) / (steps - 1)
 
 
@@ -328,6 +329,9 @@ def main(argv=None):
             torch_ms = fast_rows[(hidden, n)].get("PyTorch")
             torch_text = f" (PyTorch in-process {torch_ms:.3f} ms)" if torch_ms else ""
             print(f"  {hidden[0]},{hidden[1]} x {n}: {cli[(hidden, n)]:.3f} ms/step{torch_text}")
+            # OpenBLAS's second thread waits for a core when the machine is busy
+            one = cli_ms_per_step(hidden, n, env={"OPENBLAS_NUM_THREADS": "1"})
+            print(f"    with OPENBLAS_NUM_THREADS=1: {one:.3f} ms/step")
 
     print("\ntargets")
     checks = []
