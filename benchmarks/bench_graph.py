@@ -12,6 +12,12 @@ drawn in the ops view (every Value and every op).
 Targets: first render <= 150 ms at 2-4-4-1 and 2-8-8-1; refresh <= 50 ms at 2-8-8-1 and
 <= 200 ms at 2-16-16-1, Qt parse included. Medians of several runs after a warm-up.
 
+The network view (issue 11: one box per neuron, opened in place), side by side with today's
+views at 2-16-16-1: first render of the default view <= 150 ms (a new renderer: Value
+graph, groups, default opening, pinned layout drawn by graphviz-pure -n2, SVG template);
+refresh after a backward pass <= 50 ms (patched, Qt parse included); opening one neuron
+<= 150 ms (a new shape: traced and drawn again, Qt parse included).
+
     .venv/bin/python benchmarks/bench_graph.py [--repeats N]
 """
 
@@ -27,6 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # mgdesk withou
 from mgdesk.engine import MLP  # noqa: E402
 from mgdesk.train import sample_loss  # noqa: E402
 from mgdesk.viz import GraphRenderer  # noqa: E402
+from mgdesk.viz.network import (  # noqa: E402
+    choose_open,
+    fit_text_px,
+    layout_size,
+    network_groups,
+    parse_open,
+    trace_network,
+)
 
 SAMPLE = ((0.5, -0.3), 1.0)
 
@@ -92,6 +106,71 @@ def refresh(hidden, repeats, parse):
     return median_ms(patch[1:]), median_ms(total[1:]) if total else None, result
 
 
+def network_graph(model, opened_text=""):
+    """The network view of the sample: default opening plus `opened_text`."""
+    root = sample_loss(model, *SAMPLE)
+    root.backward()
+    groups = network_groups(root, model)
+    opened, stacked, _ = choose_open(groups)
+    return trace_network(groups, opened | parse_open(opened_text, groups), stacked), groups
+
+
+def timed(function, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return median_ms(times), result
+
+
+def network(hidden, repeats, parse):
+    """(first render, refresh, open one neuron) medians in ms for the network view."""
+    model = MLP(2, [hidden, hidden, 1], "tanh", seed=0)
+    GraphRenderer().render_graph(network_graph(model)[0])  # warm-up
+
+    def first():
+        result = GraphRenderer().render_graph(network_graph(model)[0])
+        return parse(result.svg) if parse else result
+
+    renderer = GraphRenderer()
+    renderer.render_graph(network_graph(model)[0])
+
+    def refresh():
+        for p in model.parameters():
+            p.data -= 0.01 * p.grad
+        result = renderer.render_graph(network_graph(model)[0])
+        assert result.cached
+        return parse(result.svg) if parse else result
+
+    names = iter(f"L2.N{k % hidden + 1}" for k in range(1000))
+
+    def open_one():
+        result = renderer.render_graph(network_graph(model, next(names))[0])
+        return parse(result.svg) if parse else result
+
+    graph, groups = network_graph(model)
+    opened, stacked, px = choose_open(groups)
+    size = layout_size(groups, opened, stacked)
+    return (
+        timed(first, repeats)[0],
+        timed(refresh, repeats)[0],
+        timed(open_one, repeats)[0],
+        (
+            len(graph.nodes),
+            px,
+            fit_text_px(layout_size(groups, opened | parse_open("L2.N1", groups), stacked)),
+            size,
+        ),
+    )
+
+
+def old_neurons(hidden, repeats):
+    model = MLP(2, [hidden, hidden, 1], "tanh", seed=0).to_dict()
+    GraphRenderer().render(model, *SAMPLE, view="neurons")
+    return timed(lambda: GraphRenderer().render(model, *SAMPLE, view="neurons"), repeats)[0]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9, help="runs per figure (9)")
@@ -115,12 +194,26 @@ def main(argv=None):
                 f"  {ms:6.1f} ms{qt}"
             )
 
+    print("\nnetwork view (issue 11) vs today's neuron view, new renderer each first render")
+    net = {}
+    for h in (4, 8, 16, 32):
+        first_ms, refresh_ms, open_ms, (nodes, px, open_px, size) = network(h, args.repeats, parse)
+        net[h] = (first_ms, refresh_ms, open_ms)
+        print(
+            f"  2-{h}-{h}-1  {nodes:4} boxes  text at fit {px:4.1f} px ({open_px:4.1f} with one"
+            f" open)  first {first_ms:6.1f} ms  refresh {refresh_ms:5.1f} ms"
+            f"  open one {open_ms:6.1f} ms  | today's neuron view first {old_neurons(h, 3):6.1f} ms"
+        )
+
     print("\ntargets (medians)")
     targets = [
         (first[4][0], 150, "first render at 2-4-4-1 <= 150 ms"),
         (first[8][0], 150, "first render at 2-8-8-1 <= 150 ms"),
         (again[8][1], 50, "refresh at 2-8-8-1 <= 50 ms, Qt parse included"),
         (again[16][1], 200, "refresh at 2-16-16-1 <= 200 ms, Qt parse included"),
+        (net[16][0], 150, "network view: first render at 2-16-16-1 <= 150 ms"),
+        (net[16][1], 50, "network view: refresh at 2-16-16-1 <= 50 ms"),
+        (net[16][2], 150, "network view: opening one neuron at 2-16-16-1 <= 150 ms"),
     ]
     for ms, limit, text in targets:
         status = "n/a " if ms is None else ("PASS" if ms <= limit else "FAIL")

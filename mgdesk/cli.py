@@ -1,4 +1,5 @@
-"""Command line: no sub-command opens the window; train / graph / gradcheck run headless.
+"""Command line: no sub-command opens the window; train / compare / graph / gradcheck run
+headless.
 
 Exit codes: 0 done, 1 training failed or a check is above its tolerance, 2 bad arguments
 (one line on stderr, no traceback), 130 interrupted with Ctrl-C, 141 stdout was closed
@@ -6,26 +7,31 @@ Exit codes: 0 done, 1 training failed or a check is above its tolerance, 2 bad a
 """
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import math
 import os
 import random
+import signal
 import sys
+import threading
 import time
-from operator import attrgetter, mul
 
 from mgdesk import __version__
-from mgdesk.engine import MLP, FastMLP, gradcheck
+from mgdesk.check.command import add_check_engine_parser
+from mgdesk.engine import MLP
 from mgdesk.io import (
     SessionError,
     check_writable,
     export_script,
+    history_csv,
     load_session,
     save_session,
     write_history_csv,
 )
+from mgdesk.io.torch_export import add_export_torch_parser
 from mgdesk.train import (
-    LOSSES,
     ConfigError,
     TrainConfig,
     Trainer,
@@ -34,7 +40,8 @@ from mgdesk.train import (
     parse_layers,
     train,
 )
-from mgdesk.train.config import DATASETS, LOSS_NAMES
+from mgdesk.train.config import DATASETS, LOSS_NAMES, MAX_STEPS, InspectConfig
+from mgdesk.viz.gradcheck import EXACT_TOLERANCE, check_network
 
 CONFIG_OPTIONS = (
     "dataset samples noise test_split seed layers activation loss l2 lr lr_decay momentum "
@@ -46,27 +53,57 @@ def _flag(field):
     return "--csv" if field == "csv_path" else "--" + field.replace("_", "-")
 
 
-def add_config_arguments(parser, exclude=()):
-    """The TrainConfig options; each defaults to None so a loaded session's value stays."""
+def _shown_default(value):
+    if isinstance(value, list | tuple):
+        return ",".join(map(str, value)) or '""'
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def add_config_arguments(parser, exclude=(), defaults=None):
+    """The TrainConfig options; each defaults to None so a loaded session's value stays.
+    `defaults`: the command's own defaults where they differ from TrainConfig's (shown in
+    the help in parentheses)."""
+    shown = {
+        k: _shown_default(v) for k, v in {**TrainConfig().to_dict(), **(defaults or {})}.items()
+    }
     kinds = {
-        "dataset": dict(choices=DATASETS[:-1], help="toy dataset (default moons)"),
-        "samples": dict(type=int, metavar="N", help="points to generate, 2-10000 (100)"),
-        "noise": dict(type=float, help="gaussian jitter of the points, 0-1 (0.1)"),
-        "test_split": dict(type=float, metavar="F", help="share held out, 0 <= F < 1 (0.2)"),
-        "seed": dict(type=int, help="seeds data, initial weights and minibatches (1337)"),
-        "layers": dict(help='hidden layer sizes, e.g. "16,16"; "" for none (16,16)'),
-        "activation": dict(help="relu, tanh or linear, or one per hidden layer (relu)"),
-        "loss": dict(choices=LOSS_NAMES, help="hinge (micrograd's), mse or bce (hinge)"),
-        "l2": dict(type=float, metavar="ALPHA", help="L2 penalty alpha*sum(p*p), 0-1 (1e-4)"),
-        "lr": dict(type=float, help="learning rate, above 0, at most 1e6 (1.0)"),
-        "lr_decay": dict(choices=("none", "linear"), help="linear: lr*(1-0.9*k/steps)"),
-        "momentum": dict(type=float, help="SGD momentum, 0 <= m < 1 (0)"),
-        "batch_size": dict(type=int, metavar="N", help="minibatch size, 0 = full batch (0)"),
-        "steps": dict(type=int, help="updates to make, 1-1000000 (100); with --load: more"),
+        "dataset": dict(choices=DATASETS[:-1], help="toy dataset ({dataset})"),
+        "samples": dict(type=int, metavar="N", help="points to generate, 2-10000 ({samples})"),
+        "noise": dict(type=float, help="gaussian jitter of the points, 0-1 ({noise})"),
+        "test_split": dict(
+            type=float, metavar="F", help="share held out, 0 <= F < 1 ({test_split})"
+        ),
+        "seed": dict(type=int, help="seeds data, initial weights and minibatches ({seed})"),
+        "layers": dict(help='hidden layer sizes, e.g. "16,16"; "" for none ({layers})'),
+        "activation": dict(help="relu, tanh or linear, or one per hidden layer ({activation})"),
+        "loss": dict(choices=LOSS_NAMES, help="hinge (micrograd's), mse or bce ({loss})"),
+        "l2": dict(type=float, metavar="ALPHA", help="L2 penalty alpha*sum(p*p), 0-1 ({l2})"),
+        "lr": dict(type=float, help="learning rate, above 0, at most 1e6 ({lr})"),
+        "lr_decay": dict(
+            choices=("none", "linear"), help="linear: lr*(1-0.9*k/steps) ({lr_decay})"
+        ),
+        "momentum": dict(type=float, help="SGD momentum, 0 <= m < 1 ({momentum})"),
+        "batch_size": dict(
+            type=int, metavar="N", help="minibatch size, 0 = full batch ({batch_size})"
+        ),
+        "steps": dict(type=int, help="updates to make, 1-1000000 ({steps}); with --load: more"),
     }
     for field, kind in kinds.items():
         if field not in exclude:
+            kind["help"] = kind["help"].format(**shown)
             parser.add_argument(_flag(field), dest=field, **kind)
+
+
+def add_run_arguments(parser, json_help, quiet_help, save_help):
+    """What every training command takes: the TrainConfig options, --csv, --json, --quiet
+    and --save (each command says what its --json, --quiet and --save do)."""
+    add_config_arguments(parser)
+    parser.add_argument(
+        "--csv", type=_file_name, metavar="FILE", help="train on x1,x2,label rows from FILE"
+    )
+    parser.add_argument("--json", action="store_true", help=json_help)
+    parser.add_argument("--quiet", action="store_true", help=quiet_help)
+    parser.add_argument("--save", type=_file_name, metavar="FILE", help=save_help)
 
 
 class Parser(argparse.ArgumentParser):
@@ -74,6 +111,13 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _file_name(text):
+    """An argparse type: a file name, never an empty one ("" would silently mean none)."""
+    if not text:
+        raise argparse.ArgumentTypeError("needs a file name (got an empty one)")
+    return text
 
 
 def _count(text):
@@ -86,14 +130,21 @@ def _count(text):
     return value
 
 
-def _positive(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"must be a number above 0 (got {text})")
-    return value
+def _number_in(low, high):
+    """An argparse type: a number above `low` and at most `high`."""
+
+    def number(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not low < value <= high:  # NaN is never inside
+            raise argparse.ArgumentTypeError(
+                f"must be a number above {low:g} and at most {high:g} (got {text})"
+            )
+        return value
+
+    return number
 
 
 def build_parser(with_graph=False):
@@ -106,33 +157,54 @@ def build_parser(with_graph=False):
     sub = parser.add_subparsers(dest="command", metavar="command")
 
     train = sub.add_parser("train", help="train a network without the window")
-    add_config_arguments(train)
-    train.add_argument("--csv", metavar="FILE", help="train on x1,x2,label rows from FILE")
-    train.add_argument("--json", action="store_true", help="one JSON object per step on stdout")
-    train.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
-    train.add_argument("--save", metavar="FILE", help="save the session (JSON) at the end")
+    add_run_arguments(
+        train, "one JSON object per step on stdout", "no progress bar on stderr",
+        "save the session (JSON) at the end",
+    )  # fmt: skip
     train.add_argument(
         "--load",
+        type=_file_name,
         metavar="FILE",
         help="continue a saved session: --steps N trains N more steps; without --steps it "
         "finishes the saved run if it stopped early, else trains as many steps again as the "
         "first run had (3 loads of a 10-step run: 40 steps). The learning-rate decay goes on "
         "where it was; the data and network options must stay as saved",
     )
-    train.add_argument("--history", metavar="FILE", help="write the loss history as CSV")
-    train.add_argument("--export", metavar="FILE", help="write a script that reruns this")
+    train.add_argument(
+        "--history",
+        type=_file_name,
+        metavar="FILE",
+        help="write the loss history as CSV (- : to stdout, the summary going to stderr)",
+    )
+    train.add_argument(
+        "--export", type=_file_name, metavar="FILE", help="write a script that reruns this"
+    )
     train.add_argument(
         "--engine", choices=("fast", "value"), default="fast", help="value: the plain graph"
     )
     train.set_defaults(run=run_train)
 
+    from mgdesk.compare_command import add_compare_parser  # it builds on this module
+
+    add_compare_parser(sub)
+
     check = sub.add_parser("gradcheck", help="check gradients against finite differences")
     add_config_arguments(
-        check, exclude=("test_split", "lr", "lr_decay", "momentum", "batch_size", "steps")
+        check,
+        exclude=("test_split", "lr", "lr_decay", "momentum", "batch_size", "steps"),
+        defaults=GRADCHECK_DEFAULTS,
     )
-    check.add_argument("--eps", type=_positive, default=1e-5, help="finite-difference step (1e-5)")
     check.add_argument(
-        "--tolerance", type=_positive, default=1e-4, help="largest error allowed (1e-4)"
+        "--eps",
+        type=_number_in(*EPS_RANGE),
+        default=1e-5,
+        help=f"finite-difference step, above {EPS_RANGE[0]:g}, at most {EPS_RANGE[1]:g} (1e-5)",
+    )
+    check.add_argument(
+        "--tolerance",
+        type=_number_in(0, 1),
+        default=1e-4,
+        help="largest relative error allowed, above 0, at most 1 (1e-4)",
     )
     check.add_argument(
         "--samples-checked",
@@ -149,7 +221,9 @@ def build_parser(with_graph=False):
         help="finite differences for at most N parameters, a seeded choice "
         f"({PARAMS_CHECKED}; fewer for big networks, so a check takes seconds)",
     )
-    check.set_defaults(run=run_gradcheck, samples=8, layers="4,4", activation="tanh")
+    check.set_defaults(run=run_gradcheck, **GRADCHECK_DEFAULTS)
+    add_export_torch_parser(sub)  # each sets its own run=
+    add_check_engine_parser(sub)
 
     if with_graph:  # imported only when asked for, so nothing else depends on it
         from mgdesk.viz.command import add_graph_parser, run_graph
@@ -180,8 +254,17 @@ def main(argv=None):
         return exc.code
     if args.command is None:
         return _open_window([])
+    stdout = sys.stdout
+    sys.stdout = GuardedOutput(stdout)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # now, so that a full disk is reported here, not at exit
+        return code
+    except OutputError as exc:
+        _error(args.command, f"cannot write the output ({exc})")
+        sys.stdout = stdout
+        _silence_stdout()
+        return 1
     except ConfigError as exc:
         _error(args.command, f"{_flag(exc.field)}: {exc.message}")
     except SessionError as exc:
@@ -192,7 +275,42 @@ def main(argv=None):
     except BrokenPipeError:  # the reader went away, e.g. `mgdesk train --json | head -1`
         _silence_stdout()
         return 141
+    finally:
+        sys.stdout = stdout
     return 2
+
+
+class OutputError(Exception):
+    """Writing to stdout failed (e.g. a full disk): str() is the reason."""
+
+
+class GuardedOutput:
+    """stdout, with a failed write raised as OutputError (a closed pipe stays a
+    BrokenPipeError), so that it ends in one line on stderr, not a traceback."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _guard(self, method, *args):
+        try:
+            return method(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from None
+
+    def write(self, text):
+        return self._guard(self._stream.write, text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        return self._guard(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _silence_stdout():
@@ -213,7 +331,17 @@ def _open_window(argv):
 
 
 def _error(command, message):
-    print(f"mgdesk {command}: error: {message}", file=sys.stderr)
+    """One line on stderr (nowhere when stderr is closed, e.g. `2>&-`); control characters
+    from file names or contents are shown escaped, never sent to the terminal."""
+    if sys.stderr is not None:
+        print(f"mgdesk {command}: error: {printable(message)}", file=sys.stderr)
+
+
+def printable(text):
+    """`text` with control characters (escape sequences, bells, newlines) escaped."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
 
 
 # ---- mgdesk train ----
@@ -249,9 +377,25 @@ def _setup(args):
     saved = session.config
     done = session.history[-1].step if session.history else 0
     first_run = saved.decay_steps or saved.steps  # the length of the run that was started
-    more = changes.pop("steps", saved.steps - done if done < saved.steps else first_run)
-    if more < 1:
-        raise ConfigError("steps", f"with --load, the steps to add must be at least 1 (got {more})")
+    room = MAX_STEPS - done
+    if room < 1:
+        raise ConfigError(
+            "load", f"the session has {done:,} steps, the limit: it cannot be trained further"
+        )
+    if "steps" in changes:
+        more = changes.pop("steps")
+        if more < 1:
+            raise ConfigError(
+                "steps", f"with --load, the steps to add must be at least 1 (got {more})"
+            )
+        if more > room:
+            raise ConfigError(
+                "steps",
+                f"the session is at step {done:,}: at most {room:,} more fit under the limit "
+                f"of {MAX_STEPS:,} steps (got {more:,})",
+            )
+    else:  # finish the saved run, else run its length again, as far as the limit allows
+        more = min(room, saved.steps - done if done < saved.steps else first_run)
     # The decay keeps the first run's length: a continued run goes on at the rate it reached.
     config = saved.replace(**changes, steps=done + more, decay_steps=first_run)
     for field in KEPT_ON_LOAD + KEPT_NETWORK:
@@ -269,10 +413,48 @@ def _setup(args):
     return config, session
 
 
+@contextlib.contextmanager
+def _ctrl_c_stops(stop):
+    """While training: the first Ctrl-C sets `stop`, so training ends between two steps and
+    whatever is saved is a whole step; a second one raises KeyboardInterrupt at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals can only be handled in the main thread
+        return
+
+    def on_ctrl_c(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        if sys.stderr is not None:
+            print("\nstopping after this step (Ctrl-C again to abort)", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_steps(make_steps, report):
+    """Call `report` with each item of `make_steps(stop)` (a training generator that checks
+    the threading.Event `stop` between steps), Ctrl-C stopping it between two steps.
+    Returns "done", "interrupted" (stopped between steps) or "aborted" (a second Ctrl-C:
+    a network may be half-updated)."""
+    stop = threading.Event()
+    try:
+        with _ctrl_c_stops(stop):
+            for item in make_steps(stop):
+                report(item)
+    except KeyboardInterrupt:
+        return "aborted"
+    return "interrupted" if stop.is_set() else "done"
+
+
 class Progress:
     """A progress bar on stderr: redrawn in place on a terminal, a line per 10% elsewhere."""
 
     def __init__(self, total, stream, enabled=True):
+        enabled = enabled and stream is not None  # stderr closed: no bar
         self.total, self.stream, self.enabled = total, stream, enabled
         self.tty = enabled and stream.isatty()
         self.last_draw = 0.0
@@ -299,7 +481,7 @@ class Progress:
         return text + f"  {stats.ms_per_step:.1f} ms/step"
 
     def close(self):
-        if self.tty and self.drawn:
+        if self.enabled and self.tty and self.drawn:
             self.stream.write("\n")
 
 
@@ -307,11 +489,33 @@ def _finite_or_none(d):
     return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in d.items()}
 
 
+def _same_file(a, b):
+    """Do paths a and b name one file (through symlinks and hard links too)?"""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
 def _outputs(args):
-    """(flag, path) of each file to write, checked now, before any training."""
+    """(flag, path) of each file to write, checked now, before any training: each can be
+    written, and none is an input or another output (only --save may replace --load's
+    session: that continues it in place). `--history -` is stdout."""
+    inputs = [(flag, getattr(args, flag[2:])) for flag in ("--csv", "--load")]
     outputs = [(flag, getattr(args, flag[2:])) for flag in ("--save", "--history", "--export")]
+    inputs = [(flag, path) for flag, path in inputs if path]
     outputs = [(flag, path) for flag, path in outputs if path]
-    for flag, path in outputs:
+    for i, (flag, path) in enumerate(outputs):
+        if path == "-":
+            if args.json:
+                raise SessionError(f"{flag} -: --json writes to stdout too: give {flag} a file")
+            continue
+        for other, other_path in inputs + outputs[:i]:
+            if (flag, other) != ("--save", "--load") and _same_file(path, other_path):
+                what = "an input" if other in ("--csv", "--load") else "an output too"
+                raise SessionError(
+                    f"{flag}: {path} is also the {other} file ({what}): give each file its own name"
+                )
         try:
             check_writable(path)
         except SessionError as exc:
@@ -322,20 +526,25 @@ def _outputs(args):
 def run_train(args):
     config, session = _setup(args)
     outputs = _outputs(args)
-    model, history, velocity = None, (), None
+    model, history, velocity, data = None, (), None, None
     if session is not None:  # train a copy: `session` stays what was loaded, for --export
         model = MLP.from_dict(session.model.to_dict())
-        history, velocity = session.history, session.velocity
-    trainer = Trainer(config, model, history=history, engine=args.engine, velocity=velocity)
+        history, velocity, data = session.history, session.velocity, session.data
+    trainer = Trainer(
+        config, model, data=data, history=history, engine=args.engine, velocity=velocity
+    )
+    if session is not None:  # --export needs its last step only: free the loaded history
+        session = dataclasses.replace(session, history=session.history[-1:])
+        history = None
     progress = Progress(config.steps, sys.stderr, enabled=not args.quiet)
-    status, first_step = "done", trainer.step
-    try:
-        for stats in train(config, trainer=trainer):
-            if args.json:
-                print(json.dumps({**stats.to_dict(), "final": False}), flush=True)
-            progress.update(stats)
-    except KeyboardInterrupt:
-        status = "interrupted"
+    first_step = trainer.step
+
+    def report(stats):
+        if args.json:
+            print(json.dumps({**stats.to_dict(), "final": False}), flush=True)
+        progress.update(stats)
+
+    status = run_steps(lambda stop: train(config, stop, trainer=trainer), report)
     progress.close()
     failure = trainer.failure
     if failure:
@@ -351,19 +560,27 @@ def run_train(args):
     if args.json:
         failed = {"reason": failure.reason, "hint": failure.hint} if failure else None
         print(json.dumps({**final, "final": True, "status": status, "failure": failed}))
-    else:
-        print(_summary(final))
+    elif args.history != "-":  # else stdout is the history's, and the summary goes to stderr
+        print(_summary(final, trainer))
+    elif sys.stderr is not None:
+        print(_summary(final, trainer), file=sys.stderr)
     writers = {
-        "--history": lambda path: write_history_csv(path, trainer.history),
+        "--history": lambda path: (
+            sys.stdout.writelines(history_csv(trainer.history))
+            if path == "-"
+            else write_history_csv(path, trainer.history)
+        ),
         "--save": lambda path: save_session(
-            path, config, trainer.model, trainer.history, trainer.velocity
+            path, config, trainer.model, trainer.history, trainer.velocity, trainer.data
         ),
         "--export": lambda path: export_script(path, config, trainer.model, trainer.data, session),
     }
-    code = {"done": 0, "interrupted": 130, "failed": 1}[status]
+    code = {"done": 0, "interrupted": 130, "aborted": 130, "failed": 1}[status]
     for flag, path in outputs:
-        if failure and flag != "--history":
-            continue  # a diverged network is not worth keeping; its history shows why
+        if flag != "--history" and (failure or status == "aborted"):
+            why = "the run diverged" if failure else "a second Ctrl-C stopped it inside a step"
+            _error("train", f"{flag}: {path} not written: {why}")
+            continue  # a diverged or half-updated network is not worth keeping
         try:
             writers[flag](path)
         except SessionError as exc:  # one failed file does not stop the others
@@ -372,8 +589,10 @@ def run_train(args):
     return code
 
 
-def _summary(final):
+def _summary(final, trainer):
     if final["train_loss"] is None:
+        if all(math.isfinite(p.data) for p in trainer.model.parameters()):
+            return f"step {final['step']}: the loss is no longer a finite number (it overflowed)"
         return f"step {final['step']}: the weights are no longer finite numbers"
     text = f"step {final['step']}: train loss {final['train_loss']:.4g}, "
     text += f"train accuracy {final['train_acc']:.1%}"
@@ -386,10 +605,11 @@ def _summary(final):
 
 # ---- mgdesk gradcheck ----
 
-GRAD_FLOOR = 1e-6
-EXACT_TOLERANCE = 1e-9  # fast path and PyTorch compute the same gradient, up to rounding
 SAMPLES_CHECKED = 20
 PARAMS_CHECKED = 300
+GRADCHECK_DEFAULTS = {"samples": 8, "layers": "4,4", "activation": "tanh"}
+# A central difference below 1e-10 is all rounding, above 1 it measures nothing local.
+EPS_RANGE = (1e-10, 1.0)
 # Bounds that keep every check to a few seconds, in multiply-adds: the Value graph (points
 # checked x weights, ~1 s) and the nudged float passes (parameters checked x weights x
 # (points + 2), ~2 s). Bigger networks are refused: their Value graph alone takes long.
@@ -398,67 +618,10 @@ NUDGE_BUDGET = 30_000_000
 MAX_CHECK_WEIGHTS = 70_000
 
 
-def _torch_grads(model, X, Y, loss, l2):
-    """Gradients of the same loss from PyTorch in float64, in model.parameters() order."""
-    import torch
-
-    weights = model.to_dict()["weights"]
-    Ws = [torch.tensor([r[:-1] for r in rows], dtype=torch.float64) for rows in weights]
-    bs = [torch.tensor([r[-1] for r in rows], dtype=torch.float64) for rows in weights]
-    for t in Ws + bs:
-        t.requires_grad_(True)
-    a = torch.tensor(X, dtype=torch.float64)
-    for W, b, act in zip(Ws, bs, model.activations):
-        a = a @ W.T + b
-        a = {"relu": torch.relu, "tanh": torch.tanh}.get(act, lambda z: z)(a)
-    s, y = a[:, 0], torch.tensor(Y, dtype=torch.float64)
-    per_sample = {
-        "hinge": lambda: torch.relu(1 - y * s),
-        "mse": lambda: (s - y) ** 2,
-        # log(1 + exp(-y*s)), exactly (softplus() turns into -y*s itself above 20)
-        "bce": lambda: torch.logaddexp(torch.zeros_like(s), -y * s),
-    }[loss]()
-    total = per_sample.mean() + l2 * sum((t * t).sum() for t in Ws + bs)
-    total.backward()
-    return [
-        g
-        for W, b in zip(Ws, bs)
-        for j in range(W.shape[0])
-        for g in [*W.grad[j].tolist(), b.grad[j].item()]
-    ]
-
-
-def _float_loss(model, X, Y, loss_name, l2):
-    """The loss the Value graph computes, in floats: a fast `evaluate` for gradcheck. Also
-    gives which side of 0 each ReLU input is on (the hidden ReLUs and the hinge's)."""
-    loss = LOSSES[loss_name]
-    data = attrgetter("data")
-
-    def evaluate():
-        layers = [
-            ([(n.b.data, list(map(data, n.w))) for n in layer.neurons], act)
-            for layer, act in zip(model.layers, model.activations, strict=True)
-        ]
-        penalty = sum(b * b + sum(map(mul, w, w)) for neurons, _ in layers for b, w in neurons)
-        total, sides = 0.0, []
-        for a, y in zip(X, Y, strict=True):
-            for neurons, act in layers:
-                z = [sum(map(mul, w, a), b) for b, w in neurons]
-                if act == "relu":
-                    sides += [v > 0 for v in z]
-                    a = [v if v > 0 else 0.0 for v in z]
-                else:
-                    a = list(map(math.tanh, z)) if act == "tanh" else z
-            if loss_name == "hinge":
-                sides.append(1 - y * a[0] > 0)
-            total += loss.point(a[0], y)[0]
-        return total / len(X) + l2 * penalty, tuple(sides)
-
-    return evaluate
-
-
 def run_gradcheck(args):
-    config = TrainConfig(**_config_changes(args), test_split=0)
+    # gradcheck never trains on the whole dataset: the training work limit does not apply,
+    # its own bounds below do
+    config = InspectConfig(**_config_changes(args), test_split=0)
     model = new_model(config)
     params = model.parameters()
     if len(params) > MAX_CHECK_WEIGHTS:
@@ -474,79 +637,46 @@ def run_gradcheck(args):
     X, Y = [data.x_train[i] for i in picked], [data.y_train[i] for i in picked]
     n_nudged = max(1, NUDGE_BUDGET // (len(params) * (n_points + 2)))
     n_nudged = min(args.params_checked, len(params), n_nudged)
-    nudged = [params[i] for i in sorted(rng.sample(range(len(params)), n_nudged))]
-    loss = LOSSES[config.loss]
-
-    def f():
-        total = loss.mean([model(x) for x in X], Y)
-        return total + config.l2 * sum(p * p for p in params) if config.l2 else total
-
-    evaluate = _float_loss(model, X, Y, config.loss, config.l2)
-    result = gradcheck(f, params, args.eps, check=nudged, evaluate=evaluate)
-    analytic = [p.grad for p in params]  # gradcheck leaves the Value graph's gradients there
-    model.zero_grad()
-    FastMLP(model).loss_and_backward(X, loss.loss_grad(Y))
-    fast = [p.grad + 2 * config.l2 * p.data for p in params]
-    kept = [row for i, row in enumerate(result.rows) if i not in result.skipped]
-    # A difference quotient carries rounding of about machine epsilon * |loss| / eps: that
-    # much disagreement is noise, not a wrong gradient (it is large for exploding networks).
-    loss_value = evaluate()[0]
-    noise = 4 * sys.float_info.epsilon * abs(loss_value) / args.eps
-    numeric = [r[2] for r in kept]
-    fd_error = _max_error(numeric, [r[1] for r in kept], noise=noise) if kept else None
+    nudged = sorted(rng.sample(range(len(params)), n_nudged))
+    report = check_network(
+        model, X, Y, config.loss, config.l2, args.eps, args.tolerance, checked=nudged
+    )
     checks = [
-        (f"finite differences (eps {args.eps:g})", fd_error, args.tolerance),
-        ("fast path vs Value graph", _max_error(fast, analytic), EXACT_TOLERANCE),
+        (f"finite differences (eps {args.eps:g})", report.fd_error, args.tolerance),
+        ("fast path vs Value graph", report.fast_error, EXACT_TOLERANCE),
+        ("PyTorch float64", report.torch_error, EXACT_TOLERANCE if report.torch_used else None),
     ]
-    try:
-        torch_grads = _torch_grads(model, X, Y, config.loss, config.l2)
-        checks.append(("PyTorch float64", _max_error(torch_grads, analytic), EXACT_TOLERANCE))
-    except ImportError:
-        checks.append(("PyTorch float64", None, None))
-
     hidden = ",".join(map(str, config.layers)) or "none"
     print(
         f"gradcheck: hidden layers {hidden} ({'/'.join(config.layer_activations()[:-1]) or '-'})"
         f", {config.loss} loss + L2 {config.l2:g} over {n_points} of {len(data.x_train)} "
         f"{config.dataset} points (seed {config.seed}), {len(params):,} parameters"
     )
-    failed = False
     for name, error, limit in checks:
         if limit is None:
             print(f"  {name:<31} not installed, skipped (pip install torch==2.13.0)")
             continue
         if error is None:
             print(f"  {name:<31} every checked parameter was skipped (see below)  FAILED")
-            failed = True
             continue
-        verdict = "ok" if error <= limit else "ABOVE THE LIMIT"
-        failed = failed or error > limit
+        verdict = "ok" if error <= limit else "ABOVE THE LIMIT"  # NaN is not <= anything
         print(f"  {name:<31} max relative error {error:.1e}  limit {limit:.0e}  {verdict}")
     if n_nudged < len(params):
         print(
             f"  finite differences checked {n_nudged:,} of {len(params):,} parameters, a "
             "seeded random choice (the other checks cover all of them)"
         )
-    if noise > 1e-8:
+    if report.noise > 1e-8:
         print(
-            f"  the loss is large ({loss_value:.3g}): finite differences within {noise:.1e}, "
+            f"  the loss is large ({report.loss:.3g}): finite differences within "
+            f"{report.noise:.1e}, "
             "its rounding noise, were not counted (a larger --eps lowers it)"
         )
-    if result.skipped:
+    if report.skipped:
         print(
-            f"  {len(result.skipped)} parameters skipped by finite differences: a ReLU input "
+            f"  {len(report.skipped)} parameters skipped by finite differences: a ReLU input "
             f"is at its kink (0), where the derivative is undefined, and a nudge of "
             f"±{args.eps:g} crossed it"
         )
-    print("FAILED" if failed else "OK")
-    return 1 if failed else 0
-
-
-def _max_error(a, b, noise=0.0):
-    """Largest relative error, not counting `noise` (an absolute rounding allowance). Below
-    GRAD_FLOOR in size the error is absolute, so that rounding cannot swamp a zero gradient."""
-    errors = (
-        max(0.0, abs(x - y) - noise) / max(abs(x), abs(y), GRAD_FLOOR)
-        for x, y in zip(a, b, strict=True)
-    )
-    return max(errors, default=0.0)
+    print("OK" if report.ok else "FAILED")
+    return 0 if report.ok else 1

@@ -1,6 +1,10 @@
 """The command line end to end: train, gradcheck, graph wiring, the window, bad arguments."""
 
 import json
+import math
+import os
+import signal
+import stat
 import subprocess
 import sys
 import time
@@ -79,7 +83,8 @@ def test_a_diverging_run_exits_1_with_the_hint(capsys, tmp_path):
     final = json_lines(out)[-1]
     assert final["status"] == "failed" and "became" in final["failure"]["reason"]
     assert "learning rate is too high" in err and "Traceback" not in err
-    assert not path.exists()  # nothing diverged is saved
+    assert not path.exists()  # nothing diverged is saved, and it says so
+    assert f"--save: {path} not written: the run diverged" in err
 
 
 @pytest.mark.parametrize(
@@ -127,7 +132,7 @@ def test_gradcheck_passes_and_reports_the_error(capsys):
 @pytest.mark.parametrize("option", ["--eps", "--tolerance"])
 def test_gradcheck_steps_must_be_positive(capsys, option):
     assert main(["gradcheck", option, "0"]) == 2
-    assert f"argument {option}: must be a number above 0" in capsys.readouterr().err
+    assert f"argument {option}: must be a number above " in capsys.readouterr().err
 
 
 def test_gradcheck_exits_1_above_the_tolerance(capsys):
@@ -191,22 +196,58 @@ def test_python_dash_m_mgdesk_bad_argument_has_no_traceback(tmp_path):
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
-def test_ctrl_c_stops_saves_and_exits_130(tmp_path, monkeypatch, capsys):
-    from mgdesk.train import Trainer
+def ctrl_c_in_the_middle_of_an_update(monkeypatch, at_step, presses=1):
+    """Press Ctrl-C `presses` times while step `at_step`'s update is half done."""
+    from mgdesk.train.optim import SGD
 
-    step_once = Trainer.step_once
+    step = SGD.step
+    done = []
 
-    def interrupted_at_step_4(self):
-        if self.step == 3:
-            raise KeyboardInterrupt
-        return step_once(self)
+    def half_then_ctrl_c(self, lr):
+        done.append(1)
+        if len(done) != at_step:
+            return step(self, lr)
+        whole = (self.params, self.velocity, self.grad)  # grad: the fast path's array
+        half = len(self.params) // 2
+        for k, part in enumerate((slice(None, half), slice(half, None))):
+            self.params, self.velocity, self.grad = (w if w is None else w[part] for w in whole)
+            step(self, lr)  # momentum 0: the two halves, as one step would
+            for _ in range(presses if k == 0 else 0):
+                signal.raise_signal(signal.SIGINT)
+        self.params, self.velocity, self.grad = whole
 
-    monkeypatch.setattr(Trainer, "step_once", interrupted_at_step_4)
+    monkeypatch.setattr(SGD, "step", half_then_ctrl_c)
+
+
+def test_ctrl_c_stops_between_steps_saves_a_whole_step_and_exits_130(tmp_path, monkeypatch,
+                                                                      capsys):  # fmt: skip
+    ctrl_c_in_the_middle_of_an_update(monkeypatch, at_step=4)
     path = tmp_path / "run.json"
     assert main([*SMALL, "--json", "--save", str(path)]) == 130
-    final = json_lines(capsys.readouterr().out)[-1]
-    assert final["status"] == "interrupted" and final["step"] == 3
-    assert len(load_session(path).history) == 3
+    out, err = capsys.readouterr()
+    final = json_lines(out)[-1]
+    assert final["status"] == "interrupted" and final["step"] == 4
+    assert "stopping after this step (Ctrl-C again to abort)" in err
+    monkeypatch.undo()
+    from mgdesk.train import TrainConfig, Trainer
+
+    clean = Trainer(TrainConfig(samples=40, layers=(4, 4), steps=10))
+    for _ in range(4):
+        clean.step_once()
+    saved = load_session(path)
+    assert len(saved.history) == 4
+    assert saved.model.to_dict() == clean.model.to_dict()  # whole steps, not half-updated
+
+
+def test_a_second_ctrl_c_aborts_and_saves_nothing(tmp_path, monkeypatch, capsys):
+    ctrl_c_in_the_middle_of_an_update(monkeypatch, at_step=4, presses=2)
+    path = tmp_path / "run.json"
+    assert main([*SMALL, "--json", "--save", str(path)]) == 130
+    out, err = capsys.readouterr()
+    assert json_lines(out)[-1]["status"] == "aborted"
+    assert f"--save: {path} not written: a second Ctrl-C stopped it inside a step" in err
+    assert not path.exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
 
 
 def test_progress_bar_redraws_in_place_on_a_terminal():
@@ -276,16 +317,7 @@ def test_each_load_without_steps_trains_the_first_runs_length_again(tmp_path):
 
 
 def test_a_load_without_steps_finishes_an_interrupted_run(tmp_path, monkeypatch):
-    from mgdesk.train import Trainer
-
-    step_once = Trainer.step_once
-
-    def interrupted_at_step_4(self):
-        if self.step == 3:
-            raise KeyboardInterrupt
-        return step_once(self)
-
-    monkeypatch.setattr(Trainer, "step_once", interrupted_at_step_4)
+    ctrl_c_in_the_middle_of_an_update(monkeypatch, at_step=4)
     path = tmp_path / "run.json"
     assert main([*SMALL, "--save", str(path)]) == 130
     monkeypatch.undo()
@@ -471,6 +503,285 @@ def test_ctrl_c_during_gradcheck_exits_130(capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(mgdesk.cli, "gradcheck", interrupted)
+    monkeypatch.setattr(mgdesk.cli, "check_network", interrupted)
     assert main(["gradcheck"]) == 130
     assert capsys.readouterr().err == "mgdesk gradcheck: error: interrupted\n"
+
+
+@pytest.mark.parametrize("eps", ["1e300", "inf", "nan", "1e-300", "2"])
+def test_gradcheck_refuses_an_absurd_eps_with_its_range(capsys, eps):
+    assert main(["gradcheck", "--eps", eps]) == 2
+    err = capsys.readouterr().err
+    assert f"--eps: must be a number above 1e-10 and at most 1 (got {eps})" in err
+
+
+def test_gradcheck_refuses_a_tolerance_that_accepts_anything(capsys):
+    assert main(["gradcheck", "--tolerance", "1e300"]) == 2
+    assert "--tolerance: must be a number above 0 and at most 1" in capsys.readouterr().err
+
+
+def test_a_nan_error_fails_the_gradcheck(capsys, monkeypatch):
+    import mgdesk.viz.gradcheck
+
+    def nan_loss(*args):
+        return lambda: (math.nan, ())
+
+    monkeypatch.setattr(mgdesk.viz.gradcheck, "float_loss", nan_loss)
+    assert main(["gradcheck"]) == 1  # an error of NaN is never within a limit
+    out = capsys.readouterr().out
+    assert out.strip().endswith("FAILED") and "\nOK" not in out
+
+
+def test_gradcheck_is_not_held_to_the_training_work_limit(capsys):
+    # training 96,96 on 10,000 points per step is refused; gradcheck looks at a few of them
+    assert main(["train", "--layers", "96,96", "--samples", "10000", "--quiet"]) == 2
+    assert "use smaller layers, fewer samples or a batch size" in capsys.readouterr().err
+    assert main(["gradcheck", "--layers", "96,96", "--samples", "10000"]) == 0
+    assert "over 15 of 10000 moons points" in capsys.readouterr().out  # the budget's share
+
+
+def test_gradcheck_help_shows_its_own_defaults(capsys):
+    assert main(["gradcheck", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "points to generate, 2-10000 (8)" in out
+    assert "(4,4)" in out and "one per hidden layer (tanh)" in out
+    assert "(16,16)" not in out and "(100)" not in out
+    assert main(["train", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "points to generate, 2-10000 (100)" in out and "(16,16)" in out
+
+
+# ---- paths: empty, inputs vs outputs, links, devices, stdout ----
+
+
+@pytest.mark.parametrize("flag", ["--save", "--csv", "--load", "--history", "--export"])
+def test_an_empty_path_is_refused(capsys, flag):
+    assert main([*SMALL, flag, ""]) == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: needs a file name (got an empty one)" in err and err.count("\n") == 1
+
+
+def points_csv(tmp_path, name="pts.csv", rows=40):
+    data = tmp_path / name
+    data.write_text("".join(f"{i / 7:.3f},{(i * 3) % 5},{i % 2}\n" for i in range(rows)))
+    return data
+
+
+@pytest.mark.parametrize(
+    "make_args, words",
+    [
+        (lambda d, s: ["--csv", d, "--history", d], "--history: {d} is also the --csv file"),
+        (lambda d, s: ["--load", s, "--history", s], "--history: {s} is also the --load file"),
+        (lambda d, s: ["--load", s, "--export", s], "--export: {s} is also the --load file"),
+        (lambda d, s: ["--csv", d, "--save", d], "--save: {d} is also the --csv file"),
+        (
+            lambda d, s: ["--save", d + ".json", "--history", d + ".json"],
+            "--history: {d}.json is also the --save file",
+        ),
+    ],
+)
+def test_an_output_that_is_an_input_or_another_output_is_refused(tmp_path, capsys, make_args,
+                                                                  words):  # fmt: skip
+    data = points_csv(tmp_path)
+    session = tmp_path / "r.json"
+    assert main([*SMALL, "--save", str(session)]) == 0
+    before = {p: p.read_bytes() for p in (data, session)}
+    capsys.readouterr()
+    args = make_args(str(data), str(session))
+    if "--load" in args:
+        args = ["train", "--quiet", *args]
+    elif "--csv" in args:
+        args = ["train", "--layers", "2", "--steps", "2", "--quiet", *args]
+    else:
+        args = [*SMALL, *args]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert words.format(d=data, s=session) in err and err.count("\n") == 1
+    assert {p: p.read_bytes() for p in (data, session)} == before
+
+
+def test_a_hard_link_or_symlink_to_an_input_is_the_same_file(tmp_path, capsys):
+    data = points_csv(tmp_path)
+    (tmp_path / "hard.csv").hardlink_to(data)
+    (tmp_path / "soft.csv").symlink_to(data)
+    for other in ("hard.csv", "soft.csv"):
+        args = ["train", "--csv", str(data), "--layers", "2", "--steps", "2", "--quiet"]
+        assert main([*args, "--history", str(tmp_path / other)]) == 2
+        assert "is also the --csv file" in capsys.readouterr().err
+    assert len(data.read_text().splitlines()) == 40
+
+
+def test_save_may_replace_the_session_it_continues(tmp_path):
+    path = tmp_path / "run.json"
+    assert main([*SMALL, "--save", str(path)]) == 0
+    assert main(["train", "--load", str(path), "--quiet", "--save", str(path)]) == 0
+    assert len(load_session(path).history) == 20
+
+
+def test_saving_never_touches_an_unrelated_tmp_file(tmp_path):
+    mine = tmp_path / "run.json.tmp"
+    mine.write_text("my notes")
+    assert main([*SMALL, "--save", str(tmp_path / "run.json")]) == 0
+    assert mine.read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json", "run.json.tmp"]
+
+
+@pytest.mark.parametrize("flag", ["--save", "--history", "--export"])
+def test_an_output_is_written_through_a_symlink(tmp_path, flag):
+    real = tmp_path / "real.out"
+    real.write_text("old")
+    link = tmp_path / "link.out"
+    link.symlink_to(real)
+    assert main([*SMALL, flag, str(link)]) == 0
+    assert link.is_symlink() and real.read_text() != "old"
+
+
+@pytest.mark.parametrize("flag", ["--save", "--history", "--export"])
+def test_an_output_that_is_not_a_regular_file_is_refused(tmp_path, capsys, flag):
+    # a named pipe stands for /dev/full: before the fix, saving replaced either with a file
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    assert main([*SMALL, "--json", flag, str(pipe)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert f"{flag}: cannot write {pipe}: it is a device, pipe or socket, not a file" in err
+
+
+def test_history_dash_writes_the_csv_to_stdout(capsys):
+    assert main([*SMALL, "--history", "-"]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0].startswith("step,train_loss,") and len(lines) == 11
+    assert err.startswith("step 10: train loss ")  # the summary moved out of the way
+    assert main([*SMALL, "--history", "-", "--json"]) == 2
+    assert "--history -: --json writes to stdout too" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--load", "--csv"])
+def test_reading_a_device_or_a_folder_is_refused_at_once(capsys, flag, tmp_path):
+    for path in ("/dev/zero", str(tmp_path)):
+        start = time.monotonic()
+        assert main(["train", flag, path, "--quiet"]) == 2
+        assert time.monotonic() - start < 5  # /dev/zero was read until MemoryError
+        err = capsys.readouterr().err
+        assert "device, pipe or socket" in err or "it is a folder" in err
+        assert err.count("\n") == 1
+
+
+def test_csv_slash_names_the_path_it_cannot_read(capsys):
+    assert main(["train", "--csv", "/", "--quiet"]) == 2
+    assert (
+        capsys.readouterr().err
+        == "mgdesk train: error: --csv: /: cannot read the file (it is a folder)\n"
+    )
+
+
+# ---- streams: closed stderr, a full stdout, control characters ----
+
+
+def run_shell(command, tmp_path):
+    done = subprocess.run(
+        ["sh", "-c", f"{sys.executable} -m mgdesk {command}"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    return done
+
+
+def test_training_with_stderr_closed_still_works(tmp_path):
+    done = run_shell("train --samples 40 --layers 2 --steps 20 2>&-", tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("step 20: train loss ")
+    done = run_shell("train --layers 0 2>&-", tmp_path)  # an error has nowhere to go
+    assert done.returncode == 2 and done.stdout == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("extra", ["", "--json", "--history -"])
+def test_a_full_stdout_is_one_line_on_stderr(tmp_path, extra):
+    done = run_shell(
+        f"train --samples 40 --layers 2 --steps 5 --quiet {extra} >/dev/full", tmp_path
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.endswith(
+        "mgdesk train: error: cannot write the output (No space left on device)\n"
+    )
+    assert done.stderr.count("\n") == (2 if extra == "--history -" else 1)  # + the summary
+
+
+def test_control_characters_from_a_file_are_escaped(tmp_path, capsys):
+    data = tmp_path / "evil.csv"
+    data.write_text("1,2,1\n3,\x1b[2J\x07,0\n")
+    assert main(["train", "--csv", str(data), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and err.count("\n") == 1
+    assert "\\x1b[2J\\x07" in err
+    named = tmp_path / "bell\x07.json"
+    named.write_text("{}")
+    assert main(["train", "--load", str(named), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "bell\\x07.json is not a mgdesk session" in err and "\x07" not in err
+
+
+def session_at_step(tmp_path, step):
+    """A small saved session whose last step is `step` (its run was `step` steps long)."""
+    import dataclasses
+
+    from mgdesk.io import save_session
+
+    path = saved_run(tmp_path)
+    session = load_session(path)
+    last = dataclasses.replace(session.history[-1], step=step)
+    config = session.config.replace(steps=step)
+    save_session(path, config, session.model, [*session.history[:-1], last])
+    return path
+
+
+def test_continuing_a_session_at_the_step_limit_says_so(tmp_path, capsys):
+    path = session_at_step(tmp_path, 1_000_000)
+    capsys.readouterr()
+    assert main(["train", "--load", str(path), "--steps", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "mgdesk train: error: --load: the session has 1,000,000 steps, the limit: it cannot "
+        "be trained further\n"
+    )
+
+
+def test_continuing_near_the_step_limit_names_the_room_left(tmp_path, capsys):
+    path = session_at_step(tmp_path, 999_990)
+    capsys.readouterr()
+    assert main(["train", "--load", str(path), "--steps", "11", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--steps: the session is at step 999,990: at most 10 more fit" in err
+    assert "(got 11)" in err and "1000001" not in err and "1,000,001" not in err
+    assert main(["train", "--load", str(path), "--quiet", "--save", str(path)]) == 0
+    assert load_session(path).history[-1].step == 1_000_000  # as far as the limit allows
+
+
+def test_a_loss_that_overflows_is_not_blamed_on_the_weights(tmp_path, capsys):
+    data = tmp_path / "big.csv"
+    data.write_text("1e200,1e200,1\n-1e200,1,0\n1,1,1\n2,2,0\n")
+    args = ["train", "--csv", str(data), "--test-split", "0", "--loss", "mse", "--quiet"]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert out == "step 0: the loss is no longer a finite number (it overflowed)\n"
+
+
+def test_a_csv_session_continues_anywhere_with_the_same_numbers(tmp_path, monkeypatch):
+    data = points_csv(tmp_path, rows=40)
+    args = ["train", "--csv", str(data), "--layers", "4", "--lr-decay", "none", "--quiet"]
+    whole = tmp_path / "whole.json"
+    assert main([*args, "--steps", "15", "--save", str(whole)]) == 0
+    first = tmp_path / "first.json"
+    assert main([*args, "--steps", "10", "--save", str(first)]) == 0
+    data.write_text("1,1,1\n2,2,0\n")  # the CSV changed since, and the session moves away
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    moved = elsewhere / "run.json"
+    first.rename(moved)
+    monkeypatch.chdir(elsewhere)
+    assert (
+        main(["train", "--load", "run.json", "--steps", "5", "--quiet", "--save", "run.json"]) == 0
+    )
+    resumed, reference = load_session(moved), load_session(whole)
+    assert resumed.model.to_dict() == reference.model.to_dict()
+    assert resumed.data == reference.data and resumed.data.name == "pts.csv"

@@ -1,13 +1,25 @@
-"""Check gradients against central finite differences."""
+"""Check gradients against central finite differences.
 
+This is the measuring part; the verdict (tolerances, PyTorch, the report the CLI and the
+window show) is mgdesk.viz.gradcheck's.
+"""
+
+import math
 from dataclasses import dataclass
 
-__all__ = ["GradCheckResult", "gradcheck", "relative_error", "relu_sides"]
+__all__ = ["GRAD_FLOOR", "GradCheckResult", "gradcheck", "relative_error", "relu_sides"]
+
+# Below this size an error is absolute: rounding must not swamp a gradient of 0 (a dead ReLU).
+GRAD_FLOOR = 1e-6
 
 
-def relative_error(a, b, floor=1e-8):
-    """|a - b| scaled by the larger magnitude; near zero it becomes an absolute error."""
-    return abs(a - b) / max(abs(a), abs(b), floor)
+def relative_error(a, b, noise=0.0):
+    """|a - b| scaled by the larger magnitude, not counting `noise` (an absolute rounding
+    allowance); below GRAD_FLOOR it becomes an absolute error. NaN or inf (in the noise
+    too): an infinite error, so that a broken number can never pass for an agreement."""
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(noise)):
+        return math.inf
+    return max(0.0, abs(a - b) - noise) / max(abs(a), abs(b), GRAD_FLOOR)
 
 
 def relu_sides(root):

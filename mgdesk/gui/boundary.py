@@ -3,6 +3,7 @@
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtGui import QTransform
 
 __all__ = ["BoundaryPlot"]
 
@@ -12,6 +13,29 @@ BACKGROUND = pg.ColorMap(
     [0.0, 0.5, 1.0], [(250, 200, 145), (246, 246, 246), (150, 196, 228)]
 )  # pale versions of the class colours, white at score 0
 CLICK_RADIUS_PX = 12
+DRAWN_CELLS = 300  # the grid is interpolated to about this many cells a side when drawn
+CONTOUR_CELLS = 100  # ... and the 0-level line traced over this many (300 costs ~75 ms)
+
+
+def _cell_rect(bounds, size):
+    """The rectangle a size x size image covers when its pixel centres are the grid points
+    spanning `bounds` corner to corner."""
+    xmin, xmax, ymin, ymax = bounds
+    dx, dy = (xmax - xmin) / (size - 1), (ymax - ymin) / (size - 1)
+    return QRectF(xmin - dx / 2, ymin - dy / 2, xmax - xmin + dx, ymax - ymin + dy)
+
+
+def upsample(grid, cells):
+    """`grid` (n x n samples, corners included) interpolated bilinearly to cells x cells
+    samples over the same square: smooth colours and a smooth 0-level line at any size."""
+    n = grid.shape[0]
+    if n < 2 or cells <= n:
+        return grid
+    t = np.linspace(0.0, n - 1.0, cells)
+    i = np.minimum(t.astype(int), n - 2)
+    f = t - i
+    rows = grid[i] * (1 - f)[:, None] + grid[i + 1] * f[:, None]
+    return rows[:, i] * (1 - f) + rows[:, i + 1] * f
 
 
 def _brushes(labels, alpha=255):
@@ -62,6 +86,7 @@ class BoundaryPlot(pg.PlotWidget):
         self._box = (-1.0, 1.0, -1.0, 1.0)
         self.plane = None
         self.has_heatmap = False
+        self.grid_size = 0  # cells per side of the grid computed (before interpolation)
         self._fit_timer = QTimer(self, singleShot=True, interval=150)
         self._fit_timer.timeout.connect(self._fit_plane)
         item.getViewBox().sigResized.connect(self._fit_timer.start)
@@ -76,6 +101,7 @@ class BoundaryPlot(pg.PlotWidget):
         )
         self.test_points.setData(pos=test, pen=_pens(data.y_test), data=list(range(len(test))))
         self._box = tuple(box)
+        self.grid_size = 0  # until the new network's grid comes
         self.plane = None
         self._fit_plane()
 
@@ -97,14 +123,21 @@ class BoundaryPlot(pg.PlotWidget):
             self.plane_changed.emit(plane)
 
     def set_grid(self, values, size, bounds):
-        """Show scores (float64 bytes, `size` rows from ymin up) as the background."""
-        scores = np.tanh(np.frombuffer(values, dtype=np.float64).reshape(size, size))
-        xmin, xmax, ymin, ymax = bounds
-        dx, dy = (xmax - xmin) / (size - 1), (ymax - ymin) / (size - 1)  # grid includes corners
+        """Show scores (float64 bytes, `size` rows from ymin up) as the background,
+        interpolated to DRAWN_CELLS a side."""
+        raw = np.frombuffer(values, dtype=np.float64).reshape(size, size)
+        self.grid_size = size
+        finite = bool(np.all(np.isfinite(raw)))
+        scores = np.tanh(upsample(raw, DRAWN_CELLS) if finite else raw)
         self.image.setImage(scores, autoLevels=False)
-        self.image.setRect(QRectF(xmin - dx / 2, ymin - dy / 2, xmax - xmin + dx, ymax - ymin + dy))
-        if np.all(np.isfinite(scores)):
-            self.contour.setData(scores)
+        self.image.setRect(_cell_rect(bounds, scores.shape[0]))
+        if finite:  # the 0-level line from CONTOUR_CELLS a side: smooth, and cheap to trace
+            line = upsample(raw, CONTOUR_CELLS)
+            self.contour.setData(line)
+            # its sample j sits at j + 0.5, as image pixel i does: j maps to i = j * scale
+            scale = (scores.shape[0] - 1) / (line.shape[0] - 1)
+            shift = 0.5 * (1 - scale)
+            self.contour.setTransform(QTransform(scale, 0, 0, scale, shift, shift))
         self.has_heatmap = True
 
     def set_traced(self, kind, index):

@@ -152,6 +152,7 @@ class ArchitecturePanel(QWidget):
         add = _tool("+ layer", "Add a hidden layer like the last one")
         remove.setObjectName("removeLayerButton")
         add.setObjectName("addLayerButton")
+        self._layer_buttons = (remove, add)
         remove.clicked.connect(lambda: self._edit_sizes(self._sizes[:-1]))
         add.clicked.connect(lambda: self._edit_sizes(self._sizes + (self._sizes[-1:] or (4,))))
         buttons = QHBoxLayout()
@@ -209,10 +210,26 @@ class ArchitecturePanel(QWidget):
     def _on_layers_edited(self, text):
         try:
             self._sizes = parse_layers(text)
-        except ConfigError:
-            pass  # the window marks the field; the rows keep the last good sizes
-        self._sync_rows()
+        except ConfigError:  # the window marks the field; no row shows sizes not in the text
+            self._show_rows(False)
+        else:
+            self._sync_rows()
         self.changed.emit()
+
+    def _show_rows(self, valid):
+        """The per-layer rows and the ± layer buttons only stand for valid layer text."""
+        for row in self._rows:
+            row.setVisible(valid)
+        for button in self._layer_buttons:
+            button.setEnabled(valid)
+
+    def layer_rows(self):
+        """The per-layer lines shown, as text ('Layer 1: 16 neurons'): for tests."""
+        return [
+            f"Layer {i + 1}: {row.count.text()}"
+            for i, row in enumerate(self._rows)
+            if row.isVisibleTo(self)
+        ]
 
     def _sync_rows(self):
         n = len(self._sizes)
@@ -224,6 +241,7 @@ class ArchitecturePanel(QWidget):
         while len(self._rows) < n:
             self._rows.append(self._layer_row(len(self._rows)))
             self._rows_box.addWidget(self._rows[-1])
+        self._show_rows(True)
         for row, size, act in zip(self._rows, self._sizes, self._layer_acts):
             row.count.setText(f"{size} neuron{'s' if size != 1 else ''}")
             row.act.blockSignals(True)
@@ -234,9 +252,17 @@ class ArchitecturePanel(QWidget):
 
     @Slot(int)
     def _on_dataset_changed(self, index):
+        self._sync_data_fields()
         if self.dataset.itemData(index) == "csv" and not self._csv_path:
             self.import_csv_requested.emit()
         self.changed.emit()
+
+    def _sync_data_fields(self):
+        """Samples and noise make the generated datasets; a CSV file has its own points."""
+        csv = self.dataset.currentData() == "csv"
+        for box in (self.samples, self.noise):
+            box.setEnabled(not csv)
+            box.setToolTip("The CSV file's points are used as they are" if csv else "")
 
     @Slot(float)
     def _on_lr_changed(self, value):
@@ -316,6 +342,7 @@ class ArchitecturePanel(QWidget):
             for widget in widgets:
                 widget.blockSignals(False)
         self._sync_rows()
+        self._sync_data_fields()
         self.changed.emit()
 
     # ---- errors beside the fields ----

@@ -9,11 +9,14 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGraphicsPixmapItem,
     QGraphicsScene,
     QGraphicsView,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
+    QPushButton,
     QSizePolicy,
     QSplitter,
     QToolButton,
@@ -31,6 +34,36 @@ ZOOM_STEP = 1.2
 MAX_ZOOM = 6.0  # device pixels per SVG unit
 READABLE_ZOOM = 0.75  # device pixels per SVG unit at which the boxes' 14-unit text reads well
 CLICK_SLOP_PX = 4
+
+
+class BusyNote(QFrame):
+    """Over the graph while a slow layout runs: what is being drawn, for how long, and a
+    Cancel button (`cancel_requested`). The picture under it is dimmed: it is not the one
+    the header names."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("graphBusy")
+        self.setStyleSheet(
+            "QFrame#graphBusy { background: rgba(255, 255, 255, 235); "
+            "border: 1px solid #90a4ae; border-radius: 4px; }"
+        )
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # busy, with no way to tell how far
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(8)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setObjectName("graphBusyCancel")
+        self.cancel.clicked.connect(self.cancel_requested)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignRight)
+        self.hide()
 
 
 class GraphView(QGraphicsView):
@@ -59,6 +92,7 @@ class GraphView(QGraphicsView):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.placeholder.setStyleSheet("color: #6e6e6e; background: transparent;")
+        self.busy = BusyNote(self.viewport())
         self._fitted = True  # follow the window size until the user zooms
         self._press = None
         self._view_timer = QTimer(self, singleShot=True, interval=150)
@@ -85,6 +119,20 @@ class GraphView(QGraphicsView):
         if new_layout or self._fitted:
             self.fit()
         self.viewport().update()
+
+    def show_busy(self, text):
+        """Dim the picture and show `text` with a busy bar and Cancel; '' hides it."""
+        self.busy.setVisible(bool(text))
+        self.busy.text.setText(text)
+        self._item.setOpacity(0.25 if text else 1.0)
+        self._detail.setOpacity(0.25 if text else 1.0)
+        self._place_busy()
+
+    def _place_busy(self):
+        rect = self.viewport().rect()
+        width = min(rect.width() - 20, 420)
+        height = self.busy.heightForWidth(width) if self.busy.hasHeightForWidth() else 100
+        self.busy.setGeometry(rect.center().x() - width // 2, 20, width, max(height, 90))
 
     def clear_graph(self, placeholder):
         self.graph = None
@@ -123,6 +171,7 @@ class GraphView(QGraphicsView):
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self.placeholder.setGeometry(self.viewport().rect().adjusted(20, 20, -20, -20))
+        self._place_busy()
         if self._fitted:
             self.fit()
 
@@ -211,6 +260,7 @@ class GraphPanel(QWidget):
         self.caption.setObjectName("graphCaption")
         self.caption.setProperty("role", "caption")
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.caption.setMinimumWidth(80)  # cut when the window is narrow (see resizeEvent)
         self.note = QLabel()
         self.note.setObjectName("graphNote")
         self.note.setProperty("role", "hint")
@@ -236,6 +286,8 @@ class GraphPanel(QWidget):
         header.addWidget(self.note, 1)
         hint = QLabel("wheel: zoom · drag: pan · click: inspect")
         hint.setProperty("role", "hint")
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        hint.setMinimumWidth(0)
         header.addWidget(hint)
         header.addWidget(QLabel("View"))
         header.addWidget(self.mode)
@@ -267,6 +319,7 @@ class GraphPanel(QWidget):
 
     def set_caption(self, caption, note=""):
         self.caption.setText(caption)
+        self.caption.setToolTip(caption)
         self.note.setToolTip(note)
         self._elide_note()
 

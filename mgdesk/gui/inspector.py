@@ -112,7 +112,7 @@ class GradCheckPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("gradCheckPanel")
         self.job = None  # the GraphJob checked
-        self.result = None  # its SampleGradCheck
+        self.result = None  # its GradCheckReport (mgdesk.viz.gradcheck)
         self.button = QPushButton("Check gradients")
         self.button.setObjectName("gradCheckButton")
         self.button.setToolTip("Compare this sample's gradients with finite differences (G)")
@@ -206,6 +206,11 @@ class GradCheckPanel(QWidget):
             )
         else:
             verdict = f"<b>All {n} parameters agree</b> with {against}."
+        if result.skipped:  # the shared check's kink rule: no derivative to compare there
+            verdict += (
+                f" {len(result.skipped)} not compared by finite differences: the nudge "
+                "crossed a ReLU kink, where there is no derivative."
+            )
         self.summary.setText(f"{verdict} Max relative error {result.max_rel_error:.1e}.")
         self.table.setColumnHidden(4, not result.torch_used)
         self.table.setRowCount(n)
@@ -214,7 +219,7 @@ class GradCheckPanel(QWidget):
                 r.label,
                 f"{r.rel_error:.1e}",
                 f"{r.engine:.4g}",
-                f"{r.numeric:.4g}",
+                "kink" if r.skipped else f"{r.numeric:.4g}",
                 "" if r.torch is None else f"{r.torch:.4g}",
             )
             for col, text in enumerate(cells):

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -41,17 +42,19 @@ from mgdesk.gui.highlight import node_tooltip
 from mgdesk.gui.inspector import GradCheckPanel, NodeInspector
 from mgdesk.gui.loss_plot import LossPlot
 from mgdesk.gui.stepper_panel import StepperPanel
-from mgdesk.gui.widgets import Banner, icon, style_sheet
+from mgdesk.gui.widgets import Banner, BannerSlot, icon, style_sheet
 from mgdesk.gui.workers import (
     CheckWorker,
     GraphJob,
     GraphWorker,
     GuiGate,
     TrainWorker,
+    graph_shape,
     start_thread,
     stop_threads,
 )
-from mgdesk.train import ConfigError, TrainConfig, sample_loss
+from mgdesk.train import ConfigError, TrainConfig, new_model, sample_loss
+from mgdesk.train.config import MAX_STEPS
 from mgdesk.viz import GraphRenderer
 from mgdesk.viz.graph import ops_node_count
 from mgdesk.viz.stepper import node_names
@@ -63,6 +66,7 @@ __all__ = ["MainWindow", "open_settings"]
 REFRESH_MS = 100  # the views redraw at most 10 times a second while training
 GATE_MS = 10  # after a redraw, the workers pause this long so the repaint runs uncontended
 GRAPH_MS = 250  # the graph is asked for at most 4 times a second while training
+BUSY_AFTER_S = 0.5  # a new layout taking longer than this shows a busy note with Cancel
 APPLY_DELAY_MS = 300  # settings edited before the first step are applied after this pause
 LIVE_FIELDS = ("lr", "steps")  # the only settings a running trainer picks up at once
 FIELD_NAMES = {
@@ -80,6 +84,10 @@ FIELD_NAMES = {
     "momentum": "momentum",
     "batch_size": "batch size",
 }
+BANNER_HINT = (
+    "Space: Train / Pause · S: one step · R: Reset · B: step through backprop · "
+    "F1: every key"
+)  # shown where messages appear, while there is none
 SIDE_WIDTH = 360  # the stepper's list, the inspector and the gradient check
 NODE_BUDGET = GraphRenderer().node_budget  # "auto" draws neurons above this many boxes
 RENDERER_CHOICES = (
@@ -111,11 +119,26 @@ def open_settings():
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, org, "mgdesk")
 
 
-def _describe(config):
-    """A short name for a run, for the ghost curve: '16,16 relu · moons · lr 1'."""
+def _describe(config, lrs=()):
+    """A short name for a run, for the ghost curve: '16,16 relu · moons · lr 1'.
+
+    `lrs`: the learning rates the run actually trained with, in order (it may have been
+    changed live); the config's own when empty."""
     layers = ",".join(map(str, config.layers)) or "linear"
     act = config.activation if isinstance(config.activation, str) else "/".join(config.activation)
-    return f"{layers} {act} · {config.dataset} · lr {config.lr:g}"
+    used = list(dict.fromkeys(lrs)) or [config.lr]
+    rate = f"{used[0]:g}" if len(used) == 1 else f"{used[0]:g} → {used[-1]:g}"
+    return f"{layers} {act} · {config.dataset} · lr {rate}"
+
+
+def _ops_boxes(panel):
+    """How many boxes the ops view of the panel's network would have (0 if not valid)."""
+    try:
+        config = panel.config()
+    except ConfigError:
+        return 0
+    root = sample_loss(new_model(config), (0.0, 0.0), 1.0, config.loss)
+    return ops_node_count(root)
 
 
 def _percent(x):
@@ -151,6 +174,7 @@ class MainWindow(QMainWindow):
         self._model = None  # latest model.to_dict() snapshot
         self._step = 0
         self._history = []  # every StepStats of this run, in order
+        self._lrs_used = []  # the base learning rates this run trained with, in order
         self._traced = ("train", 0)
         self._rate = deque(maxlen=90)  # (time, step) of recent snapshots
         self._pending_stats = []  # StepStats not drawn yet
@@ -161,9 +185,10 @@ class MainWindow(QMainWindow):
         self._inspected = ""  # svg id of the node in the inspector
         self._copy = (None, None)  # (job, (root, topo, params, names)): Values to inspect
         self._followed = None  # (stepper, position) the graph view last scrolled to
-        self._plots_sizes = None  # the plots' and graph's heights before stepper mode
         self._check_id = 0
         self._check_job = None
+        self._graph_wanted = None  # the latest GraphJob asked for
+        self._graph_since = 0.0  # when a graph of a new layout was asked for
         self.graph_renderer = "auto"  # which program lays graphs out (View > Graph Renderer)
 
         self._build_views()
@@ -175,11 +200,16 @@ class MainWindow(QMainWindow):
         self._refresh_timer.timeout.connect(self._refresh)
         self._apply_timer = QTimer(self, singleShot=True, interval=APPLY_DELAY_MS)
         self._apply_timer.timeout.connect(self._apply_now)
+        self._busy_timer = QTimer(self, interval=250)
+        self._busy_timer.timeout.connect(self._show_graph_busy)
+        self._restored_note = ""
         self._restore_settings()
         self._validate()
         if self._config is None:  # settings from last time no longer valid: start plain
             self.panel.set_config(TrainConfig())
         self._request_reset(self._config or TrainConfig())
+        if self._restored_note:
+            self.statusBar().showMessage(self._restored_note, 10000)
         self.graph_view.setFocus()  # so that Space, S and R work at once
 
     # ---- building ----
@@ -211,6 +241,7 @@ class MainWindow(QMainWindow):
         self.graph_view = self.graph_panel.view
         self.graph_panel.view_mode_changed.connect(self._on_graph_panel_view_mode_changed)
         self.graph_view.view_changed.connect(self._on_graph_view_view_changed)
+        self.graph_view.busy.cancel_requested.connect(self.cancel_graph)
         self.graph_view.node_clicked.connect(self._on_graph_view_node_clicked)
         self._build_side()
 
@@ -237,12 +268,14 @@ class MainWindow(QMainWindow):
             splitter.setChildrenCollapsible(False)
 
         self.banner = Banner()
-        self.banner.action_requested.connect(self.reset)
+        self.banner.action_requested.connect(self._on_banner_action_requested)
+        self._banner_action = self.reset  # what the banner's button does
+        self.banner_slot = BannerSlot(self.banner, BANNER_HINT)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.banner)
+        layout.addWidget(self.banner_slot)
         layout.addWidget(self.view_splitter, 1)
         self.setCentralWidget(central)
         self.resize(1400, 900)
@@ -285,6 +318,9 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         label = QLabel(title)
         label.setProperty("role", "caption")
+        label.setToolTip(title)
+        # cut at the edge when the window is narrow, rather than widen it
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         header = QHBoxLayout()
         header.setContentsMargins(4, 2, 4, 2)
         header.addWidget(label, 1)
@@ -439,7 +475,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self):
         self.status_labels = {}
-        for name, width in (("step", 90), ("loss", 190), ("accuracy", 170), ("rate", 90)):
+        for name, width in (("step", 80), ("loss", 130), ("accuracy", 120), ("rate", 80)):
             label = QLabel()
             label.setObjectName(f"status{name.capitalize()}")
             label.setMinimumWidth(width)
@@ -490,6 +526,15 @@ class MainWindow(QMainWindow):
         """True once the network of the latest Reset is built."""
         return self._shown_generation == self._generation and self._data is not None
 
+    def _show_banner(self, kind, html, action="", then=None):
+        """A message where the user looks; its button (if any) calls `then` (else Reset)."""
+        self._banner_action = then or self.reset
+        self.banner.show_message(kind, html, action)
+
+    @Slot()
+    def _on_banner_action_requested(self):
+        self._banner_action()
+
     def _update_actions(self):
         ready = self._data is not None and not self._failed
         can_train = ready and self._config is not None
@@ -500,7 +545,10 @@ class MainWindow(QMainWindow):
             self.train_action.setToolTip("Fix the setting marked in red first")
         else:
             self.train_action.setToolTip("Pause (Space)" if self._running else "Train (Space)")
-        self.step_action.setEnabled(ready)
+        self.step_action.setEnabled(can_train)  # Step trains too: the same rule as Train
+        self.step_action.setToolTip(
+            "Fix the setting marked in red first" if self._config is None else "One update (S)"
+        )
         self.reset_action.setEnabled(self._config is not None)
 
     def _show_stats(self, stats):
@@ -535,8 +583,9 @@ class MainWindow(QMainWindow):
             config = self.panel.config()
         except ConfigError as exc:
             self._config = None
+            self.banner.clear("info")  # "Train goes on with the current one" no longer holds
             if not self.panel.mark_error(exc.field, exc.message):
-                self.banner.show_message("warning", f"<b>Setting not valid:</b> {exc}")
+                self._show_banner("warning", f"<b>Setting not valid:</b> {exc.message}")
             self._update_actions()
             return None
         self.panel.clear_errors()
@@ -569,7 +618,7 @@ class MainWindow(QMainWindow):
         names = ", ".join(FIELD_NAMES.get(name, name) for name in changed)
         self.statusBar().showMessage(f"Changed {names}: applies on Reset", 5000)
         if not self._failed:  # else the error banner stays: it already asks for a Reset
-            self.banner.show_message(
+            self._show_banner(
                 "info",
                 f"You changed <b>{names}</b>: this makes a new network, so it applies when "
                 "you press <b>Reset</b> (R). Until then Train goes on with the current one.",
@@ -586,6 +635,14 @@ class MainWindow(QMainWindow):
     @Slot(float)
     def _on_panel_lr_changed(self, lr):
         self.train_worker.set_lr(lr)  # a plain attribute the trainer reads between steps
+        if self._running:
+            self._note_lr_used()
+
+    def _note_lr_used(self):
+        """Remember the learning rate the next steps train with (for the ghost's label)."""
+        lr = self.panel.lr.value()
+        if not self._lrs_used or self._lrs_used[-1] != lr:
+            self._lrs_used.append(lr)
 
     @Slot()
     def _on_panel_import_csv_requested(self):
@@ -608,10 +665,17 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 "Backward stepper closed: training changes the network", 5000
             )
+        if self._step >= self._config.steps:  # nothing to do: say so where the user looks
+            self._show_step_limit()
+            return
+        if self.banner.kind == "info" and "step limit" in self.banner.text.text():
+            self.banner.clear()
         self._run_id += 1
         self._stop = threading.Event()
         self._running = True
         self._rate.clear()
+        self._note_lr_used()
+        self.train_worker.request_waiting()
         self.run_requested.emit(self._run_id, self._stop, self._config.steps)
         self._update_actions()
 
@@ -623,9 +687,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def step(self):
-        if self._data is None or self._failed:
+        if self._data is None or self._failed or self._config is None:
             return
         self.pause()
+        self._note_lr_used()
+        self.train_worker.request_waiting()
         self.step_requested.emit(self._generation)
 
     @Slot()
@@ -641,7 +707,7 @@ class MainWindow(QMainWindow):
         self._apply_timer.stop()
         self.pause()
         if self._applied is not None and self._history:
-            self.loss_plot.new_run(_describe(self._applied))
+            self.loss_plot.new_run(_describe(self._applied, self._lrs_used))
         else:
             self.loss_plot.new_run("")
         self._generation += 1
@@ -650,10 +716,14 @@ class MainWindow(QMainWindow):
         self._failed = False
         self._step = 0
         self._history = []
+        self._lrs_used = []
         self._rate.clear()
+        if self.statusBar().currentMessage().endswith("applies on Reset"):
+            self.statusBar().clearMessage()  # it is applied now
         if self.banner.kind in ("info", "error"):
             self.banner.clear()
         model_dict = model.to_dict() if model is not None else None
+        self.train_worker.request_waiting()
         self.reset_requested.emit(self._generation, config, model_dict, tuple(history))
         self._update_actions()
 
@@ -729,16 +799,34 @@ class MainWindow(QMainWindow):
         self._refresh_timer.stop()
         self._refresh()
         if why == "done":
-            self.statusBar().showMessage(
-                f"Reached the step limit ({self._step:,} steps): raise it to train on", 8000
-            )
+            self._show_step_limit()
+
+    def _show_step_limit(self):
+        """Say that the step limit is reached where the user looks, offering to raise it."""
+        limit = self.panel.steps.value()
+        if limit >= MAX_STEPS:
+            self._show_banner("info", f"<b>Reached the step limit</b> of {limit:,} steps.")
+            return
+        raised = min(MAX_STEPS, 2 * limit)
+        self._show_banner(
+            "info",
+            f"<b>Reached the step limit</b> of {limit:,} steps: raise it (Step limit, in "
+            "Training) to train on.",
+            f"Raise to {raised:,} and train",
+            lambda: self._raise_step_limit(raised),
+        )
+
+    def _raise_step_limit(self, steps):
+        self.banner.clear()
+        self.panel.steps.setValue(steps)
+        self.train()
 
     @Slot(str, str)
     def _on_train_worker_training_failed(self, reason, hint):
         self._running = False
         self._failed = True
         hint = hint[:1].upper() + hint[1:].rstrip(".")
-        self.banner.show_message("error", f"<b>Training paused: {reason}.</b> {hint}.", "Reset")
+        self._show_banner("error", f"<b>Training paused: {reason}.</b> {hint}.", "Reset")
         self.statusBar().showMessage(f"Training paused: {reason}", 8000)
         self._update_actions()
 
@@ -759,6 +847,7 @@ class MainWindow(QMainWindow):
     def _on_boundary_plane_changed(self, plane):
         self.train_worker.set_bounds(plane)
         if not self._running:
+            self.train_worker.request_waiting()  # a grid of the old plane is of no use
             self.grid_requested.emit(self._generation)
 
     def trace_sample(self, kind, index):
@@ -796,7 +885,47 @@ class MainWindow(QMainWindow):
         self._graph_asked = time.monotonic()
         if self.stepper_action.isChecked():
             job = self._stepper_job(job)
-        self.graph_worker.request(replace(job, marked=self.grad_check.marked(job)))
+        job = replace(job, marked=self.grad_check.marked(job))
+        shown = self.graph_view.graph
+        if graph_shape(job) != graph_shape(self._graph_wanted):
+            self._graph_since = time.monotonic()
+        self._graph_wanted = job
+        if shown is None or graph_shape(shown.job) != graph_shape(job):
+            self._busy_timer.start()  # a new layout: say so if it takes a while
+        self.graph_worker.request(job)
+
+    @Slot()
+    def _show_graph_busy(self):
+        """While a new layout is on its way, dim the old picture and say what is coming."""
+        job, shown = self._graph_wanted, self.graph_view.graph
+        waiting = job is not None and (shown is None or graph_shape(shown.job) != graph_shape(job))
+        elapsed = time.monotonic() - self._graph_since
+        if not waiting:
+            self._busy_timer.stop()
+            self.graph_view.show_busy("")
+        elif elapsed >= BUSY_AFTER_S:
+            view = {"auto": "graph", "ops": "ops view", "neurons": "neuron view"}[job.view]
+            layers = ",".join(map(str, job.model["nouts"][:-1])) or "no hidden layer"
+            self.graph_view.show_busy(
+                f"Laying out the {view} of the network {layers}… {elapsed:.0f} s. "
+                "The picture under this is the previous one."
+            )
+
+    @Slot()
+    def cancel_graph(self):
+        """Stop the layout in progress; the header and the picture then agree again."""
+        self.graph_worker.cancel()
+        self._busy_timer.stop()
+        self.graph_view.show_busy("")
+        self._graph_wanted = None
+        if self.graph_panel.mode.currentText() != "auto":
+            self.statusBar().showMessage("Layout cancelled: back to the “auto” view", 8000)
+            self.graph_panel.mode.setCurrentText("auto")  # asks for that graph
+            return
+        self.graph_view.clear_graph(
+            "Drawing cancelled. Choose the neurons view or a smaller network, or press F."
+        )
+        self.graph_panel.set_caption("No graph", "drawing cancelled")
 
     @Slot(str)
     def _on_graph_panel_view_mode_changed(self, mode):
@@ -809,7 +938,10 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_graph_worker_graph_rendered(self, graph):
+        if graph_shape(graph.job) != graph_shape(self._graph_wanted):
+            return  # a layout that was cancelled or asked for before the latest one
         self.graph_view.show_graph(graph)
+        self._show_graph_busy()
         note = f"{graph.view} view · {graph.node_count:,} boxes"
         if graph.message:  # why "auto" chose this view
             note = f"{graph.message} · {graph.node_count:,} boxes"
@@ -821,6 +953,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_graph_worker_graph_failed(self, message):
+        self._busy_timer.stop()
+        self.graph_view.show_busy("")
         self.graph_view.clear_graph(f"Could not draw the graph: {message}")
         self.graph_panel.set_caption("No graph", message)
 
@@ -840,15 +974,8 @@ class MainWindow(QMainWindow):
         if on and self._running:
             self.pause()
             self.statusBar().showMessage("Training paused for the backward stepper", 5000)
-        if on and self._plots_sizes is None:  # the graph gets more room while stepping
-            self._plots_sizes = self.view_splitter.sizes()
-            total = sum(self._plots_sizes)
-            self.view_splitter.setSizes([int(total * 0.27), total - int(total * 0.27)])
-        if not on:
+        if not on:  # (the plots keep their size: nothing jumps when the stepper toggles)
             self.stepper_panel.close_stepper()
-            if self._plots_sizes is not None:
-                self.view_splitter.setSizes(self._plots_sizes)
-            self._plots_sizes = None
         self._followed = None
         self.stepper_panel.setVisible(on)
         self.stepper_panel.caption.setVisible(on)
@@ -1042,7 +1169,7 @@ class MainWindow(QMainWindow):
 
         def write(path):
             model, history = self._current_model()
-            save_session(path, self._applied, model, history)
+            save_session(path, self._applied, model, history, data=self._data)  # its points
 
         return self._save_as(path, "Session", "mgdesk sessions (*.json)", "run.json", write)
 
@@ -1068,7 +1195,7 @@ class MainWindow(QMainWindow):
             try:
                 load_csv(path)
             except (ConfigError, OSError) as exc:
-                self._error("Cannot import the data", str(exc))
+                self._error("Cannot import the data", getattr(exc, "message", str(exc)))
                 path = None
         if not path:  # keep the dataset that was chosen before
             if self.panel.dataset.currentData() == "csv" and not self.panel.has_csv():
@@ -1170,12 +1297,26 @@ class MainWindow(QMainWindow):
             value = settings.value(key)
             if isinstance(value, QByteArray | bytes):
                 apply(QByteArray(value))
-        try:
-            self.panel.set_config(TrainConfig.from_dict(json.loads(settings.value("config", ""))))
-        except (TypeError, ValueError):  # missing, not JSON, or not valid settings
-            pass
+        for key in ("config", "editedConfig"):  # the edits not applied last time win
+            try:
+                config = TrainConfig.from_dict(json.loads(settings.value(key, "")))
+            except (TypeError, ValueError):  # missing, not JSON, or not valid settings
+                continue
+            self.panel.set_config(config)
+            if key == "editedConfig":
+                self._restored_note = (
+                    "Restored settings you had edited but not applied last time: the new "
+                    "network uses them"
+                )
         self.log_action.setChecked(str(settings.value("logScale", "false")).lower() == "true")
         mode = settings.value("graphMode", "auto")
+        if mode == "ops" and _ops_boxes(self.panel) > NODE_BUDGET:
+            mode = "auto"  # never start with a slow layout the user did not just ask for
+            ops_note = (
+                "The ops view was not restored: this network has too many boxes to lay out "
+                "quickly (choose it under View to draw it anyway)"
+            )
+            self._restored_note = " · ".join(filter(None, (self._restored_note, ops_note)))
         if mode in self.mode_actions:
             self.graph_panel.mode.setCurrentText(mode)
         renderer = settings.value("graphRenderer", "auto")
@@ -1190,9 +1331,14 @@ class MainWindow(QMainWindow):
         settings.setValue("windowState", self.saveState())
         settings.setValue("topSplitter", self.top_splitter.saveState())
         settings.setValue("viewSplitter", self.view_splitter.saveState())
-        config = self._config or self._applied
-        if config is not None:
-            settings.setValue("config", json.dumps(config.to_dict()))
+        # the network's settings, and apart from them the edits not applied yet (if any)
+        if self._applied is not None:
+            settings.setValue("config", json.dumps(self._applied.to_dict()))
+        edited = self._config if self._config != self._applied else None
+        if edited is not None:
+            settings.setValue("editedConfig", json.dumps(edited.to_dict()))
+        else:
+            settings.remove("editedConfig")
         settings.setValue("logScale", self.log_action.isChecked())
         settings.setValue("graphMode", self.graph_panel.mode.currentText())
         settings.setValue("graphRenderer", self.graph_renderer)
@@ -1216,11 +1362,10 @@ class MainWindow(QMainWindow):
         self._apply_timer.stop()
         self._gate_timer.stop()
         self._refresh_timer.stop()
+        self._busy_timer.stop()
         self.gate.release()
         self.train_worker.close()
         self.graph_worker.close()
-        if self._plots_sizes is not None:  # save the layout as it is outside stepper mode
-            self.view_splitter.setSizes(self._plots_sizes)
         try:
             self._save_settings()
         except OSError:

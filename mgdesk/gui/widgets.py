@@ -3,13 +3,22 @@
 import math
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QValidator
-from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
 
 import mgdesk
 
-__all__ = ["Banner", "ScientificSpinBox", "icon", "resource_path", "style_sheet"]
+__all__ = ["Banner", "BannerSlot", "ScientificSpinBox", "icon", "resource_path", "style_sheet"]
 
 
 def resource_path(name):
@@ -124,3 +133,60 @@ class Banner(QFrame):
         """Hide the banner (only if it shows a message of `kind`, when given)."""
         if kind is None or self.kind == kind:
             self.hide()
+
+
+class BannerSlot(QWidget):
+    """The banner's place, kept whether or not a message shows, so the views under it never
+    move: a line of hints fills it while there is no message. Room for two lines of text is
+    reserved; only a longer message makes it taller."""
+
+    def __init__(self, banner, hint, parent=None):
+        super().__init__(parent)
+        self.banner = banner
+        self.hint = QLabel(hint, self)
+        self.hint.setObjectName("bannerHint")
+        self.hint.setProperty("role", "hint")
+        self.hint.setContentsMargins(11, 0, 0, 0)
+        banner.setParent(self)
+        banner.installEventFilter(self)
+        self.hint.setVisible(banner.isHidden())
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(0)
+
+    def _reserved(self):
+        """A two-line message with its button, in the current style."""
+        banner = self.banner
+        banner.ensurePolished()
+        margins = banner.layout().contentsMargins()
+        frame = 2 * banner.frameWidth() + margins.top() + margins.bottom()
+        lines = 2 * banner.text.fontMetrics().lineSpacing()
+        return frame + max(lines, banner.action.sizeHint().height())
+
+    def _needed(self, width):
+        height = self._reserved()
+        if not self.banner.isHidden():
+            height = max(height, self.banner.heightForWidth(width))
+        return height
+
+    def eventFilter(self, watched, event):
+        if watched is self.banner and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self.hint.setVisible(event.type() == QEvent.Type.Hide)
+            self._fit()
+        return False
+
+    def _fit(self):
+        height = self._needed(max(self.width(), 1))
+        if height != self.height() or height != self.minimumHeight():
+            self.setFixedHeight(height)
+        self.banner.setGeometry(self.rect())
+        self.hint.setGeometry(self.rect())
+
+    def sizeHint(self):
+        return QSize(self.hint.sizeHint().width(), self._needed(max(self.width(), 1)))
+
+    def minimumSizeHint(self):
+        return QSize(0, self.sizeHint().height())
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit()

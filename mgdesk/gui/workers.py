@@ -32,13 +32,18 @@ __all__ = [
     "GuiGate",
     "Snapshot",
     "TrainWorker",
+    "graph_shape",
     "leaked_threads",
     "start_thread",
     "stop_threads",
 ]
 
 SNAPSHOTS_PER_SECOND = 30
-GRID_CELLS_X_WEIGHTS = 1_500_000  # grid resolution budget: cells × weights per refresh
+GRID_SIZE = 100  # boundary grid cells per side, as in TensorFlow Playground
+MIN_LIVE_GRID = 40  # while training, a grid too slow at GRID_SIZE gets fewer cells, not fewer
+LIVE_GRID_SECONDS = 0.05  # ... aiming at this much time per grid while training
+BAND_SECONDS = 0.02  # a grid is made a band of rows at a time, each about this long, so
+# a request, a stop or closing is noticed within that time even at 256,256
 MAX_RASTER_PIXELS = 4_000_000  # a graph image never exceeds this (16 MB)
 
 _leaked = []  # threads that would not stop in time: kept alive rather than crash on delete
@@ -129,10 +134,19 @@ def plane_bounds(data, margin=0.15):
     return (cx - half, cx + half, cy - half, cy + half)
 
 
-def grid_resolution(model_dict):
-    """Fewer grid cells for bigger networks, so a refresh costs about the same (<= 100 ms)."""
-    weights = sum(len(row) for layer in model_dict["weights"] for row in layer)
-    return max(24, min(64, int(math.sqrt(GRID_CELLS_X_WEIGHTS / max(weights, 1)))))
+def grid_resolution(seconds_per_cell=None, live=False):
+    """Cells per side of the boundary grid: GRID_SIZE whenever training is not going on
+    (the picture then stays as it is, so it must be smooth at any network size); while
+    training, fewer when the last grid's cost per cell says GRID_SIZE would take longer
+    than LIVE_GRID_SECONDS. The view interpolates either way."""
+    if not live or not seconds_per_cell:
+        return GRID_SIZE
+    fit = int(math.sqrt(LIVE_GRID_SECONDS / seconds_per_cell))
+    return max(MIN_LIVE_GRID, min(GRID_SIZE, fit))
+
+
+class _GridInterrupted(Exception):
+    """A newer request (train, step, reset, close) is waiting: drop the grid being made."""
 
 
 class TrainWorker(QObject):
@@ -153,11 +167,18 @@ class TrainWorker(QObject):
         self._box = ()  # the data's box
         self._bounds = (-1.0, 1.0, -1.0, 1.0)  # the plane the grid covers
         self._closing = threading.Event()
+        self._waiting = threading.Event()  # set by the GUI thread: a request is queued
         self._next_grid = 0.0
+        self._weight_cost = 5e-8  # seconds per grid cell and weight: a guess, then measured
 
     def close(self):
         """Called from the GUI thread on shutdown: finish quickly, send nothing more."""
         self._closing.set()
+
+    def request_waiting(self):
+        """Called from the GUI thread before queuing a run, step or reset: a boundary grid
+        being computed (seconds at 256,256) is dropped so the request starts at once."""
+        self._waiting.set()
 
     def set_lr(self, lr):
         """Live learning rate, set from the GUI thread; the trainer reads it between steps."""
@@ -172,6 +193,7 @@ class TrainWorker(QObject):
     @Slot(int)
     def refresh_grid(self, generation):
         """A snapshot with a fresh boundary grid (after the view's plane changed)."""
+        self._waiting.clear()
         if self.trainer is not None and generation == self._generation:
             self._emit_step([], grid=True)
 
@@ -180,11 +202,13 @@ class TrainWorker(QObject):
         """Build a fresh trainer (or one from a saved model and history)."""
         if generation != self.latest_generation or self._closing.is_set():
             return  # a newer reset is already queued
+        self._waiting.clear()
         try:
             model = MLP.from_dict(model_dict) if model_dict else None
             trainer = Trainer(config, model=model, history=history)
         except (ValueError, OSError) as exc:  # ConfigError (and CSVError) is a ValueError
-            self.error_occurred.emit(getattr(exc, "field", ""), _one_line(exc))
+            message = getattr(exc, "message", None) or _one_line(exc)  # no "csv_path: "
+            self.error_occurred.emit(getattr(exc, "field", ""), message.splitlines()[0])
             trainer = self.trainer  # keep the network there was, under the new generation
             if trainer is None:
                 return
@@ -193,13 +217,15 @@ class TrainWorker(QObject):
         box = plane_bounds(trainer.data)
         if box != self._box:  # new data: the view will say which part of the plane it shows
             self._box = self._bounds = box
-        snapshot = self._snapshot((), grid=True, data=trainer.data, config=config)
+        snapshot = self._snapshot((), grid=False, data=trainer.data, config=config)
         self.reset_completed.emit(snapshot)
+        self._emit_step([], grid=True)  # the boundary follows (dropped if a request comes)
 
     @Slot(int, object, int)
     def run(self, run_id, stop, steps):
         """Train until `stop` is set, `steps` updates are done in total, or the loss fails."""
         trainer = self.trainer
+        self._waiting.clear()
         if trainer is None or stop.is_set() or trainer.failure is not None:
             self.run_finished.emit(run_id, "paused")
             return
@@ -210,21 +236,25 @@ class TrainWorker(QObject):
             pending.append(stats)
             now = time.monotonic()
             if now - last >= 1 / SNAPSHOTS_PER_SECOND:
-                self._emit_step(pending, grid=now >= self._next_grid and not stop.is_set())
-                pending, last = [], now
+                live = now >= self._next_grid and not stop.is_set()
+                self._emit_step(pending, grid=live, live=True, stop=stop)
+                pending, last = [], time.monotonic()
         if self._closing.is_set():
             return
-        self._emit_step(pending, grid=self.latest_generation == self._generation)
+        self._emit_step(pending, grid=False)
         if trainer.failure is not None:
             self.training_failed.emit(trainer.failure.reason, trainer.failure.hint)
             self.run_finished.emit(run_id, "failed")
-        else:
-            self.run_finished.emit(run_id, "paused" if stop.is_set() else "done")
+            return
+        self.run_finished.emit(run_id, "paused" if stop.is_set() else "done")
+        if self.latest_generation == self._generation:
+            self._emit_step([], grid=True)  # the whole boundary, now that it stays
 
     @Slot(int)
     def step(self, generation):
         """One update, then a full snapshot."""
         trainer = self.trainer
+        self._waiting.clear()
         if trainer is None or generation != self._generation or trainer.failure is not None:
             return
         stats = trainer.step_once()
@@ -234,27 +264,52 @@ class TrainWorker(QObject):
             return
         self._emit_step([stats], grid=True)
 
-    def _grid(self, n, bounds):
+    def _grid(self, n, bounds, stop=None):
         """Scores on an n x n grid over `bounds` (corners included, row 0 at ymin), as
-        float64 bytes; computed a band of rows at a time, waiting at the gate between."""
+        float64 bytes; computed a band of rows at a time, waiting at the gate between.
+        None when a newer request (or `stop`, or closing) came meanwhile."""
+
+        def pause():
+            self.gate.wait()
+            if self._closing.is_set() or self._waiting.is_set() or (stop and stop.is_set()):
+                raise _GridInterrupted
+
+        cost = self._cell_cost()
+        rows = max(1, min(n, int(BAND_SECONDS / (cost * n))))
         values = array("d")
-        for band in decision_grid_bands(self.trainer.model, bounds, n, pause=self.gate.wait):
-            values.extend(band)
+        try:
+            for band in decision_grid_bands(self.trainer.model, bounds, n, band=rows, pause=pause):
+                values.extend(band)
+        except _GridInterrupted:
+            return None
         return values.tobytes()
 
-    def _emit_step(self, stats, grid):
-        self.step_completed.emit(self._snapshot(tuple(stats), grid))
+    def _weights(self):
+        return max(
+            1, sum(len(n.w) + 1 for layer in self.trainer.model.layers for n in layer.neurons)
+        )
 
-    def _snapshot(self, stats, grid, data=None, config=None):
+    def _cell_cost(self):
+        """Seconds one grid cell takes with the current network."""
+        return self._weight_cost * self._weights()
+
+    def _emit_step(self, stats, grid, live=False, stop=None):
+        self.step_completed.emit(self._snapshot(tuple(stats), grid, live=live, stop=stop))
+
+    def _snapshot(self, stats, grid, data=None, config=None, live=False, stop=None):
         trainer = self.trainer
         model = trainer.model.to_dict()
         failed = trainer.failure is not None
         values, size, bounds = None, 0, self._bounds  # (the GUI thread may replace _bounds)
         if grid and not failed and not self._closing.is_set():
             start = time.monotonic()
-            size = grid_resolution(model)
-            values = self._grid(size, bounds)
+            size = grid_resolution(self._cell_cost(), live)
+            values = self._grid(size, bounds, stop)
             cost = time.monotonic() - start
+            if values is None:
+                size = 0
+            else:
+                self._weight_cost = cost / (size * size * self._weights())
             self._next_grid = time.monotonic() + max(0.1, 3 * cost)  # <= 25% of the time
         return Snapshot(
             generation=self._generation,
@@ -353,6 +408,13 @@ class GraphWorker(QObject):
             self._cancel_in_flight()
         self.render_requested.emit()
 
+    def cancel(self):
+        """Called from the GUI thread: drop the waiting request and stop the layout in
+        progress (a trace in progress finishes; the window ignores its picture)."""
+        with self._lock:
+            self._job = None
+        self._cancel_in_flight()
+
     def set_renderer(self, name):
         """Use the "bundled" graphviz-pure, the "system" dot, or "auto"; redraws the graph."""
         with self._lock:
@@ -371,6 +433,10 @@ class GraphWorker(QObject):
     def close(self):
         self._closing.set()
         self._cancel_in_flight()
+
+    def _check_closing(self):
+        if self._closing.is_set():
+            raise RenderCancelled("closing")
 
     def _cancel_in_flight(self):
         cancel = getattr(self._renderer, "cancel", None)
@@ -405,11 +471,13 @@ class GraphWorker(QObject):
                 self._renderer = GraphRenderer(self._renderer_choice)
         if job.graph is not None:
             graph, message = job.graph, ""
-        else:
+        else:  # ~0.3 s and ~0.6 s at 256,256: closing is looked at between the parts
             model = MLP.from_dict(job.model)
             root = sample_loss(model, job.x, job.y, job.loss)
             root.backward()
+            self._check_closing()
             graph, message = self._renderer.trace(root, model, job.view)
+            self._check_closing()
         styles = mark_styles(graph, job.marked, job.styles)
         result = self._renderer.render_graph(graph, message, styles)
         if self._closing.is_set():
@@ -532,6 +600,11 @@ def _paint(qsvg, size, scale, region):
     qsvg.render(painter, QRectF(0, 0, size[0], size[1]))
     painter.end()
     return image
+
+
+def graph_shape(job):
+    """What decides a graph's layout (see _shape); None for no job."""
+    return _shape(job)
 
 
 def _shape(job):

@@ -6,20 +6,28 @@ way in.
 
 from mgdesk.io.export import export_script
 from mgdesk.io.session import (
+    ComparisonSession,
     Session,
     SessionError,
     check_writable,
+    history_csv,
+    load_comparison,
     load_session,
+    save_comparison,
     save_session,
     write_history_csv,
 )
 
 __all__ = [
+    "ComparisonSession",
     "Session",
     "SessionError",
     "check_writable",
     "export_script",
+    "history_csv",
+    "load_comparison",
     "load_session",
+    "save_comparison",
     "save_session",
     "write_history_csv",
 ]

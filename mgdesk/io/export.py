@@ -4,11 +4,9 @@ The script is micrograd's demo loop with this run's settings and data written in
 learner can read, change and rerun every line outside the app.
 """
 
-import json
-from pathlib import Path
-
 from mgdesk.io.session import _write_text
 from mgdesk.train import make_dataset
+from mgdesk.train.data import file_name
 
 __all__ = ["export_script"]
 
@@ -25,9 +23,9 @@ LOSS_CODE = {
 }
 
 TEMPLATE = '''\
-"""A training run exported from mgdesk: {summary}.
+"""A training run exported from mgdesk: RUN below says which.
 
-Run it with a Python that has mgdesk installed:  python {filename}
+Run it with a Python that has mgdesk installed:  python <this file>
 It trains the same network on the same points with micrograd's loop, using the plain
 Value engine (slower than the app's fast path; the numbers are the same).
 """
@@ -35,6 +33,8 @@ Value engine (slower than the app's fast path; the numbers are the same).
 import random
 
 from mgdesk.engine import MLP
+
+RUN = {summary}
 
 # fmt: off
 X = {x_train}
@@ -64,6 +64,7 @@ def flat(weights):
 model = MLP(2, {nouts}, activation={activation}, seed=SEED)
 velocity = [0.0] * len(model.parameters())  # the momentum of each parameter
 {start}
+print(RUN)
 print(model)
 print("number of parameters", len(model.parameters()))
 
@@ -106,6 +107,10 @@ trained = flat(model.to_dict()["weights"])
 difference = max(abs(a - b) for a, b in zip(trained, flat(EXPORTED_WEIGHTS)))
 print(f"largest difference from the weights mgdesk exported: {{difference:.3g}}")
 '''
+
+# Everything from outside (file names, settings) enters the script as a Python literal made
+# by repr() below, never as text inside code or a docstring: a CSV named
+# `p""";print("x");""".csv` stays a name.
 
 
 def _rows(items, per_line):
@@ -155,7 +160,7 @@ def _start(start):
 def summary(config):
     data = f"{config.dataset} ({config.samples} samples, noise {config.noise:g})"
     if config.dataset == "csv":
-        data = f"{Path(config.csv_path).name}"
+        data = file_name(config.csv_path)
     hidden = ",".join(map(str, config.layers)) or "no hidden layer"
     return f"{data}, layers {hidden}, {config.loss} loss, {config.steps} steps"
 
@@ -167,8 +172,7 @@ def export_script(path, config, model, data=None, start=None):
     data = data if data is not None else make_dataset(config)
     activation = config.activation
     text = TEMPLATE.format(
-        summary=summary(config),
-        filename=Path(path).name,
+        summary=repr(summary(config)),
         x_train=_rows(data.x_train, 2),
         y_train=_rows(data.y_train, 12),
         x_test=_rows(data.x_test, 2),
@@ -178,13 +182,13 @@ def export_script(path, config, model, data=None, start=None):
         decay_steps=config.decay_steps or config.steps,
         start=_start(start),
         lr=config.lr,
-        lr_decay=json.dumps(config.lr_decay),
+        lr_decay=repr(config.lr_decay),
         momentum=config.momentum,
         l2=config.l2,
         batch_size=config.batch_size,
         seed=config.seed,
         nouts=[*config.layers, 1],
-        activation=json.dumps(activation if isinstance(activation, str) else list(activation)),
+        activation=repr(activation if isinstance(activation, str) else list(activation)),
         loss_code=LOSS_CODE[config.loss],
     )
     _write_text(path, text)

@@ -1,38 +1,57 @@
-"""Sessions as JSON (settings, weights, loss history, momentum) and the history as CSV.
+"""Sessions as JSON (settings, points, weights, loss history, momentum); the history as CSV.
 
 Nothing loaded can run code: a session is plain JSON with a format name and a schema version,
 checked field by field on the way in. Loading returns a new Session or raises
 SessionError; it never changes anything else.
 
-Version 2 added the optimizer's momentum ("velocity") and the setting decay_steps;
-version 1 files still load (no momentum saved: it starts from zero).
+Version 3 embeds the points (train and test split, labels) and names their source, so a
+session loads anywhere with the same numbers, whatever happened to its CSV since; and keeps
+the history as columns (History.to_json), so a million steps load in a second or two.
+Version 2 added the optimizer's momentum ("velocity") and the setting decay_steps. Versions
+1 and 2 still load: their points are made again from the settings (a CSV is read again),
+their history is a list of steps, and version 1 has no momentum (it starts from zero).
+
+A comparison (save_comparison) is a version-3 session of its first run with one more field,
+"comparison": every run's label and the other runs (settings, weights, momentum, history),
+which share the file's points. Anything that reads a session opens its first run.
 """
 
 import csv
+import dataclasses
 import io
 import json
 import math
 import os
+import stat
+import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from mgdesk.engine import MLP
-from mgdesk.train import ConfigError, StepStats, TrainConfig
+from mgdesk.train import ConfigError, Dataset, StepStats, TrainConfig, make_dataset
+from mgdesk.train.config import MAX_SAMPLES, MAX_STEPS
+from mgdesk.train.data import file_name, read_file
+from mgdesk.train.history import ENCODING, History
 
 __all__ = [
     "FORMAT",
     "VERSION",
+    "ComparisonSession",
     "Session",
     "SessionError",
     "check_writable",
+    "history_csv",
+    "load_comparison",
     "load_session",
+    "save_comparison",
     "save_session",
     "write_history_csv",
 ]
 
 FORMAT = "mgdesk-session"
-VERSION = 2
+VERSION = 3
 MAX_BYTES = 512 * 1024 * 1024  # refuse to read anything bigger (a video picked by mistake)
+DATA_PARTS = ("x_train", "y_train", "x_test", "y_test")
 
 
 class SessionError(ValueError):
@@ -43,60 +62,161 @@ class SessionError(ValueError):
 class Session:
     config: TrainConfig
     model: MLP
-    history: tuple  # of StepStats
+    history: History  # a sequence of StepStats
     velocity: tuple = ()  # SGD momentum per parameter; () when not saved
+    data: Dataset | None = None  # the points; None from versions 1-2 (make_dataset(config))
+
+
+def _target(path):
+    """The file a write to `path` replaces: symlinks followed, so a link stays a link.
+    SessionError when that is something other than a regular file (or a new one)."""
+    if not str(path):
+        raise SessionError("cannot write a file with an empty name")
+    real = Path(os.path.realpath(path))
+    try:
+        mode = real.stat().st_mode
+    except FileNotFoundError:
+        return real, None
+    except OSError as exc:
+        raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise SessionError(f"cannot write {path}: it is a folder")
+    if not stat.S_ISREG(mode):
+        raise SessionError(f"cannot write {path}: it is a device, pipe or socket, not a file")
+    return real, stat.S_IMODE(mode)
+
+
+def _temporary(path, real):
+    """A new, uniquely named temporary file next to `real`: (file object, its path)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+    except OSError as exc:
+        raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
 
 
 def check_writable(path):
     """Raise SessionError now if `path` cannot be written (before hours of training)."""
-    path = Path(path)
-    if path.is_dir():
-        raise SessionError(f"cannot write {path}: it is a folder")
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_bytes(b"")
-    except OSError as exc:
-        raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
-    tmp.unlink(missing_ok=True)
+    real, _ = _target(path)
+    f, tmp = _temporary(path, real)
+    f.close()
+    os.unlink(tmp)
 
 
 def _write_text(path, text):
-    """Write through a temporary file, so a failed save leaves the old file intact."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    """Write `text` (a str, or an iterable of str pieces) to `path` through a temporary file
+    next to it, so a failed save leaves the old file intact. A symlink is written through;
+    the file keeps its permissions (a new one gets the usual ones)."""
+    real, mode = _target(path)
+    f, tmp = _temporary(path, real)
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        with f:
+            for piece in [text] if isinstance(text, str) else text:
+                f.write(piece)
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        Path(tmp).unlink(missing_ok=True)
         raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:  # e.g. Ctrl-C while writing: the old file stays, nothing is left
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
-def save_session(path, config, model, history=(), velocity=()):
-    """`velocity`: the optimizer's momentum state (Trainer.velocity), kept when momentum > 0."""
-    doc = {
-        "format": FORMAT,
-        "version": VERSION,
+def _run_doc(config, model, velocity):
+    """The settings, weights and momentum of one run, as the file holds them."""
+    return {
         "config": config.to_dict(),
         "model": model.to_dict(),
         "velocity": list(velocity) if config.momentum else [],
-        "history": [stats.to_dict() for stats in history],
     }
+
+
+def _data_doc(data):
+    return {
+        "source": data.name,
+        "x_train": [list(p) for p in data.x_train],
+        "y_train": list(data.y_train),
+        "x_test": [list(p) for p in data.x_test],
+        "y_test": list(data.y_test),
+    }
+
+
+def _write_session(path, doc, history):
     try:
-        text = _dumps(doc)
+        pieces = [f" {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in doc.items()]
     except ValueError:
         raise SessionError(
             "cannot save: the weights or losses are not finite numbers (training diverged)"
         ) from None
-    _write_text(path, text)
+    history = history if isinstance(history, History) else History(history)
+    _write_text(path, _session_text(pieces, history))
 
 
-def _dumps(doc):
-    """JSON with one line per top-level field and per history step: easy to read and diff."""
-    lines = [f" {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in doc.items()]
-    steps = ",\n".join(f"  {json.dumps(s, allow_nan=False)}" for s in doc["history"])
-    lines[-1] = f' "history": [\n{steps}\n ]' if steps else ' "history": []'
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+def save_session(path, config, model, history=(), velocity=(), data=None):
+    """`velocity`: the optimizer's momentum state (Trainer.velocity), kept when momentum > 0;
+    `data`: the run's Dataset (Trainer.data), embedded in the file (default: made again from
+    the config)."""
+    data = data if data is not None else make_dataset(config)
+    _write_session(path, _document(config, model, velocity, data), history)
+
+
+def _document(config, model, velocity, data):
+    run = _run_doc(config, model, velocity)
+    return {"format": FORMAT, "version": VERSION, "config": run.pop("config"),
+            "data": _data_doc(data), **run}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComparisonSession:
+    """The runs of a saved comparison: one Session per run, all on one Dataset, each with
+    its label ("activation=tanh") and short label ("tanh")."""
+
+    sessions: tuple
+    labels: tuple
+    short_labels: tuple
+
+
+def save_comparison(path, sessions, labels, short_labels=None):
+    """Save the runs of a comparison (Sessions on one Dataset, the first one's) in one file.
+
+    The first run is the file's own session and the others are under "comparison", with
+    every run's label: mgdesk without comparisons, and load_session, open the first run."""
+    if not sessions or len(labels) != len(sessions):
+        raise ValueError("give a label for each run, and at least one run")
+    short_labels = list(labels if short_labels is None else short_labels)
+    first = sessions[0]
+    data = first.data if first.data is not None else make_dataset(first.config)
+    doc = _document(first.config, first.model, first.velocity, data)
+    doc["comparison"] = {
+        "labels": list(labels),
+        "short_labels": short_labels,
+        "runs": [
+            {
+                **_run_doc(s.config, s.model, s.velocity),
+                "history": (
+                    s.history if isinstance(s.history, History) else History(s.history)
+                ).to_json(),
+            }
+            for s in sessions[1:]
+        ],
+    }
+    _write_session(path, doc, first.history)
+
+
+def _session_text(pieces, history):
+    """The file, in pieces: one line per top-level field (easy to read), then the history,
+    one column at a time (a million steps are never held twice)."""
+    yield "{\n" + ",\n".join(pieces) + ",\n"
+    yield f' "history": {{"encoding": {json.dumps(ENCODING)}, "length": {len(history)}, '
+    yield '"columns": {'
+    for i, (name, text) in enumerate(history.encoded_columns()):
+        yield f'{", " if i else ""}\n  {json.dumps(name)}: "{text}"'
+    yield "\n }}\n}\n"
 
 
 def _reject_constant(name):
@@ -104,15 +224,17 @@ def _reject_constant(name):
 
 
 def _read_document(path):
-    name = Path(path).name
+    name = file_name(path)
+    if not str(path):
+        raise SessionError("cannot read a session with an empty file name")
     try:
-        if os.path.getsize(path) > MAX_BYTES:
-            raise SessionError(f"{name} is too large to be a mgdesk session")
-        raw = Path(path).read_bytes()
+        raw = read_file(path, MAX_BYTES)
     except OSError as exc:
         raise SessionError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        return json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
+        text = raw.decode("utf-8-sig")
+        del raw  # a long session's text is tens of MB: never hold it twice
+        return json.loads(text, parse_constant=_reject_constant)
     except UnicodeDecodeError:
         raise SessionError(f"{name} is not a mgdesk session (not a text file)") from None
     except json.JSONDecodeError as exc:
@@ -123,9 +245,9 @@ def _read_document(path):
         raise SessionError(f"{name} is not a mgdesk session ({exc})") from None
 
 
-def load_session(path):
-    """Read a session saved by save_session; SessionError explains what is wrong."""
-    name = Path(path).name
+def _read_session_document(path):
+    """(name, doc, version) of a session file whose format and version this mgdesk reads."""
+    name = file_name(path)
     doc = _read_document(path)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise SessionError(f'{name} is not a mgdesk session (no "format": "{FORMAT}")')
@@ -139,10 +261,30 @@ def load_session(path):
             f"{name} was saved by a newer mgdesk (session version {min(version, 10**9)}; "
             f"this one reads version {VERSION}): update mgdesk"
         )
+    return name, doc, version
+
+
+def load_session(path):
+    """Read a session saved by save_session; SessionError explains what is wrong. A saved
+    comparison loads as its first run (load_comparison reads every run)."""
+    return _read_session(*_read_session_document(path))
+
+
+def _read_session(name, doc, version):
+    config, model, velocity = _read_run(name, doc)
+    data = _read_data(name, doc.get("data"), config) if version >= 3 else None
+    history = _read_history(name, doc.get("history", []))
+    return Session(config, model, history, velocity, data)
+
+
+def _read_run(name, doc):
+    """(config, model, velocity) of one run: the file's own, or one of a comparison's."""
     # Whatever a crafted file holds (huge numbers, wrong types), only SessionError leaves.
     try:
         config = TrainConfig.from_dict(doc.get("config"))
-    except (ConfigError, TypeError, ValueError, OverflowError) as exc:
+    except ConfigError as exc:  # named by its key in the file
+        raise SessionError(f"{name}: bad settings: {exc.field}: {exc.message}") from None
+    except (TypeError, ValueError, OverflowError) as exc:
         raise SessionError(f"{name}: bad settings: {exc}") from None
     try:
         model = MLP.from_dict(doc.get("model"))
@@ -156,7 +298,104 @@ def load_session(path):
     if model.activations != config.layer_activations():
         raise SessionError(f"{name}: the model's activations do not match the settings")
     velocity = _read_velocity(name, doc.get("velocity", []), len(model.parameters()))
-    return Session(config, model, _read_history(name, doc.get("history", [])), velocity)
+    return config, model, velocity
+
+
+# What the runs of a comparison share: their points (one Dataset) and their seed.
+SHARED_DATA = ("dataset", "samples", "noise", "test_split", "seed", "csv_path")
+MAX_COMPARED = 16
+
+
+def load_comparison(path):
+    """Read every run of a session saved by save_comparison; a plain session is a comparison
+    of one run (labelled by its settings). SessionError explains what is wrong."""
+    from mgdesk.train.runs import describe
+
+    name, doc, version = _read_session_document(path)
+    first = _read_session(name, doc, version)
+    if "comparison" not in doc:
+        label = describe(first.config)
+        return ComparisonSession((first,), (label,), (label,))
+    comparison = doc["comparison"]
+    keys = {"labels", "short_labels", "runs"}
+    if not isinstance(comparison, dict) or set(comparison) != keys:
+        raise SessionError(f"{name}: the comparison must hold labels, short_labels and runs")
+    runs = comparison["runs"]
+    if not isinstance(runs, list) or not 1 <= len(runs) < MAX_COMPARED:
+        raise SessionError(f"{name}: a comparison holds 2 to {MAX_COMPARED} runs")
+    labels = _labels(name, comparison["labels"], len(runs) + 1)
+    short_labels = _labels(name, comparison["short_labels"], len(runs) + 1)
+    data = first.data if first.data is not None else make_dataset(first.config)
+    sessions = [dataclasses.replace(first, data=data)]
+    for number, run in enumerate(runs, start=2):
+        where = f"{name}: run {number}"
+        if not isinstance(run, dict):
+            raise SessionError(f"{where} must be a mapping of settings, model and history")
+        config, model, velocity = _read_run(where, run)
+        for key in SHARED_DATA:
+            if getattr(config, key) != getattr(first.config, key):
+                raise SessionError(f"{where}: the runs of a comparison share their {key}")
+        try:
+            config.check_work(len(data.x_train) + len(data.x_test))
+        except ConfigError as exc:
+            raise SessionError(f"{where}: bad settings: {exc.field}: {exc.message}") from None
+        history = _read_history(where, run.get("history", []))
+        sessions.append(Session(config, model, history, velocity, data))
+    return ComparisonSession(tuple(sessions), labels, short_labels)
+
+
+def _labels(name, labels, count):
+    if not isinstance(labels, list) or len(labels) != count:
+        raise SessionError(f"{name}: the comparison needs a label for each of its {count} runs")
+    if not all(isinstance(label, str) and 0 < len(label) <= 300 for label in labels):
+        raise SessionError(f"{name}: a run's label must be a short text")
+    return tuple(labels)
+
+
+def _points(name, what, value, pairs):
+    if not isinstance(value, list) or len(value) > MAX_SAMPLES:
+        raise SessionError(f"{name}: the data's {what} must be a list of at most {MAX_SAMPLES:,}")
+    try:
+        if pairs:
+            if not all(isinstance(p, list) and len(p) == 2 for p in value):
+                raise TypeError
+            points = tuple((float(a), float(b)) for a, b in value)
+            if not all(math.isfinite(v) for p in points for v in p) or any(
+                isinstance(v, bool) for p in value for v in p
+            ):
+                raise TypeError
+            return points
+        if not all(not isinstance(v, bool) and v in (-1, 1) for v in value):
+            raise TypeError
+        return tuple(float(v) for v in value)
+    except (TypeError, ValueError, OverflowError):
+        kind = "[x1, x2] pairs of finite numbers" if pairs else "labels -1 or 1"
+        raise SessionError(f"{name}: the data's {what} must hold {kind}") from None
+
+
+def _read_data(name, doc, config):
+    """The points a version-3 session embeds, checked against its settings."""
+    if not isinstance(doc, dict) or set(doc) != {"source", *DATA_PARTS}:
+        raise SessionError(f"{name}: the data must hold source, {', '.join(DATA_PARTS)}")
+    source = doc["source"]
+    if not isinstance(source, str) or not source or len(source) > 300:
+        raise SessionError(f"{name}: the data's source must be a name")
+    x_train, y_train, x_test, y_test = (
+        _points(name, part, doc[part], part.startswith("x")) for part in DATA_PARTS
+    )
+    if len(x_train) != len(y_train) or len(x_test) != len(y_test) or len(x_train) < 1:
+        raise SessionError(f"{name}: the data needs as many labels as points, and a point")
+    n = len(x_train) + len(x_test)
+    if config.dataset != "csv" and (source != config.dataset or n != config.samples):
+        raise SessionError(
+            f"{name}: the data ({n} {source} points) does not match the settings "
+            f"({config.samples} {config.dataset} points)"
+        )
+    try:
+        config.check_work(n)
+    except ConfigError as exc:
+        raise SessionError(f"{name}: bad settings: {exc.field}: {exc.message}") from None
+    return Dataset(source, x_train, y_train, x_test, y_test)
 
 
 def _read_velocity(name, velocity, n_params):
@@ -173,24 +412,40 @@ def _read_velocity(name, velocity, n_params):
 
 
 def _read_history(name, entries):
+    if isinstance(entries, dict):  # version 3: columns
+        try:
+            return History.from_json(entries, MAX_STEPS)
+        except ValueError as exc:
+            raise SessionError(f"{name}: {exc}") from None
     if not isinstance(entries, list):
         raise SessionError(f"{name}: the history must be a list of steps")
-    history = []
+    history = History()
     for index, entry in enumerate(entries, start=1):
         try:
             history.append(StepStats.from_dict(entry))
         except (ValueError, TypeError, OverflowError) as exc:
             raise SessionError(f"{name}: history entry {index}: {exc}") from None
-    return tuple(history)
+    return history
 
 
 HISTORY_COLUMNS = tuple(f.name for f in fields(StepStats))
 
 
-def write_history_csv(path, history):
-    """One row per step with the StepStats fields; a missing test value is left empty."""
+def history_csv(history, rows_per_piece=10_000):
+    """The history as CSV text, in pieces: a header, then one row per step with the
+    StepStats fields; a missing test value is left empty."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HISTORY_COLUMNS)
-    writer.writerows([("" if v is None else v) for v in s.to_dict().values()] for s in history)
-    _write_text(path, out.getvalue())
+    for i, stats in enumerate(history, start=1):
+        writer.writerow([("" if v is None else v) for v in stats.to_dict().values()])
+        if i % rows_per_piece == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def write_history_csv(path, history):
+    """Write history_csv(history) to `path` (through a temporary file, as every save)."""
+    _write_text(path, history_csv(history))

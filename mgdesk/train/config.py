@@ -12,6 +12,7 @@ from mgdesk.engine import ACTIVATIONS
 
 __all__ = [
     "DATASETS",
+    "FIELD_LABELS",
     "LOSS_NAMES",
     "MAX_HIDDEN_LAYERS",
     "MAX_LR",
@@ -21,6 +22,7 @@ __all__ = [
     "MAX_VALUE_WORK",
     "MAX_WORK",
     "ConfigError",
+    "InspectConfig",
     "TrainConfig",
     "check_work",
     "parse_layers",
@@ -36,19 +38,34 @@ MAX_SAMPLES = 10_000
 MAX_STEPS = 1_000_000
 MAX_LR = 1e6
 MAX_SEED = 2**32 - 1
-# Multiply-adds of one step (samples seen x weights) on the NumPy fast path: 200 million
-# is well under 0.1 s a step (256,256 on 1,000 points is 67 million).
-MAX_WORK = 200_000_000
+# Multiply-adds of one step (samples seen x weights) on the NumPy fast path: 70 million
+# (256,256 on 1,000 points is 67 million) is a few tens of ms a step, so stop is prompt.
+MAX_WORK = 70_000_000
 # The plain Value engine (--engine value) builds a node per operation. Its backward pass
 # cannot stop midway: 150,000 multiply-adds keep a whole step near 0.5 s (backward ~0.3 s).
 MAX_VALUE_WORK = 150_000
 
 
+# What people call each setting: str(ConfigError) starts with this, never the field's name
+# in the code (the CLI names the flag instead, a session file its key).
+FIELD_LABELS = {
+    "csv_path": "CSV file",
+    "test_split": "test split",
+    "layers": "hidden layers",
+    "l2": "L2",
+    "lr": "learning rate",
+    "lr_decay": "LR decay",
+    "batch_size": "batch size",
+    "decay_steps": "decay steps",
+}
+
+
 class ConfigError(ValueError):
-    """A bad setting: `.field` names the TrainConfig field, `str(err)` is one line."""
+    """A bad setting: `.field` names the TrainConfig field, `.message` says what is wrong,
+    and `str(err)` is one line for people: "CSV file: pts.csv line 3: ..."."""
 
     def __init__(self, field, message):
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{FIELD_LABELS.get(field, field)}: {message}")
         self.field = field
         self.message = message
 
@@ -211,7 +228,7 @@ class TrainConfig:
             if not isinstance(self.csv_path, str) or not self.csv_path.strip():
                 raise ConfigError("csv_path", "give the CSV file to train on (x1,x2,label rows)")
         else:
-            check_work(self, self.samples)  # a CSV is checked once it is read
+            self.check_work(self.samples)  # a CSV is checked once it is read
 
     def _layers(self):
         layers = self.layers
@@ -231,6 +248,10 @@ class TrainConfig:
                 f"give one name, or one per hidden layer ({len(self.layers)}); got {_shown(act)}",
             )
         return tuple(_choice("activation", name, ACTIVATIONS) for name in act)
+
+    def check_work(self, n_samples):
+        """ConfigError when one training step on `n_samples` points would take seconds."""
+        check_work(self, n_samples)
 
     def layer_activations(self):
         """One activation name per layer of the network, the linear output included."""
@@ -265,3 +286,13 @@ class TrainConfig:
             raise
         except (TypeError, ValueError, OverflowError) as exc:  # anything a file may hold
             raise ConfigError("config", f"cannot be read ({exc})") from None
+
+
+@dataclass(frozen=True)
+class InspectConfig(TrainConfig):
+    """A TrainConfig for looking at a network without training it (`mgdesk gradcheck`,
+    `mgdesk graph`): no step over the whole data is taken, so the training work limit
+    (check_work) does not apply; such a command bounds its own cost."""
+
+    def check_work(self, n_samples):
+        pass

@@ -1,14 +1,48 @@
 """Toy 2-D datasets with labels -1/+1, seeded and reproducible, and CSV import."""
 
 import csv
+import io
 import math
+import os
 import random
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from mgdesk.train.config import MAX_SAMPLES, ConfigError, check_work
+from mgdesk.train.config import MAX_SAMPLES, ConfigError
 
-__all__ = ["CSVError", "Dataset", "load_csv", "make_dataset"]
+__all__ = ["CSVError", "Dataset", "load_csv", "make_dataset", "read_file"]
+
+# 10,000 rows of x1,x2,label are well under 1 MB; comments and padding get room to spare.
+MAX_CSV_BYTES = 16 * 1024 * 1024
+
+
+def read_file(path, limit):
+    """The bytes of the regular file at `path` (symlinks followed), at most `limit` of them.
+
+    OSError for anything else, with a one-line `strerror`: a folder, a device or a pipe
+    (/dev/zero would never end), or a file above `limit` bytes.
+    """
+    try:
+        f = open(path, "rb")  # noqa: SIM115 (closed below)
+    except IsADirectoryError:
+        raise OSError(0, "it is a folder") from None
+    with f:
+        mode = os.fstat(f.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise OSError(0, "it is a folder")
+        if not stat.S_ISREG(mode):
+            raise OSError(0, "it is a device, pipe or socket, not a file")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(0, f"it is larger than {limit // (1024 * 1024)} MB")
+    return data
+
+
+def file_name(path):
+    """The name to show for `path`: its last part, or the whole path when that is empty
+    (`/`, `..`)."""
+    return Path(path).name or str(path)
 
 
 @dataclass(frozen=True)
@@ -112,8 +146,8 @@ def make_dataset(config):
     rng = random.Random(config.seed)
     if config.dataset == "csv":
         rows = load_csv(config.csv_path)
-        check_work(config, len(rows))
-        return _split(Path(config.csv_path).name, rows, config.test_split, rng)
+        config.check_work(len(rows))
+        return _split(file_name(config.csv_path), rows, config.test_split, rng)
     rows = GENERATORS[config.dataset](config.samples, rng)
     if config.noise:
         rows = [
@@ -126,7 +160,7 @@ class CSVError(ConfigError):
     """A CSV file that cannot be used; the message names the file, the line and the problem."""
 
     def __init__(self, path, line, problem):
-        where = f"{Path(path).name} line {line}" if line else Path(path).name
+        where = f"{file_name(path)} line {line}" if line else file_name(path)
         super().__init__("csv_path", f"{where}: {problem}")
         self.line = line
 
@@ -190,8 +224,8 @@ def load_csv(path):
     Raises CSVError (a ConfigError for field "csv_path") naming the line and the problem.
     """
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            return _parse_rows(path, f)
+        text = read_file(path, MAX_CSV_BYTES).decode("utf-8-sig")
+        return _parse_rows(path, io.StringIO(text, newline=""))
     except OSError as exc:
         raise CSVError(path, 0, f"cannot read the file ({exc.strerror or exc})") from None
     except UnicodeDecodeError:

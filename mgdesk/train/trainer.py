@@ -15,8 +15,9 @@ import numpy as np
 from mgdesk.engine import MLP, FastMLP, Value
 from mgdesk.train.config import MAX_STEPS, check_work
 from mgdesk.train.data import linspace, make_dataset
+from mgdesk.train.history import History
 from mgdesk.train.losses import LOSSES, accuracy
-from mgdesk.train.optim import FlatSGD, scheduled_lr
+from mgdesk.train.optim import SGD, scheduled_lr
 
 __all__ = [
     "ENGINES",
@@ -133,7 +134,7 @@ class Trainer:
         model = model if model is not None else new_model(config)
         if model.nin != 2 or model.nouts[-1] != 1:
             raise ValueError("the model must take 2 inputs and give 1 score")
-        self.history = list(history)
+        self.history = History(history)  # compact: columns, not a StepStats per step
         self.step = self.history[-1].step if self.history else 0
         self._start_step = self.step
         self.lr = config.lr
@@ -142,7 +143,8 @@ class Trainer:
         self.loss = LOSSES[config.loss]
         self._model = model
         self._fast = FastMLP(model)  # holds the weights while training
-        self._optimizer = FlatSGD(len(self._fast.theta), config.momentum, velocity)
+        fast = self._fast
+        self._optimizer = SGD(fast.theta, config.momentum, velocity, grad=fast.grad)
         self._values_stale = False  # the arrays changed since they were copied into the Values
         self._values_shared = False  # `model` was handed out: its Values may have been changed
         self._x_train, self._y_train = _points(self.data.x_train), np.array(self.data.y_train)
@@ -286,7 +288,7 @@ class Trainer:
             lr = scheduled_lr(
                 self.lr, config.lr_decay, self.step, config.decay_steps or config.steps
             )
-            self._optimizer.step(self._fast.theta, grad, lr)
+            self._optimizer.step(lr)
         self._values_stale = True
         self.step += 1
         seconds = time.perf_counter() - start

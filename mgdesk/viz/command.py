@@ -1,28 +1,43 @@
 """`mgdesk graph`: write the computational graph of one sample after a backward pass.
 
-mgdesk graph --layers 4,4 --activation tanh --sample 0 --out graph.svg
+mgdesk graph --layers 8,8 --open L1.N2 --out graph.svg   (the worst-classified point)
 mgdesk graph --load run.json --sample 3 --out graph.png      (also .dot)
+
+The network view: one box per neuron; `--open` opens neurons, layers or `all` into their
+operations. Graph does not train, so the training work limit does not apply; its own cost
+(one sample's Value graph, and the scan for the worst point) is bounded below.
 """
 
+import os
 import sys
 from pathlib import Path
 
 from mgdesk.io import SessionError, load_session
 from mgdesk.train import (
     ConfigError,
-    TrainConfig,
     make_dataset,
     new_model,
     parse_layers,
     sample_loss,
 )
+from mgdesk.train.config import InspectConfig, count_weights
 from mgdesk.viz.dot import format_number, to_dot
+from mgdesk.viz.network import (
+    choose_open,
+    network_groups,
+    parse_open,
+    quiet_caption,
+    trace_network,
+    worst_sample,
+)
 from mgdesk.viz.program import RENDERERS, RenderError
 from mgdesk.viz.renderer import VIEWS, GraphRenderer
 
 __all__ = ["add_graph_parser", "run_graph"]
 
 FORMATS = (".svg", ".dot", ".png")
+MAX_GRAPH_WEIGHTS = 100_000  # one sample's Value graph: ~3 nodes a weight, about a second
+SCAN_WORK = 20_000_000  # multiply-adds spent looking for the worst point (~2 s at most)
 
 
 def add_graph_parser(subparsers):
@@ -35,8 +50,24 @@ def add_graph_parser(subparsers):
     p.add_argument("--noise", type=float, help="jitter of the points (0.1)")
     p.add_argument("--seed", type=int, help="seeds the data and the initial weights")
     p.add_argument("--load", metavar="FILE", help="use the network of a saved session")
-    p.add_argument("--sample", type=int, default=0, metavar="N", help="training point N (0)")
-    p.add_argument("--view", choices=VIEWS, default="auto", help="ops, neurons or auto")
+    p.add_argument(
+        "--sample",
+        default="worst",
+        metavar="worst|N",
+        help="training point N, or worst: the one with the largest loss (worst)",
+    )
+    p.add_argument(
+        "--open",
+        default="",
+        metavar="L1.N2,L2",
+        help="open neurons (L1.N2), whole layers (L2), loss, or all into their operations",
+    )
+    p.add_argument(
+        "--view",
+        choices=VIEWS,
+        default="auto",
+        help="auto (neurons, opened where readable), neurons (closed), ops (all open)",
+    )
     p.add_argument("--renderer", default="auto", help="auto, bundled, system, or a dot path")
     p.add_argument("--timeout", type=float, default=60.0, help="layout time limit, s (60)")
     p.add_argument("--out", required=True, metavar="FILE", help="graph.svg, .dot or .png")
@@ -45,7 +76,10 @@ def add_graph_parser(subparsers):
 
 
 def _config(args):
-    """(TrainConfig, MLP) from the options, or from the session in --load."""
+    """(config, MLP, Dataset) from the options, or from the session in --load.
+
+    An InspectConfig: graph takes no training step, so the training work limit
+    ("...use a batch size") does not apply; `_check_size` bounds graph's own cost."""
     changes = {
         k: getattr(args, k)
         for k in ("loss", "dataset", "samples", "noise", "seed")
@@ -57,21 +91,61 @@ def _config(args):
         names = tuple(n.strip() for n in args.activation.split(","))
         changes["activation"] = names[0] if len(names) == 1 else names
     if not args.load:
-        config = TrainConfig(**changes)
-        return config, new_model(config)
+        config = InspectConfig(**changes)
+        _check_size(config)
+        return config, new_model(config), make_dataset(config)
     for field in ("layers", "activation"):
         if field in changes:
             raise ConfigError(field, "cannot change the network of a loaded session")
     session = load_session(args.load)
-    return session.config.replace(**changes), session.model
+    config = InspectConfig(**{**session.config.to_dict(), **changes})
+    data_changed = any(field != "loss" for field in changes)
+    if session.data is not None and not data_changed:
+        return config, session.model, session.data  # the points the session trained on
+    return config, session.model, make_dataset(config)
 
 
-def _sample(config, index):
-    data = make_dataset(config)
+def _check_size(config):
+    weights = count_weights(config.layers)
+    if weights > MAX_GRAPH_WEIGHTS:
+        raise ConfigError(
+            "layers",
+            f"the graph of one sample through {weights:,} weights is above graph's limit of "
+            f"{MAX_GRAPH_WEIGHTS:,}: use smaller layers",
+        )
+
+
+def _sample(config, model, data, text):
+    """(index, x, y, note) of the traced training point: N, or the worst one."""
     n = len(data.x_train)
+    if text.strip().lower() == "worst":
+        weights = count_weights(config.layers)
+        scanned = max(1, min(n, SCAN_WORK // weights))
+        index = worst_sample(model, data.x_train[:scanned], data.y_train[:scanned], config.loss)
+        note = "the worst point" if scanned == n else f"the worst of the first {scanned:,} points"
+        return index, data.x_train[index], data.y_train[index], note
+    try:
+        index = int(text)
+    except ValueError:
+        raise ConfigError("sample", f"give worst or a point number (got {text!r})") from None
     if not 0 <= index < n:
         raise ConfigError("sample", f"must be from 0 to {n - 1} (the training set has {n} points)")
-    return data.x_train[index], data.y_train[index]
+    return index, data.x_train[index], data.y_train[index], ""
+
+
+def _check_out(out):
+    """An output path we can write, or a one-line reason (checked before any drawing)."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        return f"--out: no folder {folder} to write {out.name} into"
+    if out.is_dir():
+        return f"--out: {out} is a folder"
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        return f"--out: cannot write {out} (permission denied)"
+    return ""
+
+
+_FLAGS = {"csv_path": "csv"}
 
 
 def _error(message):
@@ -90,17 +164,37 @@ def run_graph(args):
     if args.renderer not in RENDERERS and not Path(args.renderer).is_file():
         _error(f"--renderer: use {', '.join(RENDERERS)} or the path of a dot program")
         return 2
+    problem = _check_out(out)
+    if problem:
+        _error(problem)
+        return 2
     try:
-        config, model = _config(args)
-        x, y = _sample(config, args.sample)
+        config, model, data = _config(args)
+        index, x, y, note = _sample(config, model, data, args.sample)
     except (ConfigError, SessionError) as exc:
         field = getattr(exc, "field", None)
-        _error(f"--{field}: {exc.message}" if field else str(exc))
+        if field == "csv_path" and config_dataset(args) == "csv":
+            _error("--dataset csv: graph draws a generated dataset or a --load session")
+            return 2
+        flag = _FLAGS.get(field, field)
+        _error(f"--{flag}: {exc.message}" if field else str(exc))
         return 2
     root = sample_loss(model, x, y, config.loss)
     root.backward()
     renderer = GraphRenderer(args.renderer, timeout=args.timeout)
-    graph, message = renderer.trace(root, model, args.view)
+    groups = network_groups(root, model)
+    try:
+        asked = parse_open(args.open, groups)
+    except ValueError as exc:
+        _error(f"--open: {exc}")
+        return 2
+    opened, stacked, _ = choose_open(groups)
+    if args.view == "neurons":
+        opened = frozenset()
+    elif args.view == "ops":
+        opened = parse_open("all", groups)
+    graph = trace_network(groups, opened | asked, stacked)
+    message = quiet_caption(config.loss, root)
     try:
         if out.suffix.lower() == ".dot":
             content = to_dot(graph).encode()
@@ -117,10 +211,20 @@ def run_graph(args):
         _error(f"cannot write {out}: {exc.strerror or exc}")
         return 1
     point = ", ".join(format_number(v) for v in x)
-    view = "op" if graph.view == "ops" else "neuron"
+    shown = sorted(opened | asked)
+    what = (
+        "all open"
+        if shown and len(shown) == len(parse_open("all", groups))
+        else (f"open: {', '.join(shown)}" if shown else "neurons closed")
+    )
     print(
-        f"wrote {out}: {view} view, {len(graph.nodes):,} nodes; sample {args.sample} "
-        f"x=({point}) y={y:+g}, {config.loss} loss {format_number(root.data)}"
-        + (f" ({message})" if message else "")
+        f"wrote {out}: network view ({what}), {len(graph.nodes):,} nodes; sample {index}"
+        + (f" ({note})" if note else "")
+        + f" x=({point}) y={y:+g}, {config.loss} loss {format_number(root.data)}"
+        + (f"; {message}" if message else "")
     )
     return 0
+
+
+def config_dataset(args):
+    return (args.dataset or "").strip().lower()

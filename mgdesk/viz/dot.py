@@ -18,11 +18,13 @@ import graphviz
 
 __all__ = [
     "FONT",
+    "FONT_SIZE",
     "FONT_WEIGHT",
     "NUMBER_WIDTH",
     "PAD",
     "ROLE_STYLE",
     "escape_record",
+    "format_compact",
     "format_number",
     "grad_colour",
     "node_fields",
@@ -30,6 +32,7 @@ __all__ = [
 ]
 
 FONT = "Courier"  # monospace with built-in metrics in graphviz-pure; Qt maps it to a mono font
+FONT_SIZE = 14  # points, the record text
 NUMBER_WIDTH = 9  # "+123.4567", "-1.23e-05", "+1.2e+100"
 PAD = "\u00a0"  # pads numbers in the DOT (an escaped space), so boxes fit the widest one
 
@@ -43,7 +46,15 @@ ROLE_STYLE = {
     "loss": ("#000000", 3.0),
     "neuron": ("#444444", 1.0),
     "op": ("#666666", 1.0),
+    "header": ("#f4f4f4", 1.0),
 }
+HEADER_FILL = "#f4f4f4"
+# Network view: an edge between neurons is its weight: orange for +, purple for -, wider
+# for larger |w| (full width from |w| = WEIGHT_FULL on). Not red/blue: those are gradients.
+WEIGHT_POSITIVE = "#e08214"
+WEIGHT_NEGATIVE = "#8073ac"
+WEIGHT_FULL = 2.0
+EDGE_COLOUR = "#a0a0a0"  # the edges that are not a weight
 OP_FILL = "#e8e8e8"
 _OP_SHAPE = {"shape": "circle", "fontsize": "12", "margin": "0.02"}  # "tanh" stays small
 # (graph, node, edge) attributes of each view. The neuron view packs a 16-wide layer into a
@@ -57,18 +68,27 @@ _VIEW_ATTRS = {
         {"color": "#a0a0a0", "penwidth": "0.6", "arrowsize": "0.4"},
     ),
 }
-FONT_WEIGHT = {"ops": "normal", "neurons": "bold"}  # the neuron view is read at fit: ~9 px
+FONT_WEIGHT = {
+    "ops": "normal",
+    "neurons": "bold",
+    "network": "normal",
+}  # the neuron view is read at fit: ~9 px
 _POSITIVE = (202, 0, 32)  # red
 _NEGATIVE = (5, 113, 176)  # blue
 _NOT_FINITE = "#ffd700"
 
 
-def format_number(x):
-    """`x` in at most NUMBER_WIDTH characters, sign always shown, small values not hidden."""
+def _not_finite(x):
+    """ "nan", "+inf" or "-inf" for a number that is not finite, else None."""
     if math.isnan(x):
         return "nan"
-    if math.isinf(x):
-        return "+inf" if x > 0 else "-inf"
+    return ("+inf" if x > 0 else "-inf") if math.isinf(x) else None
+
+
+def format_number(x):
+    """`x` in at most NUMBER_WIDTH characters, sign always shown, small values not hidden."""
+    if not math.isfinite(x):
+        return _not_finite(x)
     if x == 0:
         return "+0.0000"
     text = f"{x:+.4f}"
@@ -78,14 +98,41 @@ def format_number(x):
     return text if len(text) <= NUMBER_WIDTH else f"{x:+.1e}"  # three-digit exponents
 
 
+COMPACT_WIDTH = 7  # network view: "+0.1234" would not leave room for 32-wide layers at fit
+
+
+def format_compact(x):
+    """`x` in at most COMPACT_WIDTH characters: 3 decimals, or 2 significant digits."""
+    if not math.isfinite(x):
+        return _not_finite(x)
+    if x == 0:
+        return "0"
+    a = abs(x)
+    if 1e-3 <= a < 99.9995:
+        return f"{x:+.3f}"
+    if 99.9995 <= a < 9999.95:
+        return f"{x:+.1f}"
+    mantissa, exponent = f"{x:+.1e}".split("e")
+    text = f"{mantissa}e{int(exponent)}"
+    return (
+        text if len(text) <= COMPACT_WIDTH else f"{x:+.0e}".replace("e-0", "e-").replace("e+0", "e")
+    )
+
+
 def _number(x):
     return format_number(x).rjust(NUMBER_WIDTH, PAD)
 
 
-def node_fields(node):
-    """(fixed texts, texts that change with the numbers) of a node's record."""
-    if node.kind == "op":
+def node_fields(node, view=None):
+    """(fixed texts, texts that change with the numbers) of a node's record.
+
+    In the network view every box, a closed neuron too, shows `label | data | grad` (an
+    unnamed value leaves out its empty label), so it stays narrow."""
+    if node.kind in ("op", "header"):
         return (node.label,), ()
+    if view == "network":
+        data, grad = (format_compact(v).rjust(COMPACT_WIDTH, PAD) for v in (node.data, node.grad))
+        return ((node.label,) if node.label else ()), (f"data {data}", f"grad {grad}")
     data, grad = _number(node.data), _number(node.grad)
     if node.kind == "neuron":
         lo, hi = (_number(g) for g in node.weight_grads)
@@ -107,7 +154,17 @@ def grad_colour(g):
 
 
 def fill_colour(node):
+    if node.kind == "header":
+        return HEADER_FILL
     return OP_FILL if node.kind == "op" else grad_colour(node.grad)
+
+
+def weight_style(w):
+    """(colour, pen width) of an edge that stands for weight `w`."""
+    if not math.isfinite(w):
+        return _NOT_FINITE, 1.5
+    colour = WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE
+    return colour, 0.3 + 2.7 * min(1.0, abs(w) / WEIGHT_FULL)
 
 
 _RECORD_SPECIAL = str.maketrans(
@@ -145,6 +202,8 @@ def to_dot(graph, styled=True):
     `styled=False` leaves out the colours (the SVG template writes them), which makes the
     source quicker to build: only the layout is wanted from it.
     """
+    if graph.view == "network":
+        return _network_dot(graph, styled)
     graph_attrs, node_attrs, edge_attrs = _VIEW_ATTRS[graph.view]
     two_rows = graph.view == "neurons"
     dot = graphviz.Digraph(
@@ -180,3 +239,49 @@ def _style(node):
     if width != 1.0:
         attrs["penwidth"] = f"{width:g}"
     return attrs
+
+
+def _network_label(node, stacked):
+    fixed, numbers = node_fields(node, "network")
+    fields = "|".join(escape_record(t) for t in fixed + numbers)
+    return "{" + fields + "}" if stacked else fields  # neato: plain bars lie side by side
+
+
+def _network_dot(graph, styled):
+    """The network view's DOT: every node pinned at its `pos` (points, drawn by `neato -n2`)."""
+    dot = graphviz.Digraph(
+        "mgdesk",
+        graph_attr={"layout": "neato", "splines": "line", "outputorder": "edgesfirst"},
+        node_attr={
+            "id": "\\N",
+            "shape": "record",
+            "fontname": FONT,
+            "fontsize": str(FONT_SIZE),
+            "style": "filled",
+            "fillcolor": "white",
+            "height": "0.25",
+            "width": "0.3",
+            "margin": "0.05,0.01",
+        },
+        edge_attr={"color": EDGE_COLOUR, "arrowsize": "0.5", "penwidth": "0.8"},
+    )
+    for node, (x, y) in zip(graph.nodes, graph.positions, strict=True):
+        attrs = _style(node) if styled else {}
+        attrs["pos"] = f"{x:.2f},{-y:.2f}!"
+        if node.kind == "op":
+            label = node.label.replace("\\", "\\\\") or "?"
+            dot.node(node.id, graphviz.nohtml(label), **_OP_SHAPE, **attrs)
+        elif node.kind == "header":
+            label = escape_record(node.label)
+            dot.node(node.id, graphviz.nohtml(label), shape="box", penwidth="0", **attrs)
+        else:
+            dot.node(node.id, graphviz.nohtml(_network_label(node, graph.stacked)), **attrs)
+    for k, ((a, b), w) in enumerate(zip(graph.edges, graph.weights, strict=True)):
+        attrs = {"id": f"e{k}"}
+        if w is not None:
+            attrs["arrowhead"] = "none"
+            if styled:
+                colour, width = weight_style(w)
+                attrs |= {"color": colour, "penwidth": f"{width:.2f}"}
+        dot.edge(a, b, **attrs)
+    return dot.source

@@ -10,12 +10,12 @@ import math
 import re
 from dataclasses import dataclass
 
-from mgdesk.engine import Value, gradcheck, relative_error
 from mgdesk.engine.value import safe_pow
+from mgdesk.viz.gradcheck import GradCheckReport, GradRow, check_sample_gradients
 
 __all__ = [
+    "GradCheckReport",
     "GradRow",
-    "SampleGradCheck",
     "check_sample_gradients",
     "describe",
     "fmt",
@@ -163,92 +163,5 @@ def update_text(lr, grad, name="p"):
     return f"{name}.data += −lr × grad = −{fmt(lr)} × {fmt(grad)} = {fmt(-lr * grad)}"
 
 
-# ---- gradient check of one traced sample -------------------------------------------------
-
-
-def _apply(node, args):
-    """Redo `node`'s op on `args`: Values or torch tensors (both have + * ** and .tanh() …)."""
-    op = node._op
-    if op == "+":
-        return args[0] + args[1]
-    if op == "*":
-        return args[0] * args[1]
-    if node._arg is not None:
-        return args[0] ** node._arg
-    if op in ("tanh", "relu", "exp", "log", "sigmoid"):
-        return getattr(args[0], op)()
-    raise ValueError(f"cannot rebuild the operation {op!r}")
-
-
-def _replay(root, leaf):
-    """Rebuild the graph of `root` with `leaf(v)` standing in for every leaf v; new root."""
-    new = {}
-    for node in root.topological_order():
-        new[node] = _apply(node, [new[c] for c in node._prev]) if node._prev else leaf(node)
-    return new[root]
-
-
-def _torch_grads(root, params):
-    """d root / d p for each p, by PyTorch in float64 on the same expression; None if absent."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    tensors = {p: torch.tensor(p.data, dtype=torch.float64, requires_grad=True) for p in params}
-
-    def leaf(v):
-        return tensors[v] if v in tensors else torch.tensor(v.data, dtype=torch.float64)
-
-    _replay(root, leaf).backward()
-    return [0.0 if t.grad is None else t.grad.item() for t in tensors.values()]
-
-
-@dataclass(frozen=True)
-class GradRow:
-    index: int  # position in the `params` list given
-    label: str
-    engine: float  # Value.backward()
-    numeric: float  # central finite difference
-    torch: float | None  # PyTorch float64, None when torch is not installed
-    rel_error: float  # the larger relative error of engine vs numeric and engine vs torch
-    disagrees: bool
-
-
-@dataclass(frozen=True)
-class SampleGradCheck:
-    rows: tuple  # GradRow, worst first
-    max_rel_error: float
-    disagreeing: tuple  # labels of the rows that disagree
-    torch_used: bool
-
-
-def check_sample_gradients(root, params, eps=1e-6, use_torch=True, tol=1e-5, atol=1e-8):
-    """Check the engine's gradients of `root` wrt `params` by finite differences and PyTorch.
-
-    Works on a copy of the graph, so `root`'s graph (and a stepper on it) is left untouched.
-    A row disagrees when its relative error is above `tol` *and* the values differ by more than
-    `atol`: central differences carry ~1e-10 of rounding noise, which a gradient of exactly 0
-    (a dead relu) would otherwise turn into a huge relative error.
-    """
-    params = list(params)
-    copies = {p: Value(p.data, label=p.label) for p in params}
-
-    def leaf(v):
-        return copies[v] if v in copies else Value(v.data, label=v.label)
-
-    result = gradcheck(lambda: _replay(root, leaf), list(copies.values()), eps)
-    torch_grads = _torch_grads(root, params) if use_torch else None
-    rows = []
-    for i, (label, engine, numeric, _) in enumerate(result.rows):
-        torch_grad = None if torch_grads is None else torch_grads[i]
-        others = [numeric] if torch_grad is None else [numeric, torch_grad]
-        errors = [relative_error(engine, o) for o in others]
-        bad = any(e > tol and abs(engine - o) > atol for e, o in zip(errors, others))
-        rows.append(GradRow(i, label, engine, numeric, torch_grad, max(errors), bad))
-    rows.sort(key=lambda r: (r.disagrees, r.rel_error), reverse=True)
-    return SampleGradCheck(
-        rows=tuple(rows),
-        max_rel_error=max((r.rel_error for r in rows), default=0.0),
-        disagreeing=tuple(r.label for r in rows if r.disagrees),
-        torch_used=torch_grads is not None,
-    )
+# The gradient check of one traced sample (the window's G) is mgdesk.viz.gradcheck's, the same
+# check as `mgdesk gradcheck`; re-exported here for the window.

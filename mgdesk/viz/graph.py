@@ -37,13 +37,17 @@ class GraphNode:
     data: float
     grad: float
     weight_grads: tuple = ()  # neuron view: (smallest, largest) grad of the neuron's weights
+    group: str = ""  # network view: the neuron ("L1.N2"), input, "y" or "loss" it belongs to
 
 
 @dataclass(frozen=True)
 class Graph:
     nodes: tuple  # GraphNode, in drawing order
     edges: tuple  # (from id, to id); repeated when a value is used twice by one op
-    view: str  # "ops" or "neurons"
+    view: str  # "ops", "neurons" or "network"
+    weights: tuple = ()  # network view: the weight each edge stands for, or None
+    positions: tuple = ()  # network view: each node's pinned centre (x, y) in points
+    stacked: bool = False  # network view: records in three rows instead of one
 
     def shape(self):
         """Everything that decides the layout (not the numbers): a cache key."""
@@ -51,6 +55,8 @@ class Graph:
             self.view,
             tuple((n.id, n.kind, n.label, n.role) for n in self.nodes),
             self.edges,
+            self.positions,
+            self.stacked,
         )
 
 

@@ -89,8 +89,10 @@ def kill_program(process):
         pass  # already gone
 
 
-def run_program(command, source, fmt="svg", timeout=20.0, started=None):
-    """Run `command -T<fmt>` on DOT `source`; return its output bytes.
+def run_program(command, source, fmt="svg", timeout=20.0, started=None, options=()):
+    """Run `command -T<fmt> [options]` on DOT `source`; return its output bytes.
+
+    A program that succeeds but writes nothing is an error too (a `dot` that is not one).
 
     `started(process)` is called once the process runs, so another thread can stop it with
     `kill_program` (a killed run raises RenderError; the caller knows whether it cancelled).
@@ -98,7 +100,7 @@ def run_program(command, source, fmt="svg", timeout=20.0, started=None):
     posix = os.name == "posix"
     try:
         process = subprocess.Popen(
-            [command, f"-T{fmt}"],
+            [command, f"-T{fmt}", *options],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -122,4 +124,8 @@ def run_program(command, source, fmt="svg", timeout=20.0, started=None):
         lines = [ln for ln in err.decode(errors="replace").splitlines() if ln.strip()]
         reason = lines[-1] if lines else f"exit status {process.returncode}"
         raise RenderError(f"{Path(command).name} failed: {reason}")
+    if not out.strip():
+        raise RenderError(
+            f"{Path(command).name} wrote nothing: it does not seem to be a Graphviz dot program"
+        )
     return out

@@ -96,7 +96,7 @@ class GraphRenderer:
                 self._layouts.move_to_end(key)
         cached = layout is not None
         if layout is None:
-            svg = self._run(to_dot(graph, styled=False), "svg", generation)
+            svg = self._run(to_dot(graph, styled=False), "svg", generation, _options(graph))
             layout = Layout(compact_svg(svg.decode()), graph)
             with self._lock:
                 self._layouts[key] = layout
@@ -112,7 +112,7 @@ class GraphRenderer:
 
         Like a render, this stops any render still in flight.
         """
-        return self._run(to_dot(graph), fmt, self._begin())
+        return self._run(to_dot(graph), fmt, self._begin(), _options(graph))
 
     def cancel(self):
         """Stop the render in flight, if any; its caller gets RenderCancelled."""
@@ -134,7 +134,7 @@ class GraphRenderer:
             if generation != self._generation:
                 raise RenderCancelled("a newer graph was requested")
 
-    def _run(self, source, fmt, generation):
+    def _run(self, source, fmt, generation, options=()):
         command = find_program(self.renderer)
 
         def started(process):
@@ -145,7 +145,7 @@ class GraphRenderer:
                     kill_program(process)
 
         try:
-            return run_program(command, source, fmt, self.timeout, started)
+            return run_program(command, source, fmt, self.timeout, started, options)
         except RenderError:
             self._check(generation)  # killed by a newer render: report that instead
             raise
@@ -153,3 +153,8 @@ class GraphRenderer:
             with self._lock:
                 if generation == self._generation:
                     self._process = None
+
+
+def _options(graph):
+    """The network view pins every node: the program only draws (`-n2`: pos in points)."""
+    return ("-n2",) if graph.view == "network" else ()

@@ -17,9 +17,11 @@ Each step remembers the grads it is about to change (its node's inputs, plus the
 1), so `back()` puts them back bit for bit: one small tuple per step, not a snapshot.
 """
 
+import heapq
+
 from mgdesk.viz.explain import describe, fmt, local_rule
 
-__all__ = ["BackwardStepper", "node_names"]
+__all__ = ["BackwardStepper", "NetworkStepper", "node_names"]
 
 
 def node_names(topo):
@@ -34,11 +36,20 @@ class BackwardStepper:
     On creation every grad in the graph is set to 0 (`restore()` puts back the grads it had).
     """
 
-    def __init__(self, root, params=None):
+    def __init__(self, root, params=None, order=None):
         self.root = root
         self.params = params  # to tell parameters from inputs (see explain.node_role)
         topo = root.topological_order()
-        self.order = topo[::-1]  # backward order, root first
+        # backward order, root first; `order` may give another valid one (every node after
+        # all the nodes using it), e.g. one that keeps each neuron's nodes together
+        self.order = topo[::-1] if order is None else list(order)
+        if order is not None and (
+            len(self.order) != len(topo) or set(map(id, self.order)) != set(map(id, topo))
+        ):
+            raise ValueError("order must hold every node of the graph exactly once")
+        place = {id(node): k for k, node in enumerate(self.order)}
+        if any(place[id(c)] < place[id(n)] for n in self.order for c in n._prev):
+            raise ValueError("order must put every node after all the nodes using it")
         self.position = 0
         self._names = node_names(topo)
         self._step_of = {node: k for k, node in enumerate(self.order)}
@@ -176,3 +187,184 @@ class BackwardStepper:
                 line += f" {fmt(grads[child])}"
             lines.append(line)
         return "\n".join(lines)
+
+
+class NetworkStepper:
+    """The backward pass in the steps the network view shows (see viz.network).
+
+    One step is one box's turn: inside an open neuron, one operation (its activation, its sum
+    `Σ` (the whole `+` chain: every term gets the same grad), one product, one weight); a
+    closed neuron, the closed loss, an input: the whole box at once. Underneath is a
+    `BackwardStepper` over an order that keeps each box's nodes together, so `back()` is
+    exact and the engine's own `_backward` does the work.
+
+    `steps[k]` is (box id, name, engine nodes) of step k + 1; `position` counts steps applied.
+    """
+
+    def __init__(self, groups, opened=frozenset(), params=None):
+        self.groups = groups
+        self.opened = frozenset(opened)
+        index = groups.index
+        units, members = {}, {}
+        for v in groups.topo:
+            key = self._unit(v)
+            units.setdefault(key[0], key)
+            members.setdefault(key[0], []).append(v)
+        # order the boxes: each after every box that uses one of its values (Kahn, latest
+        # topological index first, which keeps the engine's order where it can)
+        users = {key: set() for key in members}
+        for v in groups.topo:
+            for c in v._prev:
+                a, b = self._unit(v)[0], self._unit(c)[0]
+                if a != b:
+                    users[b].add(a)
+        waiting = {key: len(u) for key, u in users.items()}
+        using = {key: set() for key in members}
+        for key, u in users.items():
+            for a in u:
+                using[a].add(key)
+        ready = [(-index[id(members[k][-1])], k) for k, n in waiting.items() if n == 0]
+        heapq.heapify(ready)
+        steps = []
+        while ready:
+            _, key = heapq.heappop(ready)
+            nodes = sorted(members[key], key=lambda v: -index[id(v)])
+            steps.append((units[key][1], units[key][2], tuple(nodes)))
+            for b in using[key]:
+                waiting[b] -= 1
+                if waiting[b] == 0:
+                    heapq.heappush(ready, (-index[id(members[b][-1])], b))
+        self.steps = steps
+        order = [v for _, _, nodes in steps for v in nodes]
+        self.engine = BackwardStepper(groups.root, params, order)
+        for group in groups.groups:  # a neuron's output reads as the neuron: L1.N2, not n14
+            if group.kind == "neuron" and not group.output.label:
+                self.engine._names[group.output] = group.name
+        self._ends = []
+        end = 0
+        for _, _, nodes in steps:
+            end += len(nodes)
+            self._ends.append(end)
+        self.position = 0
+
+    def _unit(self, v):
+        """(key, box id, name) of the step that runs `v`'s backward."""
+        g = self.groups
+        group = g.owner[id(v)]
+        i = g.index[id(v)]
+        if group.kind in ("input", "target") or group.name not in self.opened:
+            out = g.index[id(group.output)]
+            return group.name, f"n{out}", group.name
+        if group.kind == "neuron" and v in group.chain:
+            total = g.index[id(group.chain[-1])]
+            return f"{group.name}:sum", f"n{total}", f"{group.name} Σ"
+        return f"n{i}", f"n{i}", v.label or f"n{i} ({v._op or 'constant'})"
+
+    def __len__(self):
+        return len(self.steps)
+
+    def step(self):
+        if self.position == len(self.steps):
+            return False
+        self.jump_to(self.position + 1)
+        return True
+
+    def back(self):
+        if self.position == 0:
+            return False
+        self.jump_to(self.position - 1)
+        return True
+
+    def jump_to(self, position):
+        if not 0 <= position <= len(self.steps):
+            raise ValueError(f"position must be between 0 and {len(self.steps)}, not {position}")
+        self.engine.jump_to(self._ends[position - 1] if position else 0)
+        self.position = position
+
+    def run_to_end(self):
+        self.jump_to(len(self.steps))
+
+    def restore(self):
+        self.position = 0
+        self.engine.restore()
+
+    @property
+    def current(self):
+        """The box id of the last applied step, or None."""
+        return self.steps[self.position - 1][0] if self.position else None
+
+    def state_of(self, box):
+        """'done', 'current' or 'waiting' for a box id of the view."""
+        k = next((k for k, (b, _, _) in enumerate(self.steps) if b == box), None)
+        if k is None:
+            return "waiting"
+        if k + 1 < self.position:
+            return "done"
+        return "current" if k + 1 == self.position else "waiting"
+
+    def entries(self):
+        """(step number, name) of every step, for the side list."""
+        return [(k + 1, name) for k, (_, name, _) in enumerate(self.steps)]
+
+    def caption(self):
+        """What the current step did, in numbers; where an input already had a grad, the
+        accumulation (`was`, `+=`, `now`)."""
+        k = self.position - 1
+        if k < 0:
+            return (
+                f"All grads are 0. Step 1 starts at the end: loss.grad = 1, then "
+                f"{len(self.steps)} boxes pass their grad back, one per step."
+            )
+        box, name, nodes = self.steps[k]
+        head = f"Step {k + 1} of {len(self.steps)}, {name}"
+        if len(nodes) == 1:  # one operation: the engine stepper's own words
+            text = self.engine.caption()
+            return head + text[text.index(":") :]
+        outside = self._inputs(nodes)
+        before_end = self._ends[k] - len(nodes)
+        saved = self.engine.position
+        self.engine.jump_to(before_end)
+        before = {id(c): c.grad for c in outside}
+        self.engine.jump_to(saved)
+        out = nodes[0]
+        lines = [f"{head} ({len(nodes)} operations in one step): grad {fmt(out.grad)} flows in"]
+        group = self.groups.owner[id(out)]
+        if group.kind == "neuron" and group.name not in self.opened:
+            lines += _neuron_lines(group, self.engine.name)
+        elif group.kind == "neuron":
+            lines.append(f"  d Σ/d term = 1: each of its {len(nodes) + 1} terms gets Σ.grad")
+        for c in outside:
+            added = c.grad - before[id(c)]
+            line = f"  {self.engine.name(c)}.grad += {fmt(added)}"
+            if before[id(c)] != 0:
+                line += f"; was {fmt(before[id(c)])}, += {fmt(added)}, now {fmt(c.grad)}"
+            lines.append(line)
+        return "\n".join(lines)
+
+    def _inputs(self, nodes):
+        inside = {id(v) for v in nodes}
+        seen = {}
+        for v in nodes:
+            for c in v._prev:
+                if id(c) not in inside:
+                    seen.setdefault(id(c), c)
+        return sorted(seen.values(), key=lambda v: self.groups.index[id(v)])
+
+
+def _neuron_lines(group, name):
+    """How a closed neuron's grad reaches its sum and its weights."""
+    out, total = group.output, group.chain[-1]
+    lines = []
+    if out is not total:
+        rule = local_rule(out, 0, name)
+        lines.append(
+            f"  {group.neuron.activation}: Σ.grad = {rule.code} × out.grad = {fmt(rule.value)}"
+            f" × {fmt(out.grad)} = {fmt(total.grad)}"
+        )
+    for _, w, x in group.products:
+        lines.append(
+            f"  {w.label}.grad = {name(x)}.data × Σ.grad = {fmt(x.data)} × {fmt(total.grad)}"
+            f" = {fmt(w.grad)}"
+        )
+    lines.append(f"  {group.neuron.b.label}.grad = Σ.grad = {fmt(group.neuron.b.grad)}")
+    return lines

@@ -3,12 +3,18 @@
 import math
 import random
 
-import learner_micrograd as learner
 import pytest
+from learner_notes import learner_module
 
 from mgdesk.engine import Value, gradcheck
 
 B_SEED = 6.8813735870195432  # the seed's bias: makes o = tanh(0.8813...) = 1/sqrt(2)
+
+
+@pytest.fixture
+def learner():
+    """The learner's own code, loaded from their notes (the test skips without them)."""
+    return learner_module()
 
 
 def seed_neuron(tanh):
@@ -131,7 +137,7 @@ def test_only_numbers_are_exponents():
 
 
 @pytest.fixture
-def learner_on_mgdesk(monkeypatch):
+def learner_on_mgdesk(monkeypatch, learner):
     """The learner's Neuron/Layer/MLP module, with `Value` rebound to mgdesk's, and the
     global random state (their code draws from it) put back afterwards."""
     monkeypatch.setattr(learner, "Value", Value)
@@ -177,7 +183,7 @@ def test_learner_training_loop_lowers_the_loss(learner_on_mgdesk):
     assert losses[-1] < 0.1 * losses[0]
 
 
-def test_learner_trace_and_draw_dot_read_mgdesk_values():
+def test_learner_trace_and_draw_dot_read_mgdesk_values(learner):
     o, *_ = seed_neuron(lambda n: n.tanh())
     nodes, edges = learner.trace(o)
     assert len(nodes) == 10  # 5 leaves, 2 products, 2 sums, tanh
@@ -188,7 +194,7 @@ def test_learner_trace_and_draw_dot_read_mgdesk_values():
     assert "| data 0.7071 | grad 1.0000" in source
 
 
-def test_learner_own_engine_agrees_on_the_seed_neuron():
+def test_learner_own_engine_agrees_on_the_seed_neuron(learner):
     """Their closure engine and mgdesk agree: the fixture really is a micrograd."""
     x1, x2 = learner.Value(2.0), learner.Value(0.0)
     w1, w2, b = learner.Value(-3.0), learner.Value(1.0), learner.Value(B_SEED)

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from mgdesk.engine import MLP, Value, gradcheck, relative_error, relu_sides
+from mgdesk.engine.gradcheck import GRAD_FLOOR
 
 
 def mlp_loss(model):
@@ -50,7 +51,16 @@ def test_worst_lists_the_largest_errors_first():
 def test_relative_error_scales_and_has_a_floor():
     assert relative_error(1.0, 1.1) == pytest.approx(relative_error(1e6, 1.1e6))
     assert relative_error(0.0, 0.0) == 0.0
-    assert relative_error(1e-12, 0.0) == 1e-12 / 1e-8  # absolute error near zero
+    assert relative_error(1e-12, 0.0) == 1e-12 / GRAD_FLOOR  # absolute error near zero
+    assert relative_error(1.0, 1.5, noise=0.5) == 0.0  # a rounding allowance is not counted
+    assert relative_error(1.0, 2.0, noise=0.5) == 0.25
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_number_that_is_not_finite_never_agrees(bad):
+    assert relative_error(bad, 1.0) == math.inf and relative_error(0.0, bad) == math.inf
+    assert relative_error(bad, bad) == math.inf
+    assert relative_error(1.0, 1.0, noise=bad) == math.inf  # no allowance can be unbounded
 
 
 def kinked():

@@ -3,10 +3,16 @@
 import gc
 import random
 
-import learner_micrograd as learner
 import pytest
+from learner_notes import learner_module
 
 from mgdesk.engine import MLP, Value
+
+
+@pytest.fixture
+def learner():
+    """The learner's own code, loaded from their notes (the test skips without them)."""
+    return learner_module()
 
 
 def test_topological_order_puts_inputs_first_like_micrograd():
@@ -89,7 +95,7 @@ def test_an_mlp_graph_leaves_no_reference_cycles():
     assert garbage_after_training_step(Value, model, POINTS) == 0
 
 
-def test_the_cycle_check_catches_a_closure_engine():
+def test_the_cycle_check_catches_a_closure_engine(learner):
     """Against micrograd's closures (the learner's engine) the same check finds the graph."""
     state = random.getstate()
     random.seed(0)

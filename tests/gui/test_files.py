@@ -1,10 +1,9 @@
 """File menu actions: sessions, CSV import and exports; bad files lose nothing."""
 
-import json
-
 import pytest
 
 from mgdesk.gui.main_window import APPLY_DELAY_MS, MainWindow, open_settings
+from mgdesk.io import load_session
 
 APPLY_WAIT_MS = 2 * APPLY_DELAY_MS
 
@@ -30,7 +29,7 @@ def test_a_saved_session_opens_with_its_weights_and_history(qtbot, window, error
     saved_model = window._model
     path = tmp_path / "run.json"
     assert window.save_session(str(path))
-    assert json.loads(path.read_text())["history"][-1]["step"] == 5
+    assert load_session(path).history[-1].step == 5
 
     window.panel.layers.setText("8")
     window.reset()

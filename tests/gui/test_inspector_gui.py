@@ -1,6 +1,7 @@
 """The node inspector, the graph's tooltips and the gradient check panel."""
 
 import re
+from importlib.util import find_spec
 
 import pytest
 from gui_helpers import plain, start_stepper, use_network
@@ -102,18 +103,33 @@ def check(qtbot, window, torch=False):
 
 
 def test_the_gradient_check_lists_every_parameter_and_the_max_error(qtbot, small):
-    pytest.importorskip("torch", reason="PyTorch is not installed: its column needs it")
-    panel = check(qtbot, small, torch=True)
+    panel = check(qtbot, small)
     table = panel.table
     assert table.rowCount() == 17  # 4 neurons x (2 weights + bias) + 4 weights + bias
+    summary = plain(panel.summary.text())
+    assert "All 17 parameters agree with finite differences." in summary
+    max_error = float(re.search(r"Max relative error (\S+)\.", summary)[1])
+    assert max_error < 1e-5
+    assert float(table.item(0, 1).text()) == pytest.approx(max_error, rel=0.1)  # worst first
+    assert table.isColumnHidden(4)  # no PyTorch asked for
+    assert b"#d500f9" not in small.graph_view.graph.svg
+
+
+def test_the_pytorch_box_is_offered_only_when_pytorch_is_installed(small):
+    box = small.grad_check.torch_box
+    assert box.isEnabled() == (find_spec("torch") is not None)
+    if not box.isEnabled():
+        assert box.toolTip() == "PyTorch is not installed"
+        assert not small.grad_check.use_torch()
+
+
+def test_the_gradient_check_compares_with_pytorch_when_installed(qtbot, small):
+    pytest.importorskip("torch", reason="PyTorch is not installed: its cross-check is optional")
+    panel = check(qtbot, small, torch=True)
     assert "All 17 parameters agree with finite differences and PyTorch" in plain(
         panel.summary.text()
     )
-    max_error = float(re.search(r"Max relative error (\S+)\.", plain(panel.summary.text()))[1])
-    assert max_error < 1e-5
-    assert float(table.item(0, 1).text()) == pytest.approx(max_error, rel=0.1)  # worst first
-    assert not table.isColumnHidden(4)  # the PyTorch column
-    assert b"#d500f9" not in small.graph_view.graph.svg
+    assert not panel.table.isColumnHidden(4)  # the PyTorch column
 
 
 def test_a_wrong_gradient_is_listed_first_and_marked_in_the_graph(qtbot, small, monkeypatch):

@@ -1,9 +1,10 @@
 """The views on their own: graph zoom, fit and node clicks; the loss plot; the rate spin box."""
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from mgdesk.gui.loss_plot import LossPlot, nice_ceiling
+from mgdesk.gui.loss_plot import DRAWN_BINS, LossPlot, nice_ceiling
 from mgdesk.gui.widgets import ScientificSpinBox
 from mgdesk.train import StepStats
 
@@ -103,3 +104,57 @@ def test_the_learning_rate_box_spans_decades(qtbot):
     qtbot.keyClicks(box, "3e-3")
     qtbot.keyClick(box, Qt.Key.Key_Return)
     assert box.value() == pytest.approx(0.003)
+
+
+def test_a_ghost_that_blew_up_never_sets_the_loss_axis(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.append([stats(1, 0.9), stats(2, 5e178), stats(3, float("inf"))])
+    plot.new_run("16,16 relu · moons · lr 1e+06")
+    assert plot.viewRange()[1][1] < 2  # before a step: where the new run will start
+    plot.append([stats(k, 0.8 - 0.1 * k) for k in range(1, 6)])
+    top = plot.viewRange()[1][1]
+    assert top < 2
+    drawn = plot.ghost.getData()[1]
+    assert np.all(np.isfinite(drawn)) and drawn.max() <= 2 * top  # leaves through the top
+    plot.set_log_scale(True)
+    low, top = plot.viewRange()[1]
+    assert top <= 1.1 and low >= -4  # decades: 1e-3 .. 1, not 1e178
+    assert plot.ghost.getData()[1].max() <= top + 1.1
+
+
+def test_curves_pass_behind_the_legend_text(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 350)
+    plot.show()
+    zigzag = [abs((k * 0.07) % 2 - 1) for k in range(1, 501)]  # 0..1, up and down, densely
+    rows = [StepStats(k, 2 * z, 1 - z, 2 * z, 1 - z, 1, 0.1, 0, 1) for k, z in enumerate(zigzag, 1)]
+    plot.append(rows)  # the losses and accuracies run right across the legend
+    qtbot.wait(50)
+    image = plot.grab().toImage()
+    blue = 0
+    for _, label in plot.legend.items:
+        rect = plot.mapFromScene(label.sceneBoundingRect()).boundingRect()
+        for x in range(rect.left(), rect.right()):
+            for y in range(rect.top(), rect.bottom()):
+                c = image.pixelColor(x, y)
+                # the text is grey; a thin blue curve on top shows as blue - red >= 36
+                blue += c.blue() - c.red() > 25
+    assert blue == 0
+
+
+def test_a_long_run_is_drawn_decimated_but_kept_whole(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    rng = np.random.default_rng(0)
+    losses = rng.random(200_000)
+    losses[123_457] = 9.0  # one spike: decimation must keep it
+    plot.append([stats(k + 1, float(v)) for k, v in enumerate(losses)])
+    assert plot.point_count() == 200_000
+    xs, ys = plot.train_loss.getData()
+    assert len(xs) <= 2 * DRAWN_BINS
+    assert ys.max() == 9.0 and ys.min() == losses.min()
+    assert xs[0] == 1 and xs[-1] <= 200_000
+    plot.new_run("long")
+    assert len(plot.ghost.getData()[0]) <= 2 * DRAWN_BINS

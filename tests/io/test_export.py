@@ -48,3 +48,24 @@ def test_export_makes_the_data_from_the_config_when_not_given(tmp_path):
     export_script(tmp_path / "b.py", config, trainer.model, trainer.data)
     a, b = ((tmp_path / name).read_text().replace(name, "") for name in ("a.py", "b.py"))
     assert a == b
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['p""";print("INJECTED");""".csv', 'it\'s \\ a "quote".csv', "p'''\nprint('INJECTED')#.csv"],
+)
+def test_file_names_enter_the_script_as_literals(tmp_path, name):
+    data = tmp_path / name
+    data.write_text("".join(f"{i / 10},{i % 3},{i % 2}\n" for i in range(12)))
+    config = TrainConfig(dataset="csv", csv_path=str(data), layers=(2,), steps=3, test_split=0)
+    trainer = Trainer(config)
+    list(train(config, trainer=trainer))
+    script = tmp_path / (name.replace("\n", "_") + ".py")
+    export_script(script, config, trainer.model, trainer.data)
+    ast.parse(script.read_text())
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "INJECTED" not in done.stdout.replace(name, "")
+    assert done.stdout.startswith(name)  # RUN names the data as it is

@@ -1,7 +1,10 @@
 """Sessions round-trip exactly; corrupt or foreign files give one clear line."""
 
+import base64
 import json
 import math
+import zlib
+from array import array
 
 import pytest
 
@@ -17,6 +20,14 @@ from mgdesk.io import (
 from mgdesk.train import TrainConfig, Trainer, train
 
 CONFIG = TrainConfig(samples=30, layers=(4, 3), activation=("tanh", "relu"), steps=5)
+
+
+def column(values, typecode="d"):
+    """One history column as a session file holds it."""
+    return base64.b64encode(zlib.compress(array(typecode, values).tobytes())).decode()
+
+
+BOMB = base64.b64encode(zlib.compress(bytes(100_000_000))).decode()  # 100 MB of zeros
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +52,20 @@ def test_round_trip_is_exact(saved, trained):
     assert session.history == tuple(trained.history)
 
 
-def test_the_file_is_plain_json_with_format_and_version(saved):
+def test_the_file_is_plain_json_with_format_and_version(saved, trained):
     doc = json.loads(saved.read_text())
-    assert doc["format"] == "mgdesk-session" and doc["version"] == 2
-    assert set(doc) == {"format", "version", "config", "model", "velocity", "history"}
-    assert doc["config"]["layers"] == [4, 3] and len(doc["history"]) == 5
+    assert doc["format"] == "mgdesk-session" and doc["version"] == 3
+    assert set(doc) == {"format", "version", "config", "data", "model", "velocity", "history"}
+    assert doc["config"]["layers"] == [4, 3] and doc["history"]["length"] == 5
+    assert doc["data"]["source"] == "moons"
+    assert doc["data"]["x_train"] == [list(p) for p in trained.data.x_train]
+    assert doc["data"]["y_test"] == list(trained.data.y_test)
+
+
+def as_version_2(doc, history):
+    """A version-2 file of the same session: no data, the history as a list of steps."""
+    doc.update(version=2, history=[s.to_dict() for s in history])
+    del doc["data"]
 
 
 def test_an_empty_history_round_trips(tmp_path):
@@ -65,7 +85,7 @@ def edit(path, change):
     "change, words",
     [
         (lambda d: d.update(format="something-else"), 'not a mgdesk session (no "format"'),
-        (lambda d: d.update(version=3), "saved by a newer mgdesk (session version 3"),
+        (lambda d: d.update(version=4), "saved by a newer mgdesk (session version 4"),
         (lambda d: d.update(version="1"), "session version must be a whole number"),
         (lambda d: d["config"].update(lr=-1), "bad settings: lr: must be a number above 0"),
         (lambda d: d["config"].update(colour="red"), "bad settings: colour: unknown setting"),
@@ -74,9 +94,21 @@ def edit(path, change):
         (lambda d: d["model"].pop("nin"), "bad model"),
         (lambda d: d["config"].update(layers=[4, 4]), "do not match the settings"),
         (lambda d: d["config"].update(activation="relu"), "activations do not match"),
-        (lambda d: d["history"][2].pop("lr"), "history entry 3: a step needs exactly"),
-        (lambda d: d["history"][0].update(step="one"), "history entry 1: step field step"),
-        (lambda d: d.update(history={}), "the history must be a list"),
+        (lambda d: d.update(history=5), "the history must be a list"),
+        (lambda d: d.update(history={}), 'the history must be a list of steps or "encoding"'),
+        (lambda d: d["history"].update(length=6), "column step does not hold the history's"),
+        (lambda d: d["history"].update(length=-1), "history length must be a whole number"),
+        (lambda d: d["history"]["columns"].pop("lr"), "the history needs exactly the columns"),
+        (lambda d: d["history"]["columns"].update(lr="%%"), "column lr is not readable"),
+        (lambda d: d["history"]["columns"].update(lr=BOMB), "column lr does not hold"),
+        (lambda d: d["history"]["columns"].update(lr=column([1.0] * 4 + [math.inf])), "finite"),
+        (lambda d: d["history"]["columns"].update(step=column([1, 2, 3, 4, 0], "q")), "1 to"),
+        (lambda d: d["data"].update(x_train=[[0, "a"]]), "x_train must hold [x1, x2] pairs"),
+        (lambda d: d["data"].update(y_test=[0] * len(d["data"]["y_test"])), "labels -1 or 1"),
+        (lambda d: d["data"].pop("source"), "the data must hold source"),
+        (lambda d: d["data"].update(y_train=[]), "as many labels as points"),
+        (lambda d: d["data"].update(source="xor"), "does not match the settings"),
+        (lambda d: d["data"].update(x_test=[], y_test=[]), "(24 moons points) does not match"),
     ],
 )
 def test_foreign_or_damaged_sessions_are_refused(saved, change, words):
@@ -84,6 +116,21 @@ def test_foreign_or_damaged_sessions_are_refused(saved, change, words):
         load_session(edit(saved, change))
     assert words in str(info.value)
     assert "\n" not in str(info.value) and str(info.value).startswith("run.json")
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda d: d["history"][2].pop("lr"), "history entry 3: a step needs exactly"),
+        (lambda d: d["history"][0].update(step="one"), "history entry 1: step field step"),
+        (lambda d: d["history"][0].update(train_loss=10**400), "must be a finite number"),
+    ],
+)
+def test_damaged_version_2_histories_are_refused(saved, trained, change, words):
+    edit(saved, lambda d: as_version_2(d, trained.history))
+    with pytest.raises(SessionError) as info:
+        load_session(edit(saved, change))
+    assert words in str(info.value) and "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +246,6 @@ def test_no_value_anywhere_in_a_session_makes_loading_raise_anything_else(small_
         (lambda d: d["config"].update(lr=10**400), "bad settings: lr: must be a number"),
         (lambda d: d["model"]["weights"][0][0].__setitem__(0, 10**400), "bad model"),
         (lambda d: d["model"].update(nin="HUGE"), "bad model"),
-        (lambda d: d["history"][0].update(train_loss="HUGE"), "must be a finite number"),
     ],
 )
 def test_huge_numbers_are_clear_errors(saved, change, words):
@@ -219,6 +265,7 @@ def test_the_velocity_round_trips_and_version_1_files_still_load(tmp_path):
     assert session.velocity == tuple(trainer.velocity) and any(session.velocity)
 
     def as_version_1(d):
+        as_version_2(d, trainer.history)
         d.update(version=1)
         del d["velocity"], d["config"]["decay_steps"]
 
@@ -242,3 +289,25 @@ def test_check_writable_before_the_work(tmp_path):
         check_writable(tmp_path)
     with pytest.raises(SessionError, match="cannot write .*No such file or directory"):
         check_writable(tmp_path / "missing" / "run.json")
+
+
+def test_a_session_embeds_its_points_and_names_their_source(tmp_path):
+    data = tmp_path / "points.csv"
+    data.write_text("".join(f"{i / 9:.4f},{(i * 7) % 5 - 2},{i % 2}\n" for i in range(30)))
+    config = TrainConfig(dataset="csv", csv_path=str(data), layers=(3,), steps=4)
+    trainer = Trainer(config)
+    list(train(config, trainer=trainer))
+    path = tmp_path / "run.json"
+    save_session(path, config, trainer.model, trainer.history, data=trainer.data)
+    data.write_text("9,9,1\n8,8,0\n")  # edited since: the session does not read it
+    session = load_session(path)
+    assert session.data == trainer.data and session.data.name == "points.csv"
+    data.unlink()
+    assert load_session(path).data == trainer.data  # nor needs it
+
+
+def test_version_2_sessions_still_load_and_make_their_points_again(saved, trained):
+    session = load_session(saved)
+    old = load_session(edit(saved, lambda d: as_version_2(d, trained.history)))
+    assert old.data is None and old.history == session.history
+    assert old.config == session.config and old.model.to_dict() == session.model.to_dict()

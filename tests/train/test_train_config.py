@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from mgdesk.train import ConfigError, TrainConfig, parse_layers
-from mgdesk.train.config import MAX_HIDDEN_LAYERS, MAX_NEURONS
+from mgdesk.train import ConfigError, TrainConfig, make_dataset, parse_layers
+from mgdesk.train.config import FIELD_LABELS, MAX_HIDDEN_LAYERS, MAX_NEURONS
 
 
 def test_defaults_are_micrograds_demo():
@@ -50,7 +50,7 @@ def test_parse_layers_rejects(text, words):
         parse_layers(text)
     assert info.value.field == "layers"
     assert words in str(info.value)
-    assert str(info.value).startswith("layers: ") and "\n" not in str(info.value)
+    assert str(info.value).startswith("hidden layers: ") and "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,9 @@ def test_every_bad_value_names_its_field_and_range(field, value, words):
     err = info.value
     assert err.field == field
     assert words in err.message
-    assert str(err) == f"{field}: {err.message}" and "\n" not in str(err)
+    label = FIELD_LABELS.get(field, field)
+    assert "_" not in label
+    assert str(err) == f"{label}: {err.message}" and "\n" not in str(err)
 
 
 def test_csv_needs_a_path():
@@ -181,3 +183,29 @@ def test_the_plain_value_engine_has_a_lower_work_limit():
 def test_config_is_frozen():
     with pytest.raises(AttributeError):
         TrainConfig().lr = 2.0
+
+
+def test_an_inspection_config_is_not_held_to_the_training_work_limit(tmp_path):
+    from mgdesk.train.config import InspectConfig
+
+    with pytest.raises(ConfigError, match="use smaller layers, fewer samples or a batch size"):
+        TrainConfig(layers=(96, 96), samples=10_000)
+    config = InspectConfig(layers=(96, 96), samples=10_000)
+    assert config.replace(seed=2).layers == (96, 96)  # a copy stays an inspection config
+    data = tmp_path / "many.csv"
+    data.write_text("".join(f"{i % 97},{i % 89},{i % 2}\n" for i in range(10_000)))
+    with pytest.raises(ConfigError, match="above the limit"):
+        make_dataset(TrainConfig(layers=(96, 96), dataset="csv", csv_path=str(data)))
+    points = make_dataset(InspectConfig(layers=(96, 96), dataset="csv", csv_path=str(data)))
+    assert len(points.x_train) + len(points.x_test) == 10_000
+
+
+def test_a_csv_error_names_the_csv_file_not_an_internal_name(tmp_path):
+    from mgdesk.train import load_csv
+
+    data = tmp_path / "pts.csv"
+    data.write_text("1,2,1\n3,x,0\n")
+    with pytest.raises(ConfigError) as info:
+        load_csv(data)
+    assert str(info.value) == "CSV file: pts.csv line 2: x2 'x' is not a number"
+    assert info.value.field == "csv_path"  # still marks the right control and flag

@@ -164,9 +164,9 @@ def test_tiny_gradients_are_not_flagged_for_finite_difference_noise():
     w, x = Value(5.0, label="w"), Value(2.0, label="x")
     loss = (w * x).tanh()  # saturated: d/dw ~ 1.6e-8, below what differences resolve
     check = check_sample_gradients(loss, [w, x], use_torch=False)
-    assert check.max_rel_error > 1e-5 and check.disagreeing == ()
-    strict = check_sample_gradients(loss, [w, x], use_torch=False, atol=0.0)
-    assert set(strict.disagreeing) == {"w", "x"}
+    assert check.max_rel_error <= 1e-5 and check.disagreeing == () and check.noise > 0
+    strict = check_sample_gradients(loss, [w, x], use_torch=False, noise=0.0)
+    assert "x" in strict.disagreeing  # without the allowance, rounding reads as a wrong grad
 
 
 def test_pytorch_agrees_with_the_engine():

@@ -1,0 +1,573 @@
+"""The network view: one box per neuron, any of which opens in place into its operations.
+
+    groups = network_groups(root, model)          # what there is to show, once per sample
+    graph = trace_network(groups, opened={"L1.N2", "loss"})
+
+Every box of the picture belongs to a *group*: an input (`x1`, `x2`), a neuron (`L1.N2`),
+the target `y`, or the `loss` (the operations after the network's score). A closed group is
+one record (its output's data and grad); an open one shows its operations as in micrograd's
+`draw_dot`: for a neuron, each weight, each `w·x` product, the bias, the sum `Σ` (the chain of
+`+` nodes the engine builds, drawn as one record: every partial sum has the sum's grad) and
+the activation, each with data and grad, and small op circles between them.
+
+Node ids are the ops view's: `n<i>` is value `i` of `root.topological_order()`, `n<i>_op` the
+op making it. A closed group's box has the id of its output value, so the edges to its
+neighbours keep their ids when it opens or closes, and so do the other groups' boxes.
+
+The layout is our own, not dot's: columns (inputs, each layer, the loss), one cell per group,
+stacked in its column. Opening a group grows only its own cell: the cells below it in its
+column move down and the columns to its right move right, nothing else moves (dot would
+re-rank and re-order everything). `pos` pins each node; the layout program only draws
+(`neato -n2`), which takes ~30 ms for the 1,100 edges of 2-32-32-1 instead of a full layout.
+"""
+
+from dataclasses import dataclass, field
+
+from mgdesk.train import LOSSES
+from mgdesk.train.trainer import scores
+from mgdesk.viz.dot import COMPACT_WIDTH, FONT_SIZE
+from mgdesk.viz.graph import DENSE_EDGES, Graph, GraphNode, _role
+
+__all__ = [
+    "AREA",
+    "CHAR_WIDTH",
+    "Group",
+    "Groups",
+    "READABLE_PX",
+    "LEGEND",
+    "choose_open",
+    "legend_text",
+    "fit_text_px",
+    "network_groups",
+    "parse_open",
+    "quiet_caption",
+    "trace_network",
+    "worst_sample",
+]
+
+AREA = (1000, 480)  # the graph area of the window at its default size, px
+READABLE_PX = 9.0  # the smallest text height, on screen at fit, that reads comfortably
+CHAR_WIDTH = 0.6 * FONT_SIZE  # Courier's advance, in points
+FIELD_PAD = 7.2  # graphviz adds this to each record field's text width
+ROW = 18.0  # one text line of a record, points
+ROW_GAP = 4.0  # between the boxes of a column
+COL_GAP = 56.0  # between columns: room for the edges to be told apart
+SUB_GAP = 14.0  # between the parts of an open group
+HEADER = 22.0  # the layer titles above the columns
+OP_SIZE = {"tanh": 44.0, "relu": 44.0, "exp": 36.0, "log": 36.0}  # op circles' diameters
+OP_DEFAULT = 28.0
+
+
+@dataclass
+class Group:
+    """What one box of the closed view stands for."""
+
+    name: str  # "x1", "L1.N2", "y", "loss"
+    kind: str  # "input", "neuron", "target" or "loss"
+    column: int
+    output: object  # the Value the box shows (a neuron's activation, the loss)
+    members: list = field(default_factory=list)  # its Values, in topological order
+    neuron: object = None  # the engine's Neuron for a neuron group
+    chain: list = field(default_factory=list)  # neuron: its `+` nodes, bias side first
+    products: list = field(default_factory=list)  # neuron: (w·x Value, w, x), per input
+
+
+@dataclass
+class Groups:
+    """A sample's loss graph split into groups; `trace_network` draws any opening of it."""
+
+    root: object
+    topo: list
+    index: dict  # id(Value) -> topological index
+    groups: list  # Group, by column then row
+    owner: dict  # id(Value) -> Group
+    layers: int  # hidden layers + the output layer
+
+    def names(self):
+        return [g.name for g in self.groups]
+
+    def __getitem__(self, name):
+        return next(g for g in self.groups if g.name == name)
+
+
+def _users(topo):
+    users = {}
+    for v in topo:
+        for c in v._prev:
+            users.setdefault(id(c), []).append(v)
+    return users
+
+
+def _neuron_group(neuron, users, column):
+    """Follow `b + w1*x1 + w2*x2 ...` from the bias to the activation."""
+    node, chain, products = neuron.b, [], []
+    for w in neuron.w:
+        node = next((u for u in users.get(id(node), ()) if u._op == "+"), None)
+        if node is None:
+            raise ValueError(f"neuron {neuron.name} is not part of this graph")
+        chain.append(node)
+        product = next(p for p in node._prev if p._op == "*" and w in p._prev)
+        x = next(c for c in product._prev if c is not w) if product._prev.count(w) == 1 else w
+        products.append((product, w, x))
+    out = node
+    if neuron.activation != "linear":
+        out = next(u for u in users.get(id(node), ()) if u._op == neuron.activation)
+    members = [neuron.b, *neuron.w, *(p for p, _, _ in products), *chain]
+    members += [out] if out is not node else []
+    group = Group(neuron.name, "neuron", column, out, members, neuron, chain, products)
+    return group
+
+
+def network_groups(root, model):
+    """Split the loss graph of one sample (after `root.backward()`) into groups."""
+    topo = root.topological_order()
+    index = {id(v): i for i, v in enumerate(topo)}
+    users = _users(topo)
+    groups = [
+        Group(v.label, "input", 0, v, [v])
+        for v in topo
+        if not v._prev and v.label and _role(v, False) == "input"
+    ]
+    for column, layer in enumerate(model.layers, start=1):
+        groups.extend(_neuron_group(n, users, column) for n in layer.neurons)
+    last = len(model.layers)
+    groups.extend(
+        Group(v.label, "target", last, v, [v])
+        for v in topo
+        if not v._prev and _role(v, False) == "target"
+    )
+    owner = {id(v): g for g in groups for v in g.members}
+    loss = Group("loss", "loss", last + 1, root)
+    loss.members = [v for v in topo if id(v) not in owner]
+    groups.append(loss)
+    owner.update((id(v), loss) for v in loss.members)
+    for g in groups:
+        g.members.sort(key=lambda v: index[id(v)])
+    return Groups(root, topo, index, groups, owner, last)
+
+
+def parse_open(text, groups):
+    """The groups named by `L1.N2,L2,loss` (a layer opens all its neurons; `all` opens all).
+
+    Raises ValueError with a one-line message for an unknown name.
+    """
+    names = groups.names()
+    opened = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if part.lower() == "all":
+            opened.update(g.name for g in groups.groups if g.kind in ("neuron", "loss"))
+        elif part in names and groups[part].kind in ("neuron", "loss"):
+            opened.add(part)
+        elif part[:1] == "L" and part[1:].isdigit() and 1 <= int(part[1:]) <= groups.layers:
+            opened.update(g.name for g in groups.groups if g.name.startswith(part + "."))
+        else:
+            raise ValueError(
+                f"no neuron or layer {part!r}: use names like L1.N2, whole layers like L1 "
+                f"(L1 to L{groups.layers}), loss, or all"
+            )
+    return frozenset(opened)
+
+
+# ---- sizes: everything the layout needs to know about a box, in points ----
+
+
+def record_size(label, stacked):
+    """(width, height) of a value record: `label | data ... | grad ...` in one row, or
+    stacked in three (two without a label)."""
+    number = len("data ") + COMPACT_WIDTH
+    if stacked:
+        chars = max(len(label), number)
+        rows = 3 if label else 2
+        return chars * CHAR_WIDTH + FIELD_PAD, rows * ROW
+    width = 2 * (number * CHAR_WIDTH + FIELD_PAD)
+    if label:
+        width += len(label) * CHAR_WIDTH + FIELD_PAD
+    return width, ROW
+
+
+def op_size(op):
+    return OP_SIZE.get(op, OP_DEFAULT)
+
+
+# ---- tracing: nodes, edges, weights and pinned positions ----
+
+
+class _Builder:
+    def __init__(self, groups, opened, stacked):
+        self.g = groups
+        self.opened = opened
+        self.stacked = stacked
+        self.nodes, self.edges, self.weights, self.pos = [], [], [], []
+
+    def vid(self, v):
+        """The id of the box that shows Value `v` now (its group's box when closed)."""
+        group = self.g.owner[id(v)]
+        if group.name in self.opened or group.kind in ("input", "target"):
+            return f"n{self.g.index[id(v)]}"
+        return f"n{self.g.index[id(group.output)]}"
+
+    def value(self, v, x, y, group, label=None):
+        i = self.g.index[id(v)]
+        role = _role(v, v is self.g.root)
+        label = v.label if label is None else label
+        node = GraphNode(f"n{i}", "value", label, v._op, role, i, v.data, v.grad, group=group)
+        self.nodes.append(node)
+        self.pos.append((x, y))
+
+    def op(self, v, x, y, group, label=None):
+        i = self.g.index[id(v)]
+        op = label or v._op
+        self.nodes.append(
+            GraphNode(f"n{i}_op", "op", op, v._op, "op", i, v.data, v.grad, group=group)
+        )
+        self.pos.append((x, y))
+
+    def edge(self, a, b, weight=None):
+        self.edges.append((a, b))
+        self.weights.append(weight)
+
+
+def _closed_size(group, stacked):
+    return record_size(group.name if group.kind != "loss" else "loss", stacked)
+
+
+def _neuron_parts(group, stacked):
+    """Widths of an open neuron's sub-columns and its height."""
+    w_width = max(record_size(w.label, stacked)[0] for _, w, _ in group.products)
+    w_width = max(w_width, record_size(group.neuron.b.label, stacked)[0])
+    plain_w, plain_h = record_size("", stacked)
+    out_w, out_h = record_size(group.name, stacked)
+    w_h = record_size("L1.N1.w1", stacked)[1]
+    k = len(group.products)
+    line = w_h + ROW_GAP
+    widths = [w_width, OP_DEFAULT, plain_w, OP_DEFAULT, plain_w]
+    if group.output is not group.chain[-1]:
+        widths += [op_size(group.neuron.activation), out_w]
+    height = (2 * k + 1) * line - ROW_GAP
+    return widths, line, height
+
+
+def _loss_levels(group):
+    """The loss's values by depth (inputs first): each level is a sub-column."""
+    depth, levels = {}, []
+    for v in group.members:
+        inside = [depth[id(c)] for c in v._prev if id(c) in depth]
+        d = 1 + max(inside) if inside else 0
+        depth[id(v)] = d
+        while len(levels) <= d:
+            levels.append([])
+        levels[d].append(v)
+    return levels
+
+
+def _loss_size(group, stacked):
+    levels = _loss_levels(group)
+    plain_w, plain_h = record_size("", stacked)
+    loss_w = record_size("loss", stacked)[0]
+    width = sum(OP_DEFAULT + SUB_GAP + max(plain_w, loss_w) + SUB_GAP for _ in levels)
+    height = max(len(level) for level in levels) * (plain_h + ROW_GAP) + plain_h
+    return width, height
+
+
+def cell_size(group, opened, stacked):
+    """(width, height) of a group's cell in the layout."""
+    if group.name not in opened or group.kind in ("input", "target"):
+        return _closed_size(group, stacked)
+    if group.kind == "loss":
+        return _loss_size(group, stacked)
+    widths, _, height = _neuron_parts(group, stacked)
+    return sum(widths) + SUB_GAP * (len(widths) - 1), height
+
+
+def _columns(groups):
+    columns = {}
+    for g in groups.groups:
+        columns.setdefault(g.column, []).append(g)
+    return [columns[c] for c in sorted(columns)]
+
+
+def layout_size(groups, opened, stacked):
+    """(width, height) in points of the whole picture, without drawing it."""
+    widths, heights = [], []
+    for column in _columns(groups):
+        sizes = [cell_size(g, opened, stacked) for g in column]
+        widths.append(max(w for w, _ in sizes))
+        heights.append(sum(h for _, h in sizes) + ROW_GAP * (len(sizes) - 1))
+    closed = [
+        sum(cell_size(g, (), stacked)[1] for g in col) + ROW_GAP * (len(col) - 1)
+        for col in _columns(groups)
+    ]
+    top = max(closed)
+    height = max((top - c) / 2 + h for c, h in zip(closed, heights))
+    return sum(widths) + COL_GAP * (len(widths) - 1), height + HEADER
+
+
+def fit_text_px(size, area=AREA):
+    """Height in px of the record text when a picture of `size` points is fit into `area`."""
+    scale = min(area[0] / size[0], area[1] / size[1])
+    return FONT_SIZE * scale
+
+
+def choose_open(groups, area=AREA, readable=READABLE_PX):
+    """(opened, stacked, text px): the default opening of a network.
+
+    Everything opens when every record of the open picture still reads at fit (text of at
+    least `readable` px in `area`); else every group stays closed. Of the two record shapes
+    (one row, or stacked in three) the one with the larger text wins.
+    """
+    everything = frozenset(g.name for g in groups.groups if g.kind in ("neuron", "loss"))
+    best = None
+    for opened in (everything, frozenset()):
+        for stacked in (True, False):
+            px = fit_text_px(layout_size(groups, opened, stacked), area)
+            if best is None or px > best[2]:
+                best = (opened, stacked, px)
+        if best[2] >= readable:
+            return best
+    return best
+
+
+def _header_text(groups, column):
+    first = next(g for g in groups.groups if g.column == column)
+    if first.kind == "input":
+        return "inputs"
+    if first.kind == "loss":
+        return "loss"
+    act = first.neuron.activation
+    n = sum(1 for g in groups.groups if g.column == column and g.kind == "neuron")
+    last = column == groups.layers
+    return f"{'output' if last else f'layer {column}'}: {n} {act}"
+
+
+def trace_network(groups, opened=frozenset(), stacked=False):
+    """The Graph (view "network") of `groups` with the groups named in `opened` open.
+
+    Nodes carry their group's name (`GraphNode.group`), so a click can open or close it;
+    `Graph.weights` holds the weight each edge stands for (None for the others), and
+    `Graph.positions` the pinned centre of each node, in points (y grows downwards).
+    """
+    opened = frozenset(opened)
+    b = _Builder(groups, opened, stacked)
+    columns = _columns(groups)
+    closed = [
+        sum(cell_size(g, (), stacked)[1] for g in col) + ROW_GAP * (len(col) - 1) for col in columns
+    ]
+    top = max(closed)
+    x = 0.0
+    for c, column in enumerate(columns):
+        width = max(cell_size(g, opened, stacked)[0] for g in column)
+        hid = f"h{c}"
+        b.nodes.append(
+            GraphNode(
+                hid,
+                "header",
+                _header_text(groups, c),
+                "",
+                "header",
+                -1,
+                0.0,
+                0.0,
+                group=f"L{c}" if 0 < c <= groups.layers else "",
+            )
+        )
+        b.pos.append((x + width / 2, HEADER / 2))
+        y = HEADER + (top - closed[c]) / 2
+        hub = _hub(b, groups, c, x, top) if 1 < c <= groups.layers else None
+        for group in column:
+            w, h = cell_size(group, opened, stacked)
+            if group.name in opened and group.kind == "neuron":
+                _open_neuron(b, group, x, y)
+            elif group.name in opened and group.kind == "loss":
+                _open_loss(b, group, x, y, h)
+            else:
+                label = group.name if group.kind != "neuron" else group.name
+                v = group.output
+                i = groups.index[id(v)]
+                if group.kind == "neuron":
+                    grads = [wt.grad for wt in group.neuron.w]
+                    node = GraphNode(
+                        f"n{i}",
+                        "neuron",
+                        label,
+                        group.neuron.activation,
+                        "neuron",
+                        i,
+                        v.data,
+                        v.grad,
+                        (min(grads), max(grads)),
+                        group=group.name,
+                    )
+                    b.nodes.append(node)
+                    b.pos.append((x + w / 2, y + h / 2))
+                    _closed_inputs(b, group, hub)
+                else:
+                    b.value(v, x + w / 2, y + h / 2, group.name, label=label)
+                    if group.kind == "loss":
+                        for c2 in _external_inputs(groups, group):
+                            b.edge(b.vid(c2), f"n{i}")
+            y += h + ROW_GAP
+        x += width + COL_GAP
+    return Graph(
+        tuple(b.nodes),
+        tuple(b.edges),
+        "network",
+        weights=tuple(b.weights),
+        positions=tuple(b.pos),
+        stacked=stacked,
+    )
+
+
+def _external_inputs(groups, group):
+    inside = {id(v) for v in group.members}
+    seen = {}
+    for v in group.members:
+        for c in v._prev:
+            if id(c) not in inside:
+                seen.setdefault(id(c), c)
+    return sorted(seen.values(), key=lambda v: groups.index[id(v)])
+
+
+def _closed_inputs(b, group, hub):
+    """Edges into a closed neuron, one per weight, or one from the hub of a wide layer."""
+    if hub is not None:
+        b.edge(hub, b.vid(group.output))
+        return
+    for _, w, x in group.products:
+        b.edge(b.vid(x), b.vid(group.output), w.data)
+
+
+def _hub(b, groups, column, x, top):
+    """Between two wide layers (more than DENSE_EDGES weights), one "64x64" node stands for
+    all their edges: a 256-wide network stays quick to draw. Returns its id, or None."""
+    prev = [g for g in groups.groups if g.column == column - 1 and g.kind != "target"]
+    this = [g for g in groups.groups if g.column == column and g.kind == "neuron"]
+    if not this or len(prev) * len(this) <= DENSE_EDGES:
+        return None
+    hid = f"hub{column}"
+    label = f"{len(prev)}x{len(this)}"
+    b.nodes.append(GraphNode(hid, "op", label, "all to all", "op", -1, 0.0, 0.0))
+    b.pos.append((x - COL_GAP / 2, HEADER + top / 2))
+    for g in prev:
+        b.edge(b.vid(g.output), hid)
+    return hid
+
+
+def _open_neuron(b, group, x0, y0):
+    widths, line, height = _neuron_parts(group, b.stacked)
+    xs, x = [], x0
+    for w in widths:
+        xs.append(x + w / 2)
+        x += w + SUB_GAP
+    name = group.name
+    k = len(group.products)
+    for j, (product, w, x_in) in enumerate(group.products):
+        b.value(w, xs[0], y0 + 2 * j * line + line / 2 - ROW_GAP / 2, name)
+        y = y0 + (2 * j + 1) * line + line / 2 - ROW_GAP / 2
+        b.op(product, xs[1], y, name)
+        b.value(product, xs[2], y, name)
+        pid = b.vid(product)
+        b.edge(b.vid(x_in), f"{pid}_op", w.data)  # wide layers too: k edges, not k x k
+        b.edge(b.vid(w), f"{pid}_op")
+        b.edge(f"{pid}_op", pid)
+    bias = group.neuron.b
+    b.value(bias, xs[0], y0 + 2 * k * line + line / 2 - ROW_GAP / 2, name)
+    middle = y0 + height / 2
+    total = group.chain[-1]
+    b.op(total, xs[3], middle, name, label="Σ")
+    b.value(total, xs[4], middle, name, label=name if group.output is total else "Σ")
+    tid = b.vid(total)
+    for product, _, _ in group.products:
+        b.edge(b.vid(product), f"{tid}_op")
+    b.edge(b.vid(bias), f"{tid}_op")
+    b.edge(f"{tid}_op", tid)
+    if group.output is not total:
+        out = group.output
+        b.op(out, xs[5], middle, name)
+        b.value(out, xs[6], middle, name, label=name)
+        oid = b.vid(out)
+        b.edge(tid, f"{oid}_op")
+        b.edge(f"{oid}_op", oid)
+
+
+def _open_loss(b, group, x0, y0, height):
+    levels = _loss_levels(group)
+    plain_w = max(record_size("", b.stacked)[0], record_size("loss", b.stacked)[0])
+    plain_h = record_size("", b.stacked)[1]
+    x = x0
+    for level in levels:
+        span = len(level) * (plain_h + ROW_GAP) - ROW_GAP
+        y = y0 + (height - span) / 2 + plain_h / 2
+        for v in level:
+            if v._prev:
+                b.op(v, x + OP_DEFAULT / 2, y, group.name)
+            b.value(v, x + OP_DEFAULT + SUB_GAP + plain_w / 2, y, group.name)
+            if v._prev:
+                vid = b.vid(v)
+                for c in v._prev:
+                    b.edge(b.vid(c), f"{vid}_op")
+                b.edge(f"{vid}_op", vid)
+            y += plain_h + ROW_GAP
+        x += OP_DEFAULT + SUB_GAP + plain_w + SUB_GAP
+
+
+def node_count(groups, opened):
+    """How many boxes `trace_network(groups, opened)` draws (headers included)."""
+    return len(trace_network(groups, opened).nodes)
+
+
+def is_readable(groups, opened, stacked, area=AREA):
+    return fit_text_px(layout_size(groups, opened, stacked), area) >= READABLE_PX
+
+
+# ---- which sample to trace ----
+
+
+def worst_sample(model, xs, ys, loss="hinge"):
+    """Index of the training point with the largest loss (the first of equals): its graph
+    has gradients worth looking at, where a well-classified point's may all be 0."""
+    point = LOSSES[loss].point
+    losses = [point(s, y)[0] for s, y in zip(scores(model, xs), ys, strict=True)]
+    return max(range(len(losses)), key=losses.__getitem__)
+
+
+def quiet_caption(loss, root):
+    """Why nothing flows back when the traced sample's gradient is 0, or "" when it is not."""
+    score = next((v for v in root.topological_order() if v.label == "score"), None)
+    if score is None or score.grad != 0 or root.data != root.data:
+        return ""
+    if loss == "hinge":
+        return (
+            "classified with margin: hinge loss 0, so every gradient is 0 — click a point "
+            "near the boundary"
+        )
+    if loss == "mse":
+        return "the score equals the label: squared error 0, so every gradient is 0"
+    return (
+        "the loss is flat here (saturated), so every gradient is 0 — click a point near "
+        "the boundary"
+    )
+
+
+# ---- what the colours and markers mean ----
+
+LEGEND = (
+    ("node fill", "#ca0020", "red: raising this value raises the loss (grad > 0)"),
+    ("node fill", "#0571b0", "blue: raising it lowers the loss (grad < 0); paler = smaller |grad|"),
+    ("node fill", "#ffffff", "white: grad 0, nothing flows back through it"),
+    ("node border", "#1a9850", "green border: an input (x1, x2) or the label y"),
+    ("node border", "#8c510a", "brown border: a parameter (weight w or bias b), trained"),
+    ("node border", "#000000", "thick black border: the loss"),
+    ("edge", "#e08214", "orange edge: a positive weight; wider = larger |w|"),
+    ("edge", "#8073ac", "purple edge: a negative weight"),
+    ("edge", "#a0a0a0", "grey edge: a value used by an operation"),
+    ("point", "filled", "filled dot: a training point, coloured by its class"),
+    ("point", "ring", "white dot: a test point (not trained on)"),
+    ("point", "big ring", "large black ring: the traced point, whose graph is drawn"),
+)
+
+
+def legend_text():
+    """The legend as lines of text (the command line prints it)."""
+    return "\n".join(text for _, _, text in LEGEND)
