@@ -2,6 +2,11 @@
 
 Every parameter carries a stable name the graph view shows: `L1.N3.w2` is the weight from
 input 2 into neuron 3 of layer 1 (all counted from 1), `L1.N3.b` that neuron's bias.
+
+micrograd's own signatures work too, so code written against micrograd's `nn` runs
+unchanged: `Neuron(nin, nonlin=True)` (ReLU, or linear with nonlin=False), `Layer(nin,
+nout, **kwargs)` (kwargs go to each Neuron) and `MLP(nin, nouts)` (ReLU hidden layers and a
+linear output, as micrograd's demo). Weights are plain attributes: `n.w = [...]`, `n.b = ...`.
 """
 
 import math
@@ -24,7 +29,14 @@ class Module:
 
 
 class Neuron(Module):
-    def __init__(self, nin, activation="relu", rng=None, name="N1"):
+    """One neuron: activation(w . x + b). `activation` is "relu", "tanh" or "linear";
+    micrograd's `nonlin=True/False` (also as the second argument) means relu / linear."""
+
+    def __init__(self, nin, activation="relu", rng=None, name="N1", nonlin=None):
+        if isinstance(activation, bool):  # micrograd's Neuron(nin, True)
+            activation, nonlin = "relu", activation
+        if nonlin is not None:
+            activation = "relu" if nonlin else "linear"
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}")
         rng = rng or random.Random()
@@ -32,6 +44,11 @@ class Neuron(Module):
         self.b = Value(0.0, label=f"{name}.b")
         self.activation = activation
         self.name = name
+
+    @property
+    def nonlin(self):
+        """micrograd's flag: True unless the neuron is linear."""
+        return self.activation != "linear"
 
     def __call__(self, x):
         act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
@@ -49,8 +66,13 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    def __init__(self, nin, nout, activation="relu", rng=None, name="L1"):
-        self.neurons = [Neuron(nin, activation, rng, name=f"{name}.N{i + 1}") for i in range(nout)]
+    """`nout` neurons that each see all `nin` inputs; other keyword arguments (micrograd's
+    `nonlin=...`) go to every Neuron."""
+
+    def __init__(self, nin, nout, activation="relu", rng=None, name="L1", **kwargs):
+        self.neurons = [
+            Neuron(nin, activation, rng, name=f"{name}.N{i + 1}", **kwargs) for i in range(nout)
+        ]
 
     def __call__(self, x):
         out = [n(x) for n in self.neurons]

@@ -1,5 +1,7 @@
 """Stochastic gradient descent with optional momentum, and micrograd's learning-rate decay."""
 
+import numpy as np
+
 __all__ = ["SGD", "scheduled_lr"]
 
 
@@ -16,17 +18,32 @@ def scheduled_lr(lr, decay, k, steps):
 
 
 class SGD:
-    """p.data -= lr * v with v = momentum * v + p.grad (v = p.grad without momentum)."""
+    """p.data -= lr * v with v = momentum * v + p.grad (v = p.grad without momentum).
 
-    def __init__(self, params, momentum=0.0, velocity=None):
-        self.params = list(params)
+    `params` is a list of `Value`s, or, for the fast path, the flat float64 array of all
+    parameters (`FastMLP.theta`) with its gradient array as `grad`: the same arithmetic,
+    element by element, in one array expression.
+    """
+
+    def __init__(self, params, momentum=0.0, velocity=None, grad=None):
+        self.params = list(params) if grad is None else params
         self.momentum = momentum
-        self.velocity = list(velocity) if velocity else [0.0] * len(self.params)
-        if len(self.velocity) != len(self.params):
+        self.grad = grad
+        given = velocity is not None and len(velocity) > 0
+        if given and len(velocity) != len(self.params):
             raise ValueError("the velocity needs one number per parameter")
+        if grad is None:
+            self.velocity = list(velocity) if given else [0.0] * len(self.params)
+        else:
+            self.velocity = np.array(velocity, dtype=np.float64) if given else np.zeros(len(grad))
 
     def step(self, lr):
         m, velocity = self.momentum, self.velocity
+        if self.grad is not None:  # arrays
+            velocity *= m
+            velocity += self.grad
+            self.params -= lr * velocity
+            return
         for i, p in enumerate(self.params):
             velocity[i] = m * velocity[i] + p.grad
             p.data -= lr * velocity[i]

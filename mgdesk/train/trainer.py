@@ -4,17 +4,19 @@ Nothing here knows about threads or windows. The GUI's worker, the CLI and the t
 iterate `train(config, stop)` and read the immutable `StepStats` it yields.
 """
 
+import gc
 import math
 import random
 import time
 from dataclasses import asdict, dataclass, fields
-from operator import mul
+
+import numpy as np
 
 from mgdesk.engine import MLP, FastMLP, Value
 from mgdesk.train.config import MAX_STEPS, check_work
 from mgdesk.train.data import linspace, make_dataset
 from mgdesk.train.history import History
-from mgdesk.train.losses import LOSSES, accuracy, l2_penalty
+from mgdesk.train.losses import LOSSES, accuracy
 from mgdesk.train.optim import SGD, scheduled_lr
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "TrainingFailure",
     "decision_grid",
     "decision_grid_bands",
+    "neuron_grids",
     "new_model",
     "sample_loss",
     "scores",
@@ -98,14 +101,27 @@ def _finite(*numbers):
     return all(n is None or math.isfinite(n) for n in numbers)
 
 
+def _points(points):
+    """(x1, x2) points as an (n, 2) float64 array."""
+    return np.asarray(points, dtype=np.float64).reshape(-1, 2)
+
+
 class Trainer:
     """Owns the model, the data and the optimizer state; `step_once()` takes one step.
 
     `lr` is the base learning rate and may be set from another thread between steps.
     `engine="value"` trains through the plain Value graph (the reference) instead of the
-    fast batch path; both give the same numbers, but the plain graph is ~25x slower, so it
-    has a lower work limit (ConfigError for field "engine"). `velocity` continues a saved
-    run's momentum (one number per parameter).
+    fast batch path; both give the same numbers to rounding, but the plain graph is much
+    slower, so it has a lower work limit (ConfigError for field "engine"). `velocity`
+    continues a saved run's momentum (one number per parameter).
+
+    While training, the weights live in the fast path's arrays (`FastMLP.theta`): copying
+    tens of thousands of `Value`s in and out on every step would cost more than the step.
+    `model` copies them into the MLP's `Value`s when it is read (weights, and the last
+    step's gradients in `grad`), and the next step copies back whatever the reader changed.
+    So `trainer.model` is up to date whenever it is read between steps (in the thread that
+    trains); to change weights, read it again after a step. A reference to the MLP kept
+    from earlier is brought up to date when a `train()` run ends.
     """
 
     def __init__(self, config, model=None, data=None, history=(), engine="fast", velocity=None):
@@ -115,8 +131,8 @@ class Trainer:
         self.data = data if data is not None else make_dataset(config)
         if engine == "value":
             check_work(config, len(self.data.x_train) + len(self.data.x_test), engine)
-        self.model = model if model is not None else new_model(config)
-        if self.model.nin != 2 or self.model.nouts[-1] != 1:
+        model = model if model is not None else new_model(config)
+        if model.nin != 2 or model.nouts[-1] != 1:
             raise ValueError("the model must take 2 inputs and give 1 score")
         self.history = History(history)  # compact: columns, not a StepStats per step
         self.step = self.history[-1].step if self.history else 0
@@ -125,44 +141,117 @@ class Trainer:
         self.failure = None
         self.engine = engine
         self.loss = LOSSES[config.loss]
-        self._params = self.model.parameters()
-        self._fast = FastMLP(self.model)
-        self._optimizer = SGD(self._params, config.momentum, velocity)
+        self._model = model
+        self._fast = FastMLP(model)  # holds the weights while training
+        fast = self._fast
+        self._optimizer = SGD(fast.theta, config.momentum, velocity, grad=fast.grad)
+        self._values_stale = False  # the arrays changed since they were copied into the Values
+        self._values_shared = False  # `model` was handed out: its Values may have been changed
+        self._x_train, self._y_train = _points(self.data.x_train), np.array(self.data.y_train)
+        self._x_test, self._y_test = _points(self.data.x_test), np.array(self.data.y_test)
         self._elapsed = self.history[-1].elapsed if self.history else 0.0
+        self._stop = None  # the stop event of the train() run in progress
+
+    @property
+    def model(self):
+        """The MLP being trained, its `Value`s up to date (see the class docstring)."""
+        self.sync_values()
+        self._values_shared = True
+        return self._model
+
+    def sync_values(self):
+        """Copy the trained weights (and the last gradients) into the model's `Value`s."""
+        if self._values_stale:
+            self._fast.write_values()
+            self._values_stale = False
+
+    def _take_back_values(self, step=False):
+        """Before using the arrays: pick up any change made through `model` since it was
+        read. Until the next step, the reader may still change it."""
+        if self._values_shared:
+            self._fast.read_values()
+            self._values_shared = not step
+
+    def _batch_indices(self, k):
+        """Step k's minibatch as sample indices, seeded by (seed, k); None: all samples."""
+        size, n = self.config.batch_size, len(self.data.x_train)
+        if not size or size >= n:
+            return None
+        return random.Random(f"{self.config.seed}:{k}").sample(range(n), size)
 
     def _batch(self, k):
         """Step k's samples: all of them, or a minibatch seeded by (seed, k)."""
         X, Y = self.data.x_train, self.data.y_train
-        size = self.config.batch_size
-        if not size or size >= len(X):
+        picked = self._batch_indices(k)
+        if picked is None:
             return X, Y
-        picked = random.Random(f"{self.config.seed}:{k}").sample(range(len(X)), size)
         return [X[i] for i in picked], [Y[i] for i in picked]
 
-    def _forward_backward(self, X, Y):
-        """Mean loss + L2 over (X, Y), gradients into p.grad. Returns (loss, scores)."""
-        l2 = self.config.l2
-        if self.engine == "value":  # micrograd's way: one graph for the whole batch
-            outs = [self.model(x) for x in X]
+    def _forward_backward(self, k, stop=None):
+        """Mean loss + L2 over step k's batch, its gradient into the fast path's `grad`.
+        Returns (loss, scores, labels) with the scores and labels as arrays, or None when
+        `stop` was set on the way (the slow plain path checks it after every sample)."""
+        if self.engine == "value":
+            return self._value_forward_backward(k, stop)
+        l2, fast = self.config.l2, self._fast
+        X, Y = self._x_train, self._y_train
+        picked = self._batch_indices(k)
+        if picked is not None:
+            X, Y = X[picked], Y[picked]
+        s = fast.forward(X)[:, 0]
+        loss, d_scores = self.loss.mean_and_grad(s, Y)
+        fast.backward(d_scores[:, None])
+        if l2:
+            loss += self._penalty()
+            fast.grad += (2 * l2) * fast.theta
+        return loss, s, Y
+
+    def _value_forward_backward(self, k, stop):
+        """micrograd's way: one Value graph for the whole batch, then backward()."""
+        self.sync_values()
+        X, Y = self._batch(k)
+        model, l2 = self._model, self.config.l2
+        params = model.parameters()
+        # The graph has no reference cycles (see value.py), so reference counting frees it,
+        # and the cyclic collector would only scan it again and again while it grows.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            model.zero_grad()
+            outs = []
+            for x in X:
+                if stop is not None and stop.is_set():
+                    return None
+                outs.append(model(x))
             total = self.loss.mean(outs, Y)
             if l2:
-                total = total + l2 * sum(p * p for p in self._params)
+                total = total + l2 * sum(p * p for p in params)
             total.backward()
-            return total.data, [s.data for s in outs]
-        loss, outputs = self._fast.loss_and_backward(X, self.loss.loss_grad(Y))
-        if l2:
-            loss += l2_penalty(l2, self._params)
-            for p in self._params:
-                p.grad += 2 * l2 * p.data
-        return loss, outputs[0]
+            self._fast.grad[:] = [p.grad for p in params]
+            return total.data, np.array([s.data for s in outs]), np.array(Y, dtype=np.float64)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _penalty(self):
+        """The L2 term of the loss, alpha * sum(p*p), as a float."""
+        theta = self._fast.theta
+        return self.config.l2 * float(theta @ theta) if self.config.l2 else 0.0
+
+    def _measure(self, X, Y, penalty):
+        if not len(Y):
+            return None, None
+        s = self._fast.predict(X)[:, 0]
+        losses, _ = self.loss.batch(s, Y)
+        return float(losses.sum()) / len(Y) + penalty, accuracy(s, Y)
 
     def measure(self, X, Y):
         """(loss incl. L2, accuracy) of the current weights on X, Y; (None, None) if empty."""
-        if not X:
+        if not len(X):
             return None, None
-        s = self.predict(X)
-        loss = sum(self.loss.point(si, y)[0] for si, y in zip(s, Y)) / len(X)
-        return loss + l2_penalty(self.config.l2, self._params), accuracy(s, Y)
+        self._take_back_values()
+        with np.errstate(all="ignore"):
+            return self._measure(_points(X), np.asarray(Y, dtype=np.float64), self._penalty())
 
     def evaluate(self):
         """Loss and accuracy of the current weights on the full train and test sets."""
@@ -177,22 +266,30 @@ class Trainer:
 
     def step_once(self):
         """One forward, backward and update. Returns StepStats, or None and sets `failure`
-        when the loss or the gradient stops being a finite number."""
+        when the loss or the gradient stops being a finite number. Inside a `train()` run
+        whose stop event is set during a long step, returns None with nothing changed."""
         if self.failure is not None:
             return None
         start = time.perf_counter()
-        X, Y = self._batch(self.step)
-        self.model.zero_grad()
-        loss, s = self._forward_backward(X, Y)
-        grad_norm = math.sqrt(sum(p.grad * p.grad for p in self._params))
-        test_loss, test_acc = self.measure(self.data.x_test, self.data.y_test)
-        for what, value in (("loss", loss), ("gradient", grad_norm), ("test loss", test_loss)):
-            if not _finite(value):
-                self._fail(f"{what} became {value} at step {self.step + 1}")
+        self._take_back_values(step=True)
+        with np.errstate(all="ignore"):  # an overflow shows as inf, and ends the run below
+            result = self._forward_backward(self.step, self._stop)
+            if result is None:
                 return None
-        config = self.config
-        lr = scheduled_lr(self.lr, config.lr_decay, self.step, config.decay_steps or config.steps)
-        self._optimizer.step(lr)
+            loss, s, Y = result
+            grad = self._fast.grad
+            grad_norm = math.sqrt(float(grad @ grad))
+            test_loss, test_acc = self._measure(self._x_test, self._y_test, self._penalty())
+            for what, value in (("loss", loss), ("gradient", grad_norm), ("test loss", test_loss)):
+                if not _finite(value):
+                    self._fail(f"{what} became {value} at step {self.step + 1}")
+                    return None
+            config = self.config
+            lr = scheduled_lr(
+                self.lr, config.lr_decay, self.step, config.decay_steps or config.steps
+            )
+            self._optimizer.step(lr)
+        self._values_stale = True
         self.step += 1
         seconds = time.perf_counter() - start
         self._elapsed += seconds
@@ -219,53 +316,47 @@ class Trainer:
     @property
     def velocity(self):
         """The optimizer's momentum state, one number per parameter (saved with a session)."""
-        return list(self._optimizer.velocity)
+        return self._optimizer.velocity.tolist()
 
     def predict(self, points):
         """The network's scores for (x1, x2) points (positive means class +1)."""
-        return scores(self.model, points)
+        self._take_back_values()
+        with np.errstate(all="ignore"):
+            return self._fast.predict(_points(points))[:, 0].tolist()
 
 
 def _run(trainer, steps, stop):
-    while trainer.step < steps:
-        if stop is not None and stop.is_set():
-            break
-        stats = trainer.step_once()
-        if stats is None:
-            break
-        yield stats
+    trainer._stop = stop
+    try:
+        while trainer.step < steps:
+            if stop is not None and stop.is_set():
+                break
+            stats = trainer.step_once()
+            if stats is None:
+                break
+            yield stats
+    finally:  # a reference to the model kept by the caller is up to date after the run
+        trainer._stop = None
+        trainer.sync_values()
     return trainer.failure
 
 
 def train(config, stop=None, trainer=None):
     """Yield a StepStats per step until `config.steps` steps are done in total.
 
-    Checks `stop` (a threading.Event) before every step, so setting it ends the run
-    within one step. A loss or gradient that overflows ends the run quietly: look at
-    `trainer.failure` (a TrainingFailure). Bad settings raise ConfigError here, at once.
+    Checks `stop` (a threading.Event) before every step, and the plain Value engine also
+    within a step, so setting it ends the run within a fraction of a second at any size.
+    A loss or gradient that overflows ends the run quietly: look at `trainer.failure` (a
+    TrainingFailure). Bad settings raise ConfigError here, at once.
     """
     trainer = trainer if trainer is not None else Trainer(config)
     return _run(trainer, (config or trainer.config).steps, stop)
 
 
 def scores(model, points):
-    """Forward pass for inference, one point at a time: faster than the batch path when
-    no gradient is needed (each neuron is one C-level sum, b + w1*a1 + w2*a2 + ...)."""
-    layers = [
-        ([(n.b.data, [w.data for w in n.w]) for n in layer.neurons], act)
-        for layer, act in zip(model.layers, model.activations, strict=True)
-    ]
-    out = []
-    for a in points:
-        for neurons, act in layers:
-            if act == "relu":
-                a = [z if (z := sum(map(mul, w, a), b)) > 0 else 0.0 for b, w in neurons]
-            elif act == "tanh":
-                a = [math.tanh(sum(map(mul, w, a), b)) for b, w in neurons]
-            else:
-                a = [sum(map(mul, w, a), b) for b, w in neurons]
-        out.append(a[0])
-    return out
+    """The network's scores for (x1, x2) points, all at once (a list of floats)."""
+    with np.errstate(all="ignore"):
+        return FastMLP(model).predict(_points(points))[:, 0].tolist()
 
 
 def _as_model(model):
@@ -287,22 +378,32 @@ def sample_loss(model, x, y, loss="hinge"):
     return out
 
 
-def decision_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None):
-    """`decision_grid`, `band` rows at a time: yields each band's scores as one flat list.
-    `pause()`, when given, is called before each band (the window's worker waits there so
-    the GUI thread can paint)."""
+def _grid_axes(bounds, resolution):
+    """The x and y coordinates of a resolution x resolution grid over bounds, checked."""
     xmin, xmax, ymin, ymax = (float(b) for b in bounds)
     if not (_finite(xmin, xmax, ymin, ymax) and xmax > xmin and ymax > ymin):
         raise ValueError(f"bounds must be finite with xmax > xmin and ymax > ymin: {bounds}")
     if not isinstance(resolution, int) or not 2 <= resolution <= 1000:
         raise ValueError(f"resolution must be a whole number from 2 to 1000 (got {resolution})")
-    n = resolution
-    xs, ys = linspace(xmin, xmax, n), linspace(ymin, ymax, n)
-    model = _as_model(model_or_dict)
-    for start in range(0, n, band):
+    return np.array(linspace(xmin, xmax, resolution)), np.array(linspace(ymin, ymax, resolution))
+
+
+def _grid_rows(xs, ys):
+    """The points of the grid rows at heights ys, row by row, as an (n, 2) array."""
+    return np.column_stack((np.tile(xs, len(ys)), np.repeat(ys, len(xs))))
+
+
+def decision_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None):
+    """`decision_grid`, `band` rows at a time: yields each band's scores as one flat list.
+    `pause()`, when given, is called before each band (the window's worker waits there so
+    the GUI thread can paint)."""
+    xs, ys = _grid_axes(bounds, resolution)
+    fast = FastMLP(_as_model(model_or_dict))  # the weights are read once, here
+    for start in range(0, resolution, band):
         if pause is not None:
             pause()
-        yield scores(model, [(x, y) for y in ys[start : start + band] for x in xs])
+        with np.errstate(all="ignore"):
+            yield fast.predict(_grid_rows(xs, ys[start : start + band]))[:, 0].tolist()
 
 
 def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
@@ -311,3 +412,18 @@ def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
     n = resolution
     flat = [v for band in decision_grid_bands(model_or_dict, bounds, n) for v in band]
     return [flat[i * n : (i + 1) * n] for i in range(n)]
+
+
+def neuron_grids(model_or_dict, bounds, resolution):
+    """Each hidden neuron's output over the grid `decision_grid` uses (a heatmap per neuron,
+    as TensorFlow Playground shows): {"L1.N3": (resolution, resolution) array, ...}, row 0
+    at ymin. The output neuron's grid is `decision_grid`."""
+    xs, ys = _grid_axes(bounds, resolution)
+    fast = FastMLP(_as_model(model_or_dict))
+    with np.errstate(all="ignore"):
+        outputs = fast.layer_outputs(_grid_rows(xs, ys))[1:-1]
+    return {
+        f"L{i + 1}.N{j + 1}": A[:, j].reshape(resolution, resolution)
+        for i, A in enumerate(outputs)
+        for j in range(A.shape[1])
+    }

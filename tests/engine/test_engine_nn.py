@@ -162,3 +162,53 @@ def test_from_dict_rejects_bad_dicts_with_value_error(bad):
         MLP.from_dict(bad)
     message = str(info.value)
     assert message and "\n" not in message
+
+
+# ---- micrograd's own nn signatures (issue 15 item 7) ----
+
+
+def test_micrograd_style_nn_code_runs_unchanged():
+    # Written the way micrograd's nn is used: nonlin flags, kwargs through Layer, MLP(nin,
+    # nouts), and weights set by assigning the attributes.
+    from mgdesk.engine import Layer, Neuron
+
+    n = Neuron(2, nonlin=False)
+    n.w = [Value(2.0), Value(-3.0)]
+    n.b = Value(0.5)
+    out = n([Value(1.0), Value(1.0)])
+    assert out.data == -0.5 and not n.nonlin and len(n.parameters()) == 3
+    out.backward()
+    assert [w.grad for w in n.w] == [1.0, 1.0] and n.b.grad == 1.0
+
+    relu = Neuron(2, nonlin=True)
+    relu.w, relu.b = [Value(2.0), Value(-3.0)], Value(0.5)
+    assert relu([1.0, 1.0]).data == 0.0 and relu.nonlin
+    assert Neuron(3, False).activation == "linear" and Neuron(3).nonlin
+
+    layer = Layer(2, 3, nonlin=False)
+    assert [nr.activation for nr in layer.neurons] == ["linear"] * 3
+    assert len(layer([1.0, 2.0])) == 3 and len(layer.parameters()) == 9
+
+    model = MLP(2, [16, 16, 1])  # micrograd's demo network
+    assert model.activations == ["relu", "relu", "linear"]
+    assert len(model.parameters()) == 337
+    xs = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [-1.0, -2.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+    losses = []
+    for k in range(20):
+        scores = [model(x) for x in xs]
+        loss = sum((1 + -y * s).relu() for y, s in zip(ys, scores)) * (1.0 / len(ys))
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= (1.0 - 0.9 * k / 20) * 0.1 * p.grad
+        losses.append(loss.data)
+    assert losses[-1] < losses[0]
+
+
+def test_the_named_signatures_still_work():
+    model = MLP(2, [3, 1], activation="tanh", seed=2)
+    assert model.activations == ["tanh", "linear"]
+    assert MLP(2, [3, 1], activation="tanh", seed=2).to_dict() == model.to_dict()
+    with pytest.raises(ValueError):
+        MLP(2, [3, 1], activation="sigmoid")

@@ -167,9 +167,9 @@ def test_closing_while_a_256_256_boundary_is_computed_is_quick(qtbot, make_windo
 
 
 def test_closing_while_the_largest_network_trains_is_quick(qtbot, make_window, capfd):
-    largest = TrainConfig(layers=(256, 256), samples=290)  # 66,817 weights x 290 samples
+    largest = TrainConfig(layers=(256, 256), samples=1000)  # 66,817 weights x 1,000 samples
     with pytest.raises(ConfigError):
-        TrainConfig(layers=(256, 256), samples=300)  # (more is refused)
+        TrainConfig(layers=(256, 256), samples=1100)  # (more is refused)
     stats = Trainer(largest).step_once()
     if stats.ms_per_step > 300:
         pytest.skip(

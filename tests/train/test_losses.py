@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from mgdesk.engine import Value
@@ -102,3 +103,29 @@ def test_l2_penalty_and_its_gradient():
     reg = 1e-2 * sum(p * p for p in params)  # micrograd's reg_loss
     reg.backward()
     assert [p.grad for p in params] == pytest.approx([2e-2 * 0.5, 2e-2 * -2.0])
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_array_form_matches_the_point_form_elementwise(name):
+    loss = LOSSES[name]
+    cases = CASES + LARGE + [(s, y) for s in (-1e308, 1e-300, -0.0) for y in (-1.0, 1.0)]
+    s = np.array([c[0] for c in cases])
+    y = np.array([c[1] for c in cases])
+    with np.errstate(over="ignore"):  # (1e308 - 1)**2 is inf, as for floats
+        values, grads = loss.batch(s, y)
+    for (si, yi), value, grad in zip(cases, values.tolist(), grads.tolist()):
+        expected_value, expected_grad = loss.point(si, yi)
+        assert value == pytest.approx(expected_value, rel=1e-15, abs=1e-300), (si, yi)
+        assert grad == pytest.approx(expected_grad, rel=1e-15, abs=1e-300), (si, yi)
+
+
+def test_array_form_keeps_a_nan_score_visible():
+    for loss in LOSSES.values():
+        values, _ = loss.batch(np.array([math.nan]), np.array([1.0]))
+        assert math.isnan(values[0]), loss.name
+
+
+def test_accuracy_takes_arrays_and_refuses_unequal_lengths():
+    assert accuracy(np.array([0.5, -0.2]), np.array([1.0, 1.0])) == 0.5
+    with pytest.raises(ValueError):
+        accuracy([0.5, 0.1], [1.0])

@@ -189,14 +189,14 @@ def test_an_inspection_config_is_not_held_to_the_training_work_limit(tmp_path):
     from mgdesk.train.config import InspectConfig
 
     with pytest.raises(ConfigError, match="use smaller layers, fewer samples or a batch size"):
-        TrainConfig(layers=(64, 64), samples=10_000)
-    config = InspectConfig(layers=(64, 64), samples=10_000)
-    assert config.replace(seed=2).layers == (64, 64)  # a copy stays an inspection config
+        TrainConfig(layers=(96, 96), samples=10_000)
+    config = InspectConfig(layers=(96, 96), samples=10_000)
+    assert config.replace(seed=2).layers == (96, 96)  # a copy stays an inspection config
     data = tmp_path / "many.csv"
     data.write_text("".join(f"{i % 97},{i % 89},{i % 2}\n" for i in range(10_000)))
     with pytest.raises(ConfigError, match="above the limit"):
-        make_dataset(TrainConfig(layers=(64, 64), dataset="csv", csv_path=str(data)))
-    points = make_dataset(InspectConfig(layers=(64, 64), dataset="csv", csv_path=str(data)))
+        make_dataset(TrainConfig(layers=(96, 96), dataset="csv", csv_path=str(data)))
+    points = make_dataset(InspectConfig(layers=(96, 96), dataset="csv", csv_path=str(data)))
     assert len(points.x_train) + len(points.x_test) == 10_000
 
 

@@ -15,11 +15,13 @@ from mgdesk.train import (
     Trainer,
     TrainingFailure,
     decision_grid,
+    decision_grid_bands,
     make_dataset,
     sample_loss,
     scheduled_lr,
     train,
 )
+from mgdesk.train.trainer import neuron_grids, scores
 
 SMALL = TrainConfig(samples=40, layers=(4, 4), steps=20, test_split=0.25)
 
@@ -139,7 +141,7 @@ def test_stop_from_another_thread_ends_within_one_step():
         pass
     thread.join()
     assert trainer.step - set_at[0] <= 1
-    assert trainer.step < 1000
+    assert trainer.step < config.steps  # (the fast path makes thousands of steps a second)
 
 
 def test_the_learning_rate_can_change_between_steps():
@@ -220,7 +222,7 @@ def test_decay_steps_sets_the_length_of_the_linear_decay():
 def test_predict_and_evaluate_use_the_current_weights():
     trainer = Trainer(SMALL)
     points = trainer.data.x_train[:7]
-    assert trainer.predict(points) == FastMLP(trainer.model).forward(points)[0]
+    assert trainer.predict(points) == FastMLP(trainer.model).forward(points)[:, 0].tolist()
     ev = trainer.evaluate()
     assert ev["train_loss"] == pytest.approx(trainer.step_once().train_loss)
     assert set(ev) == {"train_loss", "train_acc", "test_loss", "test_acc"}
@@ -296,3 +298,131 @@ def test_decision_grid_matches_the_network_and_is_fast():
 def test_decision_grid_rejects_bad_arguments(bounds, resolution):
     with pytest.raises(ValueError):
         decision_grid(MLP(2, [1]), bounds=bounds, resolution=resolution)
+
+
+# ---- the weights live in arrays while training; the model's Values follow ----
+
+
+@pytest.mark.parametrize("activation", [("tanh", "relu"), ("linear", "tanh"), "relu"], ids=str)
+def test_fast_and_value_paths_agree_for_every_activation_and_option(activation):
+    config = SMALL.replace(
+        activation=activation, l2=1e-3, momentum=0.8, lr=0.3, batch_size=12, steps=6
+    )
+    fast, plain = Trainer(config), Trainer(config, engine="value")
+    for a, b in zip(train(config, trainer=fast), train(config, trainer=plain), strict=True):
+        assert a.lr == b.lr and a.train_acc == b.train_acc
+        assert a.train_loss == pytest.approx(b.train_loss, rel=1e-12, abs=1e-12)
+    for p, q in zip(fast.model.parameters(), plain.model.parameters()):
+        assert p.data == pytest.approx(q.data, rel=1e-12, abs=1e-12)
+    assert fast.velocity == pytest.approx(plain.velocity, rel=1e-12, abs=1e-12)
+
+
+def test_the_same_seed_gives_the_same_bits():
+    config = TrainConfig(samples=300, layers=(32, 32), activation="tanh", momentum=0.9, steps=15)
+    runs = []
+    for _ in range(2):
+        trainer = Trainer(config)
+        stats = list(train(config, trainer=trainer))
+        runs.append(([s.train_loss for s in stats], trainer.model.to_dict(), trainer.velocity))
+    assert runs[0] == runs[1]
+
+
+def test_the_model_read_between_steps_is_up_to_date_and_changes_to_it_count():
+    trainer = Trainer(SMALL.replace(lr_decay="none", l2=0.0))
+    kept = trainer.model
+    trainer.step_once()
+    assert trainer.model is kept
+    assert [p.data for p in kept.parameters()] == trainer._fast.theta.tolist()
+    bias = kept.layers[-1].neurons[0].b
+    unchanged = trainer.measure(trainer.data.x_train, trainer.data.y_train)[0]
+    bias.data += 5.0  # a change made through the model is what the next step trains from
+    assert trainer.predict(trainer.data.x_train) == scores(kept, trainer.data.x_train)
+    changed = trainer.measure(trainer.data.x_train, trainer.data.y_train)[0]
+    assert changed != pytest.approx(unchanged)
+    assert trainer.step_once().train_loss == pytest.approx(changed, rel=1e-12)
+    assert trainer._fast.theta.tolist() == [p.data for p in trainer.model.parameters()]
+
+
+def test_a_reference_to_the_model_is_up_to_date_when_a_run_ends():
+    model = MLP(2, [4, 4, 1], seed=1)
+    before = model.to_dict()
+    trainer = Trainer(SMALL, model=model)
+    list(train(SMALL, trainer=trainer))
+    assert model.to_dict() != before
+    assert [p.data for p in model.parameters()] == trainer._fast.theta.tolist()
+
+
+def test_scores_and_the_grid_equal_the_value_graph():
+    model = MLP(2, [8, 5, 1], activation=["tanh", "relu"], seed=7)
+    points = [(-1.5, 0.25), (0.0, 0.0), (2.0, -3.0)]
+    expected = [model(list(p)).data for p in points]
+    assert scores(model, points) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert scores(model, []) == []
+    grid = decision_grid(model, bounds=(-1, 1, -2, 2), resolution=100)
+    assert len(grid) == 100 and all(len(row) == 100 for row in grid)
+    assert grid[99][0] == pytest.approx(model([-1.0, 2.0]).data, rel=1e-12, abs=1e-12)
+    bands = list(decision_grid_bands(model, (-1, 1, -2, 2), 100, band=8))
+    assert [v for band in bands for v in band] == [v for row in grid for v in row]
+
+
+def test_neuron_grids_hold_each_hidden_neurons_output():
+    model = MLP(2, [3, 2, 1], activation=["tanh", "relu"], seed=2)
+    grids = neuron_grids(model.to_dict(), bounds=(-1, 1, 0, 2), resolution=5)
+    assert list(grids) == ["L1.N1", "L1.N2", "L1.N3", "L2.N1", "L2.N2"]
+    assert all(g.shape == (5, 5) for g in grids.values())
+    neuron = model.layers[1].neurons[1]
+    hidden = [n([Value(0.5), Value(2.0)]) for n in model.layers[0].neurons]  # row 4, column 3
+    assert grids["L2.N2"][4, 3] == pytest.approx(neuron(hidden).data, rel=1e-12, abs=1e-12)
+    assert grids["L1.N1"][0, 0] == pytest.approx(model.layers[0].neurons[0]([-1.0, 0.0]).data)
+
+
+# ---- a stop request is honoured within a fraction of a second at any size ----
+
+
+class StopAfter:
+    """A stop event that reads as set from its n-th check on."""
+
+    def __init__(self, n):
+        self.checks, self.n = 0, n
+
+    def is_set(self):
+        self.checks += 1
+        return self.checks >= self.n
+
+
+def test_a_stop_during_a_plain_value_step_abandons_it_and_changes_nothing():
+    config = SMALL.replace(steps=5)
+    trainer = Trainer(config, engine="value")
+    before = trainer.model.to_dict()
+    stop = StopAfter(3)  # checked before the step, then after each sample: inside step 1
+    assert list(train(config, stop=stop, trainer=trainer)) == []
+    assert stop.checks == 3 and trainer.step == 0 and trainer.failure is None
+    assert trainer.model.to_dict() == before and trainer.history == []
+    assert trainer.step_once() is not None  # and it can go on
+
+
+@pytest.mark.parametrize(
+    ("engine", "layers"), [("fast", (256, 256)), ("fast", (256,) * 8), ("value", (16, 16))]
+)
+def test_stop_ends_a_run_at_the_largest_allowed_size_quickly(engine, layers):
+    from mgdesk.train.config import MAX_VALUE_WORK, MAX_WORK, count_weights
+
+    limit = MAX_VALUE_WORK if engine == "value" else MAX_WORK
+    samples = limit // count_weights(layers)
+    config = TrainConfig(samples=samples, layers=layers, test_split=0, steps=1_000_000)
+    trainer, stop = Trainer(config, engine=engine), threading.Event()
+    set_at = []
+
+    def stopper():
+        time.sleep(0.3)
+        set_at.append(time.perf_counter())
+        stop.set()
+
+    thread = threading.Thread(target=stopper)
+    thread.start()
+    for _ in train(config, stop=stop, trainer=trainer):
+        pass
+    ended = time.perf_counter()
+    thread.join()
+    # 0.5 s on an idle machine (benchmarks/bench_engine.py measures it); generous here
+    assert ended - set_at[0] < 2.0
