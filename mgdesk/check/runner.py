@@ -45,7 +45,8 @@ class _Child:
             env=env,
         )
         self.messages = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self):
         for line in self.process.stdout:
@@ -84,7 +85,11 @@ class _Child:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        self.process.stdout.close()
+        # The reader sees the end of the pipe once the child is gone; closing the pipe under
+        # it instead would break its read.
+        self._reader.join(timeout=5)
+        if not self._reader.is_alive():
+            self.process.stdout.close()
         self.stderr.close()
 
 
