@@ -53,11 +53,11 @@ from mgdesk.gui.workers import (
     start_thread,
     stop_threads,
 )
-from mgdesk.train import ConfigError, TrainConfig, new_model, sample_loss
+from mgdesk.train import ConfigError, TrainConfig, new_model
 from mgdesk.train.config import MAX_STEPS
 from mgdesk.viz import GraphRenderer
 from mgdesk.viz.graph import ops_node_count
-from mgdesk.viz.stepper import node_names
+from mgdesk.viz.trace import HUB_OP, NODE_BUDGET, TraceCache, choose_view, trace_job, trace_sample
 
 __all__ = ["MainWindow", "open_settings"]
 
@@ -89,7 +89,6 @@ BANNER_HINT = (
     "F1: every key"
 )  # shown where messages appear, while there is none
 SIDE_WIDTH = 360  # the stepper's list, the inspector and the gradient check
-NODE_BUDGET = GraphRenderer().node_budget  # "auto" draws neurons above this many boxes
 RENDERER_CHOICES = (
     ("auto", "Bundled, or System Graphviz if Missing"),
     ("bundled", "Bundled (graphviz-pure)"),
@@ -137,8 +136,7 @@ def _ops_boxes(panel):
         config = panel.config()
     except ConfigError:
         return 0
-    root = sample_loss(new_model(config), (0.0, 0.0), 1.0, config.loss)
-    return ops_node_count(root)
+    return ops_node_count(trace_sample(new_model(config), (0.0, 0.0), 1.0, config.loss).root)
 
 
 def _percent(x):
@@ -183,7 +181,7 @@ class MainWindow(QMainWindow):
         self._graph_asked = 0.0  # ... and of the last graph request
         self._last_dir = ""
         self._inspected = ""  # svg id of the node in the inspector
-        self._copy = (None, None)  # (job, (root, topo, params, names)): Values to inspect
+        self._inspected_values = TraceCache()  # the traced sample's Values to inspect
         self._followed = None  # (stepper, position) the graph view last scrolled to
         self._check_id = 0
         self._check_job = None
@@ -990,7 +988,7 @@ class MainWindow(QMainWindow):
         panel = self.stepper_panel
         panel.follow(job)
         count = ops_node_count(panel.stepper.root)
-        if job.view == "ops" or (job.view == "auto" and count <= NODE_BUDGET):
+        if choose_view(job.view, count)[0] == "ops":
             panel.hide_notice()
             self._update_stepper_actions()
             return panel.graph_job()
@@ -1060,7 +1058,7 @@ class MainWindow(QMainWindow):
         if not self._inspected or graph is None or self._inspected not in graph.node_ids:
             return
         node = graph.node_ids[self._inspected]
-        if node.op == "all to all":
+        if node.op == HUB_OP:
             self.inspector.show_text(node_tooltip(node))
             return
         lr = (self._config or self._applied).lr
@@ -1076,18 +1074,9 @@ class MainWindow(QMainWindow):
                 panel.stepper.state_of(value),
             )
             return
-        root, topo, params, names = self._values_of(graph.job)
-        self.inspector.show_value(topo[node.index], names.get, root, params, lr)
-
-    def _values_of(self, job):
-        """(root, topo, params, names) of a copy of `job`'s sample, after backward()."""
-        if self._copy[0] is not job:
-            model = MLP.from_dict(job.model)
-            root = sample_loss(model, job.x, job.y, job.loss)
-            root.backward()
-            topo = root.topological_order()
-            self._copy = (job, (root, topo, model.parameters(), node_names(topo)))
-        return self._copy[1]
+        sample = self._inspected_values.get(graph.job)
+        value = sample.topo[node.index]
+        self.inspector.show_value(value, sample.names.get, sample.root, sample.params, lr)
 
     # ---- the gradient check ----
 
@@ -1393,12 +1382,8 @@ def _svg_to_png(svg, path, max_pixels=16_000_000):
 
 def _dot_source(graph):
     """The DOT text of a rendered graph (laid out again from the same sample)."""
-    from mgdesk.train import sample_loss
-    from mgdesk.viz import GraphRenderer, to_dot
+    from mgdesk.viz import to_dot
 
-    job = graph.job
-    model = MLP.from_dict(job.model)
-    root = sample_loss(model, job.x, job.y, job.loss)
-    root.backward()
-    traced, _ = GraphRenderer().trace(root, model, graph.view)
+    sample = trace_job(graph.job)
+    traced, _ = GraphRenderer().trace(sample.root, sample.model, graph.view)
     return to_dot(traced)
