@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence, QPainter
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,14 +27,13 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QTabWidget,
-    QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from mgdesk import __version__
 from mgdesk.engine import MLP
+from mgdesk.gui.actions import build_actions, show_shortcuts
 from mgdesk.gui.boundary import BoundaryPlot
 from mgdesk.gui.controls import ArchitecturePanel
 from mgdesk.gui.graph_view import READABLE_ZOOM, GraphPanel
@@ -89,27 +88,6 @@ BANNER_HINT = (
     "F1: every key"
 )  # shown where messages appear, while there is none
 SIDE_WIDTH = 360  # the stepper's list, the inspector and the gradient check
-RENDERER_CHOICES = (
-    ("auto", "Bundled, or System Graphviz if Missing"),
-    ("bundled", "Bundled (graphviz-pure)"),
-    ("system", "System Graphviz (dot)"),
-)
-SHORTCUTS = (
-    ("Space", "Train / Pause"),
-    ("S", "One training step (pauses first)"),
-    ("R", "Reset: a new network with the current settings"),
-    ("F", "Fit the graph to its view"),
-    ("L", "Loss plot: log scale on or off"),
-    ("Ctrl++ / Ctrl+−, wheel", "Zoom the graph; drag to pan"),
-    ("B", "Backward stepper on / off (pauses training)"),
-    ("→ / ←", "Stepper: run the next node's backward / undo it (hold to go on)"),
-    ("Home / End", "Stepper: back to the start / run to the end"),
-    ("G", "Check the traced sample's gradients"),
-    ("I", "Inspector panel on / off (a click on a node opens it)"),
-    ("Esc", "Leave a text or number field, so the keys above reach the window"),
-    ("Ctrl+O / Ctrl+S", "Open / save a session"),
-    ("Ctrl+Q", "Quit"),
-)
 
 
 def open_settings():
@@ -190,8 +168,8 @@ class MainWindow(QMainWindow):
         self.graph_renderer = "auto"  # which program lays graphs out (View > Graph Renderer)
 
         self._build_views()
-        self._build_actions()
-        self._build_menus()
+        build_actions(self)
+        self._update_stepper_actions()
         self._build_status_bar()
         self._start_workers()
         self._refresh_timer = QTimer(self, singleShot=True)
@@ -327,149 +305,6 @@ class MainWindow(QMainWindow):
         layout.addLayout(header)
         layout.addWidget(widget, 1)
         return box
-
-    def _action(self, text, slot, shortcut=None, tip=None, icon_name=None, checkable=False):
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        if icon_name:
-            action.setIcon(icon(icon_name))
-        action.setCheckable(checkable)
-        (action.toggled if checkable else action.triggered).connect(slot)
-        self.addAction(action)  # shortcuts work even with the menu bar hidden
-        return action
-
-    def _build_actions(self):
-        act = self._action
-        self.train_action = act(
-            "Train", self.toggle_training, "Space", "Train / Pause (Space)", "play"
-        )
-        self.step_action = act("Step", self.step, "S", "One update (S)", "step")
-        self.reset_action = act(
-            "Reset", self.reset, "R", "A new network with the settings (R)", "reset"
-        )
-        self.open_action = act("&Open Session…", self.open_session, QKeySequence.StandardKey.Open)
-        self.save_action = act("&Save Session…", self.save_session, QKeySequence.StandardKey.Save)
-        self.import_action = act("&Import CSV Data…", self.import_csv, "Ctrl+I")
-        self.export_actions = [
-            act("Graph as &SVG…", lambda: self.export_graph("svg")),
-            act("Graph as &PNG…", lambda: self.export_graph("png")),
-            act("Graph as &DOT…", lambda: self.export_graph("dot")),
-            act("Loss &History as CSV…", self.export_history),
-            act("Loss &Plot as PNG…", self.export_loss_plot),
-            act("Python S&cript…", self.export_script),
-        ]
-        self.quit_action = act("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.log_action = act("&Log Scale Loss", self.loss_plot.set_log_scale, "L", checkable=True)
-        self.log_action.toggled.connect(self.log_box.setChecked)
-        self.log_box.toggled.connect(self.log_action.setChecked)
-        self.fit_action = act("&Fit Graph", self.graph_view.fit, "F", icon_name="fit")
-        self.side_action = act(
-            "&Inspector Panel",
-            self.show_side_panel,
-            "I",
-            "Show or hide the inspector and gradient check beside the graph (I)",
-            checkable=True,
-        )
-        self.zoom_in_action = act("Zoom &In", lambda: self.graph_view.zoom(1.25), "Ctrl++")
-        self.zoom_out_action = act("Zoom &Out", lambda: self.graph_view.zoom(0.8), "Ctrl+-")
-        self.escape_action = act("Leave Field", self.graph_view.setFocus, "Esc")
-        self.stepper_action = act(
-            "&Backward Stepper",
-            self.set_stepper,
-            "B",
-            "Step through the backward pass node by node (B); pauses training",
-            checkable=True,
-        )
-        panel = self.stepper_panel
-        self.stepper_actions = [
-            act("&Undo Node", panel.back, "Left", "Undo the last node's backward (←)"),
-            act("&Next Node", panel.step, "Right", "Run the next node's backward (→)"),
-            act("Run to &End", panel.run_to_end, "End", "Run the rest of the backward pass (End)"),
-            act("Back to &Start", panel.restart, "Home", "Undo every step: all grads 0 (Home)"),
-        ]
-        for action, text in zip(self.stepper_actions, ("← Back", "Step →", "End", "Start")):
-            action.setIconText(text)
-        panel.add_buttons(self.stepper_actions)
-        self.check_action = act(
-            "&Check Gradients",
-            self.check_gradients,
-            "G",
-            "Compare the traced sample's gradients with finite differences (G)",
-        )
-        self.mode_group = QActionGroup(self)
-        self.mode_actions = {}
-        for mode in ("auto", "ops", "neurons"):
-            action = QAction(f"Graph: {mode}", self, checkable=True)
-            action.setChecked(mode == "auto")
-            action.triggered.connect(
-                lambda _=False, m=mode: self.graph_panel.mode.setCurrentText(m)
-            )
-            self.mode_group.addAction(action)
-            self.mode_actions[mode] = action
-
-        self.renderer_group = QActionGroup(self)
-        self.renderer_actions = {}
-        for name, text in RENDERER_CHOICES:
-            action = QAction(text, self, checkable=True)
-            action.setChecked(name == "auto")
-            action.triggered.connect(lambda _=False, n=name: self.set_graph_renderer(n))
-            self.renderer_group.addAction(action)
-            self.renderer_actions[name] = action
-
-        toolbar = QToolBar("Run")
-        toolbar.setObjectName("runToolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.setMovable(False)
-        for action, name in (
-            (self.train_action, "trainButton"),
-            (self.step_action, "stepButton"),
-            (self.reset_action, "resetButton"),
-        ):
-            toolbar.addAction(action)
-            toolbar.widgetForAction(action).setObjectName(name)
-        toolbar.addSeparator()
-        toolbar.addAction(self.fit_action)
-        self.addToolBar(toolbar)
-        self.toolbar = toolbar
-        stepper_button = QToolButton()
-        stepper_button.setObjectName("stepperButton")
-        stepper_button.setDefaultAction(self.stepper_action)
-        stepper_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.graph_panel.add_header_widget(stepper_button)
-        self._update_stepper_actions()
-
-    def _build_menus(self):
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        for action in (self.open_action, self.save_action, None, self.import_action):
-            file_menu.addAction(action) if action else file_menu.addSeparator()
-        export = file_menu.addMenu("&Export")
-        export.addActions(self.export_actions)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        view = bar.addMenu("&View")
-        view.addAction(self.settings_dock.toggleViewAction())
-        view.addAction(self.log_action)
-        view.addSeparator()
-        view.addActions(list(self.mode_actions.values()))
-        view.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])
-        view.addAction(self.side_action)
-        renderer_menu = view.addMenu("Graph &Renderer")
-        renderer_menu.addActions(list(self.renderer_actions.values()))
-        view.addSeparator()
-        view.addAction(self._action("Restore Default &Layout", self.restore_layout))
-        backprop = bar.addMenu("&Backprop")
-        backprop.addAction(self.stepper_action)
-        backprop.addActions(self.stepper_actions)
-        backprop.addSeparator()
-        backprop.addAction(self.check_action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
-        help_menu.addAction(self._action("&About mgdesk", self.show_about))
 
     def _build_status_bar(self):
         self.status_labels = {}
@@ -1238,14 +1073,7 @@ class MainWindow(QMainWindow):
     # ---- help ----
 
     def show_shortcuts(self):
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
-        QMessageBox.information(
-            self,
-            "Keyboard shortcuts",
-            f"<table cellspacing=6>{rows}</table><p>While the cursor is in a text or number "
-            "field, the keys above (and the arrows) work in the field. Press Esc (or click a "
-            "plot) first.</p>",
-        )
+        show_shortcuts(self)
 
     def show_about(self):
         QMessageBox.about(
