@@ -311,3 +311,14 @@ def test_window_geometry_and_splitters_persist(settings_dir, tmp_path):
     assert before[0] == [120, 90, 1300, 850]
     assert before[1] == [top + 60, bottom - 60] and before[2] == [left - 80, right + 80]
     assert after == before
+
+
+def test_the_controls_take_every_seed_the_config_takes(window):
+    """The seed's range is the config's (MAX_SEED = 2**32 - 1), not a QSpinBox's int32."""
+    from mgdesk.train.config import MAX_SEED
+
+    config = window.panel.config().replace(seed=MAX_SEED)
+    window.panel.set_config(config)
+    assert window.panel.seed.maximum() == MAX_SEED
+    assert window.panel.config().seed == MAX_SEED
+    assert isinstance(window.panel.config().seed, int)
