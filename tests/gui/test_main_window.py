@@ -244,7 +244,8 @@ def test_layer_buttons_and_per_layer_activation_follow_the_text(qtbot, window):
     assert panel.config().activation == ("relu", "tanh")
     panel.layers.setText("3")
     assert len(panel._rows) == 1 and panel.config().activation == "relu"
-    qtbot.waitUntil(lambda: window.run.applied.activation == "relu" and window.run.applied.layers == (3,))
+    applied = lambda: window.run.applied  # noqa: E731
+    qtbot.waitUntil(lambda: applied().activation == "relu" and applied().layers == (3,))
 
 
 def test_log_scale_keeps_the_curves(qtbot, window):
