@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
 
 from mgdesk.gui.widgets import ScientificSpinBox, restyle
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
-from mgdesk.train.config import MAX_LR, MAX_SAMPLES, MAX_STEPS
+from mgdesk.train import config as train_config
+from mgdesk.train.config import LOSS_NAMES, MAX_LR, MAX_SAMPLES, MAX_SEED, MAX_STEPS
 
 __all__ = ["ArchitecturePanel"]
 
-DATASETS = ("moons", "circles", "xor", "spiral", "blobs")
+DATASETS = tuple(name for name in train_config.DATASETS if name != "csv")  # CSV: its own entry
 ACTIVATIONS = ("tanh", "relu", "linear")
-LOSSES = ("hinge", "mse", "bce")
 SAME = "as above"  # a layer that follows the network's activation
 
 
@@ -78,7 +78,8 @@ class ArchitecturePanel(QWidget):
         self.samples = _spin(QSpinBox, 2, MAX_SAMPLES, 10)
         self.noise = _spin(QDoubleSpinBox, 0.0, 1.0, 0.05, 2)
         self.test_split = _spin(QDoubleSpinBox, 0.0, 0.9, 0.1, 2, special="no test set")
-        self.seed = _spin(QSpinBox, 0, 2**31 - 1)
+        # the config's range (to 2**32 - 1): past a QSpinBox's int32, so whole floats
+        self.seed = _spin(QDoubleSpinBox, 0, MAX_SEED, 1, 0)
 
         self.layers = QLineEdit()
         self.layers.setObjectName("layersEdit")
@@ -88,12 +89,12 @@ class ArchitecturePanel(QWidget):
         )
         self.activation = _combo(ACTIVATIONS, "activationCombo")
         self.activation.setToolTip("Activation of every hidden layer (change single layers below)")
-        self.loss = _combo(LOSSES, "lossCombo")
+        self.loss = _combo(LOSS_NAMES, "lossCombo")
 
         self.lr = ScientificSpinBox(1e-6, MAX_LR)
         self.lr.setObjectName("learningRateSpin")
         self.lr.setToolTip("Changes apply at once, also while training. Arrows: 1-2-5 steps")
-        self.lr_decay = _combo(("none", "linear"), "lrDecayCombo")
+        self.lr_decay = _combo(train_config.LR_DECAYS, "lrDecayCombo")
         self.momentum = _spin(QDoubleSpinBox, 0.0, 0.99, 0.1, 2)
         self.batch_size = _spin(QSpinBox, 0, MAX_SAMPLES, 10, special="full batch")
         self.l2 = ScientificSpinBox(0.0, 1.0)
@@ -296,7 +297,7 @@ class ArchitecturePanel(QWidget):
             samples=self.samples.value(),
             noise=self.noise.value(),
             test_split=self.test_split.value(),
-            seed=self.seed.value(),
+            seed=int(self.seed.value()),
             layers=parse_layers(self.layers.text()),
             activation=self.activation_value(),
             loss=self.loss.currentText(),

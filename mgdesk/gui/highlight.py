@@ -6,6 +6,7 @@ patches in without a new layout (see mgdesk.viz.svg).
 
 from mgdesk.viz import NodeStyle
 from mgdesk.viz.explain import fmt
+from mgdesk.viz.trace import HUB_OP
 
 __all__ = ["CURRENT", "DISAGREES", "RECEIVING", "WAITING", "mark_styles", "node_tooltip"]
 
@@ -53,7 +54,7 @@ def mark_styles(graph, labels, styles=None):
 def node_tooltip(node):
     """Hover text of a drawn node (a GraphNode): what it is, its data and its grad."""
     if node.kind == "op":
-        if node.op == "all to all":
+        if node.op == HUB_OP:
             return f"{node.label}: every output of one layer feeds every neuron of the next"
         return f"{node.op} makes n{node.index}\ndata {fmt(node.data)}\ngrad {fmt(node.grad)}"
     name = node.label or node.id

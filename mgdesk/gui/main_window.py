@@ -6,14 +6,12 @@ turns clicks into requests and snapshots into pictures, so the window never free
 
 import json
 import os
-import threading
 import time
-from collections import deque
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence, QPainter
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,14 +25,13 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QTabWidget,
-    QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from mgdesk import __version__
 from mgdesk.engine import MLP
+from mgdesk.gui.actions import build_actions, show_shortcuts
 from mgdesk.gui.boundary import BoundaryPlot
 from mgdesk.gui.controls import ArchitecturePanel
 from mgdesk.gui.graph_view import READABLE_ZOOM, GraphPanel
@@ -53,11 +50,12 @@ from mgdesk.gui.workers import (
     start_thread,
     stop_threads,
 )
-from mgdesk.train import ConfigError, TrainConfig, new_model, sample_loss
+from mgdesk.train import ConfigError, TrainConfig, new_model
 from mgdesk.train.config import MAX_STEPS
+from mgdesk.train.run_model import RunModel
 from mgdesk.viz import GraphRenderer
 from mgdesk.viz.graph import ops_node_count
-from mgdesk.viz.stepper import node_names
+from mgdesk.viz.trace import HUB_OP, NODE_BUDGET, TraceCache, choose_view, trace_job, trace_sample
 
 __all__ = ["MainWindow", "open_settings"]
 
@@ -68,49 +66,11 @@ GATE_MS = 10  # after a redraw, the workers pause this long so the repaint runs 
 GRAPH_MS = 250  # the graph is asked for at most 4 times a second while training
 BUSY_AFTER_S = 0.5  # a new layout taking longer than this shows a busy note with Cancel
 APPLY_DELAY_MS = 300  # settings edited before the first step are applied after this pause
-LIVE_FIELDS = ("lr", "steps")  # the only settings a running trainer picks up at once
-FIELD_NAMES = {
-    "dataset": "dataset",
-    "csv_path": "CSV file",
-    "samples": "samples",
-    "noise": "noise",
-    "test_split": "test split",
-    "seed": "seed",
-    "layers": "hidden layers",
-    "activation": "activation",
-    "loss": "loss",
-    "l2": "L2",
-    "lr_decay": "LR decay",
-    "momentum": "momentum",
-    "batch_size": "batch size",
-}
 BANNER_HINT = (
     "Space: Train / Pause · S: one step · R: Reset · B: step through backprop · "
     "F1: every key"
 )  # shown where messages appear, while there is none
 SIDE_WIDTH = 360  # the stepper's list, the inspector and the gradient check
-NODE_BUDGET = GraphRenderer().node_budget  # "auto" draws neurons above this many boxes
-RENDERER_CHOICES = (
-    ("auto", "Bundled, or System Graphviz if Missing"),
-    ("bundled", "Bundled (graphviz-pure)"),
-    ("system", "System Graphviz (dot)"),
-)
-SHORTCUTS = (
-    ("Space", "Train / Pause"),
-    ("S", "One training step (pauses first)"),
-    ("R", "Reset: a new network with the current settings"),
-    ("F", "Fit the graph to its view"),
-    ("L", "Loss plot: log scale on or off"),
-    ("Ctrl++ / Ctrl+−, wheel", "Zoom the graph; drag to pan"),
-    ("B", "Backward stepper on / off (pauses training)"),
-    ("→ / ←", "Stepper: run the next node's backward / undo it (hold to go on)"),
-    ("Home / End", "Stepper: back to the start / run to the end"),
-    ("G", "Check the traced sample's gradients"),
-    ("I", "Inspector panel on / off (a click on a node opens it)"),
-    ("Esc", "Leave a text or number field, so the keys above reach the window"),
-    ("Ctrl+O / Ctrl+S", "Open / save a session"),
-    ("Ctrl+Q", "Quit"),
-)
 
 
 def open_settings():
@@ -119,26 +79,13 @@ def open_settings():
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, org, "mgdesk")
 
 
-def _describe(config, lrs=()):
-    """A short name for a run, for the ghost curve: '16,16 relu · moons · lr 1'.
-
-    `lrs`: the learning rates the run actually trained with, in order (it may have been
-    changed live); the config's own when empty."""
-    layers = ",".join(map(str, config.layers)) or "linear"
-    act = config.activation if isinstance(config.activation, str) else "/".join(config.activation)
-    used = list(dict.fromkeys(lrs)) or [config.lr]
-    rate = f"{used[0]:g}" if len(used) == 1 else f"{used[0]:g} → {used[-1]:g}"
-    return f"{layers} {act} · {config.dataset} · lr {rate}"
-
-
 def _ops_boxes(panel):
     """How many boxes the ops view of the panel's network would have (0 if not valid)."""
     try:
         config = panel.config()
     except ConfigError:
         return 0
-    root = sample_loss(new_model(config), (0.0, 0.0), 1.0, config.loss)
-    return ops_node_count(root)
+    return ops_node_count(trace_sample(new_model(config), (0.0, 0.0), 1.0, config.loss).root)
 
 
 def _percent(x):
@@ -159,31 +106,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("mgdesk — see backpropagation")
         self.setWindowIcon(icon("mgdesk"))
         self.setStyleSheet(style_sheet())
-        self._generation = 0  # of the latest Reset requested
-        self._shown_generation = -1  # of the network shown
-        self._run_id = 0
-        self._stop = threading.Event()
-        self._running = False
-        self._failed = False
+        self.run = RunModel()  # the run shown: settings, data, model, history, status
         self._closed = False
-        self._config = None  # the controls' settings when valid
-        self._applied = None  # the settings of the network being trained
-        self._requested = None  # ... of the latest Reset
-        self._refused = None  # settings a Reset could not use (not tried again by itself)
-        self._data = None
-        self._model = None  # latest model.to_dict() snapshot
-        self._step = 0
-        self._history = []  # every StepStats of this run, in order
-        self._lrs_used = []  # the base learning rates this run trained with, in order
-        self._traced = ("train", 0)
-        self._rate = deque(maxlen=90)  # (time, step) of recent snapshots
         self._pending_stats = []  # StepStats not drawn yet
         self._pending_grid = None  # the newest snapshot with a boundary grid, not drawn yet
         self._refreshed = 0.0  # time.monotonic() of the last refresh
         self._graph_asked = 0.0  # ... and of the last graph request
         self._last_dir = ""
         self._inspected = ""  # svg id of the node in the inspector
-        self._copy = (None, None)  # (job, (root, topo, params, names)): Values to inspect
+        self._inspected_values = TraceCache()  # the traced sample's Values to inspect
         self._followed = None  # (stepper, position) the graph view last scrolled to
         self._check_id = 0
         self._check_job = None
@@ -192,8 +123,8 @@ class MainWindow(QMainWindow):
         self.graph_renderer = "auto"  # which program lays graphs out (View > Graph Renderer)
 
         self._build_views()
-        self._build_actions()
-        self._build_menus()
+        build_actions(self)
+        self._update_stepper_actions()
         self._build_status_bar()
         self._start_workers()
         self._refresh_timer = QTimer(self, singleShot=True)
@@ -205,9 +136,9 @@ class MainWindow(QMainWindow):
         self._restored_note = ""
         self._restore_settings()
         self._validate()
-        if self._config is None:  # settings from last time no longer valid: start plain
+        if self.run.config is None:  # settings from last time no longer valid: start plain
             self.panel.set_config(TrainConfig())
-        self._request_reset(self._config or TrainConfig())
+        self._request_reset(self.run.config or TrainConfig())
         if self._restored_note:
             self.statusBar().showMessage(self._restored_note, 10000)
         self.graph_view.setFocus()  # so that Space, S and R work at once
@@ -330,149 +261,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(widget, 1)
         return box
 
-    def _action(self, text, slot, shortcut=None, tip=None, icon_name=None, checkable=False):
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        if icon_name:
-            action.setIcon(icon(icon_name))
-        action.setCheckable(checkable)
-        (action.toggled if checkable else action.triggered).connect(slot)
-        self.addAction(action)  # shortcuts work even with the menu bar hidden
-        return action
-
-    def _build_actions(self):
-        act = self._action
-        self.train_action = act(
-            "Train", self.toggle_training, "Space", "Train / Pause (Space)", "play"
-        )
-        self.step_action = act("Step", self.step, "S", "One update (S)", "step")
-        self.reset_action = act(
-            "Reset", self.reset, "R", "A new network with the settings (R)", "reset"
-        )
-        self.open_action = act("&Open Session…", self.open_session, QKeySequence.StandardKey.Open)
-        self.save_action = act("&Save Session…", self.save_session, QKeySequence.StandardKey.Save)
-        self.import_action = act("&Import CSV Data…", self.import_csv, "Ctrl+I")
-        self.export_actions = [
-            act("Graph as &SVG…", lambda: self.export_graph("svg")),
-            act("Graph as &PNG…", lambda: self.export_graph("png")),
-            act("Graph as &DOT…", lambda: self.export_graph("dot")),
-            act("Loss &History as CSV…", self.export_history),
-            act("Loss &Plot as PNG…", self.export_loss_plot),
-            act("Python S&cript…", self.export_script),
-        ]
-        self.quit_action = act("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.log_action = act("&Log Scale Loss", self.loss_plot.set_log_scale, "L", checkable=True)
-        self.log_action.toggled.connect(self.log_box.setChecked)
-        self.log_box.toggled.connect(self.log_action.setChecked)
-        self.fit_action = act("&Fit Graph", self.graph_view.fit, "F", icon_name="fit")
-        self.side_action = act(
-            "&Inspector Panel",
-            self.show_side_panel,
-            "I",
-            "Show or hide the inspector and gradient check beside the graph (I)",
-            checkable=True,
-        )
-        self.zoom_in_action = act("Zoom &In", lambda: self.graph_view.zoom(1.25), "Ctrl++")
-        self.zoom_out_action = act("Zoom &Out", lambda: self.graph_view.zoom(0.8), "Ctrl+-")
-        self.escape_action = act("Leave Field", self.graph_view.setFocus, "Esc")
-        self.stepper_action = act(
-            "&Backward Stepper",
-            self.set_stepper,
-            "B",
-            "Step through the backward pass node by node (B); pauses training",
-            checkable=True,
-        )
-        panel = self.stepper_panel
-        self.stepper_actions = [
-            act("&Undo Node", panel.back, "Left", "Undo the last node's backward (←)"),
-            act("&Next Node", panel.step, "Right", "Run the next node's backward (→)"),
-            act("Run to &End", panel.run_to_end, "End", "Run the rest of the backward pass (End)"),
-            act("Back to &Start", panel.restart, "Home", "Undo every step: all grads 0 (Home)"),
-        ]
-        for action, text in zip(self.stepper_actions, ("← Back", "Step →", "End", "Start")):
-            action.setIconText(text)
-        panel.add_buttons(self.stepper_actions)
-        self.check_action = act(
-            "&Check Gradients",
-            self.check_gradients,
-            "G",
-            "Compare the traced sample's gradients with finite differences (G)",
-        )
-        self.mode_group = QActionGroup(self)
-        self.mode_actions = {}
-        for mode in ("auto", "ops", "neurons"):
-            action = QAction(f"Graph: {mode}", self, checkable=True)
-            action.setChecked(mode == "auto")
-            action.triggered.connect(
-                lambda _=False, m=mode: self.graph_panel.mode.setCurrentText(m)
-            )
-            self.mode_group.addAction(action)
-            self.mode_actions[mode] = action
-
-        self.renderer_group = QActionGroup(self)
-        self.renderer_actions = {}
-        for name, text in RENDERER_CHOICES:
-            action = QAction(text, self, checkable=True)
-            action.setChecked(name == "auto")
-            action.triggered.connect(lambda _=False, n=name: self.set_graph_renderer(n))
-            self.renderer_group.addAction(action)
-            self.renderer_actions[name] = action
-
-        toolbar = QToolBar("Run")
-        toolbar.setObjectName("runToolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.setMovable(False)
-        for action, name in (
-            (self.train_action, "trainButton"),
-            (self.step_action, "stepButton"),
-            (self.reset_action, "resetButton"),
-        ):
-            toolbar.addAction(action)
-            toolbar.widgetForAction(action).setObjectName(name)
-        toolbar.addSeparator()
-        toolbar.addAction(self.fit_action)
-        self.addToolBar(toolbar)
-        self.toolbar = toolbar
-        stepper_button = QToolButton()
-        stepper_button.setObjectName("stepperButton")
-        stepper_button.setDefaultAction(self.stepper_action)
-        stepper_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.graph_panel.add_header_widget(stepper_button)
-        self._update_stepper_actions()
-
-    def _build_menus(self):
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        for action in (self.open_action, self.save_action, None, self.import_action):
-            file_menu.addAction(action) if action else file_menu.addSeparator()
-        export = file_menu.addMenu("&Export")
-        export.addActions(self.export_actions)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        view = bar.addMenu("&View")
-        view.addAction(self.settings_dock.toggleViewAction())
-        view.addAction(self.log_action)
-        view.addSeparator()
-        view.addActions(list(self.mode_actions.values()))
-        view.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])
-        view.addAction(self.side_action)
-        renderer_menu = view.addMenu("Graph &Renderer")
-        renderer_menu.addActions(list(self.renderer_actions.values()))
-        view.addSeparator()
-        view.addAction(self._action("Restore Default &Layout", self.restore_layout))
-        backprop = bar.addMenu("&Backprop")
-        backprop.addAction(self.stepper_action)
-        backprop.addActions(self.stepper_actions)
-        backprop.addSeparator()
-        backprop.addAction(self.check_action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
-        help_menu.addAction(self._action("&About mgdesk", self.show_about))
-
     def _build_status_bar(self):
         self.status_labels = {}
         for name, width in (("step", 80), ("loss", 130), ("accuracy", 120), ("rate", 80)):
@@ -514,17 +302,17 @@ class MainWindow(QMainWindow):
 
     @property
     def running(self):
-        return self._running
+        return self.run.running
 
     @property
     def step_count(self):
         """Updates done by the network shown (as of the latest snapshot)."""
-        return self._step
+        return self.run.step
 
     @property
     def ready(self):
         """True once the network of the latest Reset is built."""
-        return self._shown_generation == self._generation and self._data is not None
+        return self.run.ready
 
     def _show_banner(self, kind, html, action="", then=None):
         """A message where the user looks; its button (if any) calls `then` (else Reset)."""
@@ -536,24 +324,23 @@ class MainWindow(QMainWindow):
         self._banner_action()
 
     def _update_actions(self):
-        ready = self._data is not None and not self._failed
-        can_train = ready and self._config is not None
-        self.train_action.setEnabled(self._running or can_train)
-        self.train_action.setText("Pause" if self._running else "Train")
-        self.train_action.setIcon(icon("pause" if self._running else "play"))
-        if self._config is None:
+        running, can_train = self.run.running, self.run.can_train
+        self.train_action.setEnabled(running or can_train)
+        self.train_action.setText("Pause" if running else "Train")
+        self.train_action.setIcon(icon("pause" if running else "play"))
+        if self.run.config is None:
             self.train_action.setToolTip("Fix the setting marked in red first")
         else:
-            self.train_action.setToolTip("Pause (Space)" if self._running else "Train (Space)")
+            self.train_action.setToolTip("Pause (Space)" if running else "Train (Space)")
         self.step_action.setEnabled(can_train)  # Step trains too: the same rule as Train
         self.step_action.setToolTip(
-            "Fix the setting marked in red first" if self._config is None else "One update (S)"
+            "Fix the setting marked in red first" if self.run.config is None else "One update (S)"
         )
-        self.reset_action.setEnabled(self._config is not None)
+        self.reset_action.setEnabled(self.run.config is not None)
 
     def _show_stats(self, stats):
         labels = self.status_labels
-        labels["step"].setText(f"step {self._step:,}")
+        labels["step"].setText(f"step {self.run.step:,}")
         if stats is None:
             labels["loss"].setText("loss –")
             labels["accuracy"].setText("accuracy –")
@@ -563,17 +350,8 @@ class MainWindow(QMainWindow):
         labels["loss"].setText(f"loss {stats.train_loss:.4g}{test}")
         test = "" if stats.test_acc is None else f"  (test {_percent(stats.test_acc)})"
         labels["accuracy"].setText(f"accuracy {_percent(stats.train_acc)}{test}")
-        rate = self._steps_per_second()
+        rate = self.run.steps_per_second(time.monotonic())
         labels["rate"].setText(f"{rate:,.0f} steps/s" if rate is not None else "")
-
-    def _steps_per_second(self):
-        now = time.monotonic()
-        while self._rate and now - self._rate[0][0] > 2.0:
-            self._rate.popleft()
-        if not self._running or len(self._rate) < 2:
-            return None
-        (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
-        return (s1 - s0) / (t1 - t0) if t1 > t0 else None
 
     # ---- settings edited ----
 
@@ -582,7 +360,7 @@ class MainWindow(QMainWindow):
         try:
             config = self.panel.config()
         except ConfigError as exc:
-            self._config = None
+            self.run.config = None
             self.banner.clear("info")  # "Train goes on with the current one" no longer holds
             if not self.panel.mark_error(exc.field, exc.message):
                 self._show_banner("warning", f"<b>Setting not valid:</b> {exc.message}")
@@ -591,33 +369,28 @@ class MainWindow(QMainWindow):
         self.panel.clear_errors()
         if self.banner.isVisible() and self.banner.kind == "warning":
             self.banner.clear()
-        self._config = config
+        self.run.config = config
         self._update_actions()
         return config
 
     @Slot()
     def _on_panel_changed(self):
         config = self._validate()
-        if config is None or self._applied is None:
+        edit = self.run.edit(config)
+        if edit is None:
             return
         self.train_worker.set_lr(config.lr)  # live, also when set_config() changed it
-        changed = [
-            f.name
-            for f in fields(TrainConfig)
-            if f.name not in LIVE_FIELDS
-            and getattr(config, f.name) != getattr(self._applied, f.name)
-        ]
-        if not changed:
+        if not edit.changed:
             self._apply_timer.stop()
             self.banner.clear("info")
             return
-        if not self._running and self._step == 0 and not self._failed:
-            if config != self._refused:
+        if not edit.on_reset:
+            if edit.apply_now:
                 self._apply_timer.start()  # nothing trained yet: show the new network at once
             return
-        names = ", ".join(FIELD_NAMES.get(name, name) for name in changed)
+        names = self.run.field_names(edit.changed)
         self.statusBar().showMessage(f"Changed {names}: applies on Reset", 5000)
-        if not self._failed:  # else the error banner stays: it already asks for a Reset
+        if not self.run.failed:  # else the error banner stays: it already asks for a Reset
             self._show_banner(
                 "info",
                 f"You changed <b>{names}</b>: this makes a new network, so it applies when "
@@ -627,22 +400,17 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _apply_now(self):
-        if self._config is not None and not self._running and self._step == 0:
-            self._request_reset(self._config)
+        run = self.run
+        if run.config is not None and not run.running and run.step == 0:
+            self._request_reset(run.config)
         else:
             self._on_panel_changed()  # training started meanwhile: tell what is pending
 
     @Slot(float)
     def _on_panel_lr_changed(self, lr):
         self.train_worker.set_lr(lr)  # a plain attribute the trainer reads between steps
-        if self._running:
-            self._note_lr_used()
-
-    def _note_lr_used(self):
-        """Remember the learning rate the next steps train with (for the ghost's label)."""
-        lr = self.panel.lr.value()
-        if not self._lrs_used or self._lrs_used[-1] != lr:
-            self._lrs_used.append(lr)
+        if self.run.running:
+            self.run.note_lr(lr)
 
     @Slot()
     def _on_panel_import_csv_requested(self):
@@ -652,114 +420,92 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def toggle_training(self):
-        if self._running:
+        if self.run.running:
             self.pause()
         else:
             self.train()
 
     def train(self):
-        if self._running or self._config is None or self._data is None or self._failed:
+        run = self.run
+        if run.running or not run.can_train:
             return
         if self.stepper_action.isChecked():
             self.stepper_action.setChecked(False)
             self.statusBar().showMessage(
                 "Backward stepper closed: training changes the network", 5000
             )
-        if self._step >= self._config.steps:  # nothing to do: say so where the user looks
+        if run.at_step_limit:  # nothing to do: say so where the user looks
             self._show_step_limit()
             return
         if self.banner.kind == "info" and "step limit" in self.banner.text.text():
             self.banner.clear()
-        self._run_id += 1
-        self._stop = threading.Event()
-        self._running = True
-        self._rate.clear()
-        self._note_lr_used()
+        request = run.start(self.panel.lr.value())
         self.train_worker.request_waiting()
-        self.run_requested.emit(self._run_id, self._stop, self._config.steps)
+        self.run_requested.emit(request.run_id, request.stop, request.steps)
         self._update_actions()
 
     def pause(self):
-        self._stop.set()  # directly: the worker checks it before every step
-        if self._running:
-            self._running = False
+        if self.run.pause():  # the stop event is set directly: checked before every step
             self._update_actions()
 
     @Slot()
     def step(self):
-        if self._data is None or self._failed or self._config is None:
-            return
-        self.pause()
-        self._note_lr_used()
-        self.train_worker.request_waiting()
-        self.step_requested.emit(self._generation)
+        if self.run.can_train:
+            self.pause()
+        generation = self.run.begin_step(self.panel.lr.value())
+        if generation is not None:
+            self.train_worker.request_waiting()
+            self.step_requested.emit(generation)
 
     @Slot()
     def reset(self):
         """A fresh network with the current settings; the finished run becomes the ghost."""
         self.pause()
-        if self._config is None:
+        if self.run.config is None:
             self.statusBar().showMessage("Fix the setting marked in red, then press Reset", 5000)
             return
-        self._request_reset(self._config)
+        self._request_reset(self.run.config)
 
     def _request_reset(self, config, model=None, history=()):
         self._apply_timer.stop()
         self.pause()
-        if self._applied is not None and self._history:
-            self.loss_plot.new_run(_describe(self._applied, self._lrs_used))
-        else:
-            self.loss_plot.new_run("")
-        self._generation += 1
-        self.train_worker.latest_generation = self._generation
-        self._applied = self._requested = config
-        self._failed = False
-        self._step = 0
-        self._history = []
-        self._lrs_used = []
-        self._rate.clear()
+        model_dict = model.to_dict() if model is not None else None
+        request = self.run.begin_reset(config, model_dict, history)
+        self.loss_plot.new_run(request.ghost)
+        self.train_worker.latest_generation = request.generation
         if self.statusBar().currentMessage().endswith("applies on Reset"):
             self.statusBar().clearMessage()  # it is applied now
         if self.banner.kind in ("info", "error"):
             self.banner.clear()
-        model_dict = model.to_dict() if model is not None else None
         self.train_worker.request_waiting()
-        self.reset_requested.emit(self._generation, config, model_dict, tuple(history))
+        self.reset_requested.emit(request.generation, config, model_dict, request.history)
         self._update_actions()
 
     # ---- news from the training thread ----
 
     @Slot(object)
     def _on_train_worker_reset_completed(self, snapshot):
-        if snapshot.generation != self._generation:
+        if not self.run.reset_done(snapshot):
             return  # a newer reset is on its way
-        self._shown_generation = snapshot.generation
-        self._applied = snapshot.config
-        self._data = snapshot.data
         self.boundary.set_data(snapshot.data, snapshot.box)
-        kind, index = self._traced
-        if index >= len(snapshot.data.x_train if kind == "train" else snapshot.data.x_test):
-            self._traced = ("train", 0)
-        self.boundary.set_traced(*self._traced)
-        self._history = list(snapshot.history)
+        self.boundary.set_traced(*self.run.traced)
         self._pending_stats.clear()
         self.loss_plot.load_history(snapshot.history)
-        self._take_snapshot(snapshot)
+        if snapshot.grid is not None:
+            self.boundary.set_grid(snapshot.grid, snapshot.grid_size, snapshot.bounds)
+        if not self.run.failed:
+            self._request_graph()
         self._show_stats(snapshot.history[-1] if snapshot.history else None)
         self._on_panel_changed()  # settings edited meanwhile?
         self._update_actions()
 
     @Slot(object)
     def _on_train_worker_step_completed(self, snapshot):
-        if snapshot.generation != self._generation:
+        if not self.run.steps_done(snapshot, time.monotonic()):
             return
-        self._history.extend(snapshot.stats)
         self._pending_stats.extend(snapshot.stats)
-        self._step, self._model = snapshot.step, snapshot.model
         if snapshot.grid is not None:
             self._pending_grid = snapshot
-        if snapshot.stats:
-            self._rate.append((time.monotonic(), snapshot.step))
         if not self._refresh_timer.isActive():  # redraw at most every REFRESH_MS
             wait = REFRESH_MS - 1000 * (time.monotonic() - self._refreshed)
             self._refresh_timer.start(max(0, int(wait)))
@@ -775,26 +521,19 @@ class MainWindow(QMainWindow):
         grid, self._pending_grid = self._pending_grid, None
         if grid is not None:
             self.boundary.set_grid(grid.grid, grid.grid_size, grid.bounds)
-        self._show_stats(self._history[-1] if self._history else None)
-        if not self._failed and (
-            not self._running or self._refreshed - self._graph_asked >= GRAPH_MS / 1000
+        history = self.run.history
+        self._show_stats(history[-1] if history else None)
+        if not self.run.failed and (
+            not self.run.running or self._refreshed - self._graph_asked >= GRAPH_MS / 1000
         ):
-            self._request_graph()
-
-    def _take_snapshot(self, snapshot):
-        self._step = snapshot.step
-        self._model = snapshot.model
-        if snapshot.grid is not None:
-            self.boundary.set_grid(snapshot.grid, snapshot.grid_size, snapshot.bounds)
-        if not self._failed:
             self._request_graph()
 
     @Slot(int, str)
     def _on_train_worker_run_finished(self, run_id, why):
-        if run_id != self._run_id:
+        was_running = self.run.running
+        if not self.run.run_finished(run_id):
             return
-        if self._running:
-            self._running = False
+        if was_running:
             self._update_actions()
         self._refresh_timer.stop()
         self._refresh()
@@ -823,8 +562,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _on_train_worker_training_failed(self, reason, hint):
-        self._running = False
-        self._failed = True
+        self.run.diverged()
         hint = hint[:1].upper() + hint[1:].rstrip(".")
         self._show_banner("error", f"<b>Training paused: {reason}.</b> {hint}.", "Reset")
         self.statusBar().showMessage(f"Training paused: {reason}", 8000)
@@ -834,7 +572,7 @@ class MainWindow(QMainWindow):
     def _on_train_worker_error_occurred(self, field, message):
         """A Reset that could not build its network (e.g. the CSV file went away); the
         worker keeps the previous one, and these settings are not applied by themselves."""
-        self._refused = self._requested
+        self.run.reset_refused()
         self._error("Cannot use these settings", message)
 
     # ---- the traced sample and its graph ----
@@ -846,37 +584,28 @@ class MainWindow(QMainWindow):
     @Slot(tuple)
     def _on_boundary_plane_changed(self, plane):
         self.train_worker.set_bounds(plane)
-        if not self._running:
+        if not self.run.running:
             self.train_worker.request_waiting()  # a grid of the old plane is of no use
-            self.grid_requested.emit(self._generation)
+            self.grid_requested.emit(self.run.generation)
 
     def trace_sample(self, kind, index):
         """Make point `index` of the train or test set the one the graph view draws."""
-        self._traced = (kind, index)
+        self.run.traced = (kind, index)
         self.boundary.set_traced(kind, index)
         self._request_graph()
 
     @property
     def traced_sample(self):
-        return self._traced
+        return self.run.traced
 
     def _graph_job(self):
         """The GraphJob of the traced sample under the latest network, or None."""
-        if self._data is None or self._model is None or self._applied is None:
+        sample = self.run.traced_sample()
+        if sample is None:
             return None
-        kind, index = self._traced
-        xs, ys = (
-            (self._data.x_train, self._data.y_train)
-            if kind == "train"
-            else (self._data.x_test, self._data.y_test)
-        )
-        if not 0 <= index < len(xs):
-            return None
-        x, y = tuple(xs[index]), ys[index]
-        caption = f"Loss of {kind} sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  y = {y:+g}"
-        return GraphJob(
-            self._model, x, y, self._applied.loss, self.graph_panel.mode.currentText(), caption
-        )
+        x, y, caption = sample
+        view = self.graph_panel.mode.currentText()
+        return GraphJob(self.run.model, x, y, self.run.applied.loss, view, caption)
 
     def _request_graph(self):
         job = self._graph_job()
@@ -971,7 +700,7 @@ class MainWindow(QMainWindow):
             self.stepper_action.setChecked(False)
             self.statusBar().showMessage("There is no network to step through yet", 5000)
             return
-        if on and self._running:
+        if on and self.run.running:
             self.pause()
             self.statusBar().showMessage("Training paused for the backward stepper", 5000)
         if not on:  # (the plots keep their size: nothing jumps when the stepper toggles)
@@ -990,7 +719,7 @@ class MainWindow(QMainWindow):
         panel = self.stepper_panel
         panel.follow(job)
         count = ops_node_count(panel.stepper.root)
-        if job.view == "ops" or (job.view == "auto" and count <= NODE_BUDGET):
+        if choose_view(job.view, count)[0] == "ops":
             panel.hide_notice()
             self._update_stepper_actions()
             return panel.graph_job()
@@ -1060,10 +789,10 @@ class MainWindow(QMainWindow):
         if not self._inspected or graph is None or self._inspected not in graph.node_ids:
             return
         node = graph.node_ids[self._inspected]
-        if node.op == "all to all":
+        if node.op == HUB_OP:
             self.inspector.show_text(node_tooltip(node))
             return
-        lr = (self._config or self._applied).lr
+        lr = (self.run.config or self.run.applied).lr
         panel = self.stepper_panel
         if self.stepping and panel.job.same_sample(graph.job):
             value = panel.topo[node.index]
@@ -1076,18 +805,9 @@ class MainWindow(QMainWindow):
                 panel.stepper.state_of(value),
             )
             return
-        root, topo, params, names = self._values_of(graph.job)
-        self.inspector.show_value(topo[node.index], names.get, root, params, lr)
-
-    def _values_of(self, job):
-        """(root, topo, params, names) of a copy of `job`'s sample, after backward()."""
-        if self._copy[0] is not job:
-            model = MLP.from_dict(job.model)
-            root = sample_loss(model, job.x, job.y, job.loss)
-            root.backward()
-            topo = root.topological_order()
-            self._copy = (job, (root, topo, model.parameters(), node_names(topo)))
-        return self._copy[1]
+        sample = self._inspected_values.get(graph.job)
+        value = sample.topo[node.index]
+        self.inspector.show_value(value, sample.names.get, sample.root, sample.params, lr)
 
     # ---- the gradient check ----
 
@@ -1144,9 +864,9 @@ class MainWindow(QMainWindow):
 
     def _current_model(self):
         """The latest snapshot's model and history (consistent with each other)."""
-        if self._model is None or self._applied is None:
+        if self.run.model is None or self.run.applied is None:
             raise ValueError("there is no network yet")
-        return MLP.from_dict(self._model), tuple(self._history)
+        return MLP.from_dict(self.run.model), tuple(self.run.history)
 
     def open_session(self, path=None):
         from mgdesk.io import SessionError, load_session
@@ -1169,7 +889,7 @@ class MainWindow(QMainWindow):
 
         def write(path):
             model, history = self._current_model()
-            save_session(path, self._applied, model, history, data=self._data)  # its points
+            save_session(path, self.run.applied, model, history, data=self.run.data)  # its points
 
         return self._save_as(path, "Session", "mgdesk sessions (*.json)", "run.json", write)
 
@@ -1199,7 +919,7 @@ class MainWindow(QMainWindow):
                 path = None
         if not path:  # keep the dataset that was chosen before
             if self.panel.dataset.currentData() == "csv" and not self.panel.has_csv():
-                previous = self._applied.dataset if self._applied else "moons"
+                previous = self.run.applied.dataset if self.run.applied else "moons"
                 self.panel.dataset.setCurrentText("moons" if previous == "csv" else previous)
             return False
         self.panel.set_csv(path)
@@ -1225,7 +945,7 @@ class MainWindow(QMainWindow):
         from mgdesk.io import write_history_csv
 
         def write(path):
-            write_history_csv(path, tuple(self._history))
+            write_history_csv(path, tuple(self.run.history))
 
         return self._save_as(path, "Loss History", "*.csv", "history.csv", write)
 
@@ -1242,21 +962,14 @@ class MainWindow(QMainWindow):
         from mgdesk.io import export_script
 
         def write(path):
-            export_script(path, self._applied, self._current_model()[0], self._data)
+            export_script(path, self.run.applied, self._current_model()[0], self.run.data)
 
         return self._save_as(path, "Python Script", "*.py", "train_mgdesk.py", write)
 
     # ---- help ----
 
     def show_shortcuts(self):
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
-        QMessageBox.information(
-            self,
-            "Keyboard shortcuts",
-            f"<table cellspacing=6>{rows}</table><p>While the cursor is in a text or number "
-            "field, the keys above (and the arrows) work in the field. Press Esc (or click a "
-            "plot) first.</p>",
-        )
+        show_shortcuts(self)
 
     def show_about(self):
         QMessageBox.about(
@@ -1332,9 +1045,9 @@ class MainWindow(QMainWindow):
         settings.setValue("topSplitter", self.top_splitter.saveState())
         settings.setValue("viewSplitter", self.view_splitter.saveState())
         # the network's settings, and apart from them the edits not applied yet (if any)
-        if self._applied is not None:
-            settings.setValue("config", json.dumps(self._applied.to_dict()))
-        edited = self._config if self._config != self._applied else None
+        if self.run.applied is not None:
+            settings.setValue("config", json.dumps(self.run.applied.to_dict()))
+        edited = self.run.config if self.run.config != self.run.applied else None
         if edited is not None:
             settings.setValue("editedConfig", json.dumps(edited.to_dict()))
         else:
@@ -1358,7 +1071,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        self._stop.set()
+        self.run.stop.set()
         self._apply_timer.stop()
         self._gate_timer.stop()
         self._refresh_timer.stop()
@@ -1393,12 +1106,8 @@ def _svg_to_png(svg, path, max_pixels=16_000_000):
 
 def _dot_source(graph):
     """The DOT text of a rendered graph (laid out again from the same sample)."""
-    from mgdesk.train import sample_loss
-    from mgdesk.viz import GraphRenderer, to_dot
+    from mgdesk.viz import to_dot
 
-    job = graph.job
-    model = MLP.from_dict(job.model)
-    root = sample_loss(model, job.x, job.y, job.loss)
-    root.backward()
-    traced, _ = GraphRenderer().trace(root, model, graph.view)
+    sample = trace_job(graph.job)
+    traced, _ = GraphRenderer().trace(sample.root, sample.model, graph.view)
     return to_dot(traced)

@@ -26,11 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mgdesk.engine import MLP
 from mgdesk.gui.highlight import stepper_styles
-from mgdesk.train import sample_loss
 from mgdesk.viz import trace_graph
 from mgdesk.viz.stepper import BackwardStepper
+from mgdesk.viz.trace import trace_job
 
 __all__ = ["StepperPanel"]
 
@@ -149,10 +148,9 @@ class StepperPanel(QWidget):
             return
         position = self.stepper.position if self.stepper is not None else 0
         self.job = job
-        model = MLP.from_dict(job.model)
-        root = sample_loss(model, job.x, job.y, job.loss)
-        self.params = model.parameters()
-        self.stepper = BackwardStepper(root, self.params)
+        sample = trace_job(job, backward=False)  # the stepper runs the backward pass
+        self.params = sample.params
+        self.stepper = BackwardStepper(sample.root, self.params)
         self.topo = self.stepper.order[::-1]
         self._index = {value: i for i, value in enumerate(self.topo)}
         self.list.blockSignals(True)

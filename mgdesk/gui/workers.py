@@ -20,9 +20,10 @@ from PySide6.QtSvg import QSvgRenderer
 
 from mgdesk.engine import MLP
 from mgdesk.gui.highlight import mark_styles
-from mgdesk.train import Trainer, decision_grid_bands, sample_loss, train
+from mgdesk.train import Trainer, decision_grid_bands, train
 from mgdesk.viz import GraphRenderer, RenderCancelled
 from mgdesk.viz.explain import check_sample_gradients
+from mgdesk.viz.trace import TraceCache, TraceCancelled, trace_job
 
 __all__ = [
     "CheckWorker",
@@ -398,6 +399,7 @@ class GraphWorker(QObject):
         self._boxes = (None, {})  # (layout key, hit boxes): a patched layout keeps its boxes
         self._busy = None  # the job being rendered
         self._closing = threading.Event()
+        self._traces = TraceCache()  # the latest traced sample, used in this thread only
         self.render_requested.connect(self._render_pending)
 
     def request(self, job):
@@ -472,11 +474,11 @@ class GraphWorker(QObject):
         if job.graph is not None:
             graph, message = job.graph, ""
         else:  # ~0.3 s and ~0.6 s at 256,256: closing is looked at between the parts
-            model = MLP.from_dict(job.model)
-            root = sample_loss(model, job.x, job.y, job.loss)
-            root.backward()
-            self._check_closing()
-            graph, message = self._renderer.trace(root, model, job.view)
+            try:
+                sample = self._traces.get(job, cancelled=self._closing.is_set)
+            except TraceCancelled:
+                raise RenderCancelled("closing") from None
+            graph, message = self._renderer.trace(sample.root, sample.model, job.view)
             self._check_closing()
         styles = mark_styles(graph, job.marked, job.styles)
         result = self._renderer.render_graph(graph, message, styles)
@@ -555,9 +557,8 @@ class CheckWorker(QObject):
     @Slot(int, object, bool)
     def check(self, request_id, job, use_torch):
         try:
-            model = MLP.from_dict(job.model)
-            root = sample_loss(model, job.x, job.y, job.loss)
-            result = check_sample_gradients(root, model.parameters(), use_torch=use_torch)
+            sample = trace_job(job, backward=False)  # the check runs backward() itself
+            result = check_sample_gradients(sample.root, sample.params, use_torch=use_torch)
         except Exception as exc:  # report it; never kill the thread
             self.check_failed.emit(request_id, _one_line(exc))
             return

@@ -18,7 +18,6 @@ from mgdesk.train import (
     make_dataset,
     new_model,
     parse_layers,
-    sample_loss,
 )
 from mgdesk.train.config import InspectConfig, count_weights
 from mgdesk.viz.dot import format_number, to_dot
@@ -32,6 +31,7 @@ from mgdesk.viz.network import (
 )
 from mgdesk.viz.program import RENDERERS, RenderError
 from mgdesk.viz.renderer import VIEWS, GraphRenderer
+from mgdesk.viz.trace import trace_sample
 
 __all__ = ["add_graph_parser", "run_graph"]
 
@@ -179,8 +179,7 @@ def run_graph(args):
         flag = _FLAGS.get(field, field)
         _error(f"--{flag}: {exc.message}" if field else str(exc))
         return 2
-    root = sample_loss(model, x, y, config.loss)
-    root.backward()
+    root = trace_sample(model, x, y, config.loss).root
     renderer = GraphRenderer(args.renderer, timeout=args.timeout)
     groups = network_groups(root, model)
     try:

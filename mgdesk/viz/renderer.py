@@ -15,10 +15,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from mgdesk.engine import MLP
-from mgdesk.train import sample_loss
 from mgdesk.viz.dot import to_dot
-from mgdesk.viz.graph import ops_node_count, trace_graph, trace_neurons
+from mgdesk.viz.graph import trace_graph, trace_neurons
 from mgdesk.viz.program import (
     RenderCancelled,
     RenderError,
@@ -27,6 +25,7 @@ from mgdesk.viz.program import (
     run_program,
 )
 from mgdesk.viz.svg import Layout, compact_svg
+from mgdesk.viz.trace import NODE_BUDGET, auto_view, trace_sample
 
 __all__ = ["GraphRenderer", "GraphResult", "VIEWS"]
 
@@ -46,7 +45,7 @@ class GraphResult:
 class GraphRenderer:
     """Draws Value graphs with the bundled graphviz-pure (or the system `dot`)."""
 
-    def __init__(self, renderer="auto", timeout=20.0, node_budget=600, cache_size=8):
+    def __init__(self, renderer="auto", timeout=20.0, node_budget=NODE_BUDGET, cache_size=8):
         self.renderer = renderer  # "auto", "bundled", "system" or a path to a dot program
         self.timeout = timeout
         self.node_budget = node_budget  # above this many ops-view nodes, "auto" shows neurons
@@ -59,11 +58,10 @@ class GraphRenderer:
     # ---- public ----
 
     def render(self, model_dict, x, y, loss="hinge", view="auto", styles=None):
-        """The graph of one sample's loss after a backward pass."""
-        model = MLP.from_dict(model_dict)
-        root = sample_loss(model, x, y, loss)
-        root.backward()
-        return self.render_root(root, model, view, styles)
+        """The graph of one sample's loss after a backward pass (for scripts and tests:
+        the window and `mgdesk graph` trace the sample themselves, then `render_graph`)."""
+        sample = trace_sample(model_dict, x, y, loss)
+        return self.render_root(sample.root, sample.model, view, styles)
 
     def render_root(self, root, model=None, view="auto", styles=None):
         """The graph of any Value `root` as it is now (the neuron view needs its `model`)."""
@@ -74,12 +72,7 @@ class GraphRenderer:
         """(Graph, message) for `view`; "auto" picks neurons above the node budget."""
         if view not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)} (got {view!r})")
-        message = ""
-        if view == "auto":
-            count = ops_node_count(root)
-            view = "neurons" if count > self.node_budget and model is not None else "ops"
-            if view == "neurons":
-                message = f"neuron view: {count:,} nodes is above the {self.node_budget:,} budget"
+        view, message = auto_view(root, view, model is not None, self.node_budget)
         if view == "neurons":
             if model is None:
                 raise ValueError("the neuron view needs the model")

@@ -24,25 +24,25 @@ def train(qtbot, window, steps):
 
 def test_a_saved_session_opens_with_its_weights_and_history(qtbot, window, errors, tmp_path):
     window.panel.layers.setText("4, 3")
-    qtbot.waitUntil(lambda: window.ready and window._applied.layers == (4, 3), timeout=5000)
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.layers == (4, 3), timeout=5000)
     train(qtbot, window, 5)
-    saved_model = window._model
+    saved_model = window.run.model
     path = tmp_path / "run.json"
     assert window.save_session(str(path))
     assert load_session(path).history[-1].step == 5
 
     window.panel.layers.setText("8")
     window.reset()
-    qtbot.waitUntil(lambda: window.ready and window._applied.layers == (8,), timeout=5000)
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.layers == (8,), timeout=5000)
     assert window.open_session(str(path))
     qtbot.waitUntil(lambda: window.ready and window.step_count == 5, timeout=5000)
-    assert window._model == saved_model
+    assert window.run.model == saved_model
     assert window.panel.layers.text() == "4, 3"
     assert window.loss_plot.point_count() == 5
     assert not window.banner.isVisible()  # the controls match the session: nothing pending
     assert errors == []
     train(qtbot, window, 8)  # training goes on from step 5
-    assert [s.step for s in window._history] == list(range(1, 9))
+    assert [s.step for s in window.run.history] == list(range(1, 9))
 
 
 def test_a_broken_session_file_changes_nothing(qtbot, window, errors, tmp_path):
@@ -58,7 +58,7 @@ def test_a_broken_session_file_changes_nothing(qtbot, window, errors, tmp_path):
 
 def test_exports_write_their_files(qtbot, window, errors, tmp_path):
     train(qtbot, window, 3)
-    qtbot.waitUntil(lambda: window.graph_view.graph.job.model == window._model, timeout=10000)
+    qtbot.waitUntil(lambda: window.graph_view.graph.job.model == window.run.model, timeout=10000)
     assert window.export_graph("svg", str(tmp_path / "g.svg"))
     assert (tmp_path / "g.svg").read_bytes().lstrip().startswith(b"<")
     assert window.export_graph("png", str(tmp_path / "g.png"))
@@ -97,8 +97,8 @@ def test_importing_a_csv_file_makes_it_the_dataset(qtbot, window, errors, tmp_pa
     path.write_text("x1,x2,label\n" + "\n".join(rows) + "\n")
     assert window.import_csv(str(path))
     assert window.panel.dataset.currentText() == "csv: points.csv"
-    qtbot.waitUntil(lambda: window.ready and window._applied.csv_path == str(path), timeout=5000)
-    assert len(window._data.x_train) + len(window._data.x_test) == 40
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.csv_path == str(path), timeout=5000)
+    assert len(window.run.data.x_train) + len(window.run.data.x_test) == 40
     train(qtbot, window, 2)
 
 
@@ -133,7 +133,7 @@ def test_a_csv_file_gone_before_reset_keeps_the_network(qtbot, window, errors, t
     qtbot.waitUntil(lambda: len(errors) > 0, timeout=5000)
     assert "points.csv" in errors[0]
     qtbot.waitUntil(lambda: window.ready, timeout=5000)
-    assert window._applied.dataset == "moons" and window._data.name == "moons"
+    assert window.run.applied.dataset == "moons" and window.run.data.name == "moons"
     qtbot.wait(APPLY_WAIT_MS)
     assert len(errors) == 1  # not tried again and again
     train(qtbot, window, 3)

@@ -57,7 +57,7 @@ def test_training_20_steps_shows_20_loss_points_a_graph_and_a_boundary(qtbot, wi
     assert len(ys) == 20 and ys[-1] < ys[0]
     qtbot.waitUntil(lambda: window.boundary.has_heatmap, timeout=10000)  # follows the run
     assert window.boundary.image.image.shape[0] >= 100
-    qtbot.waitUntil(lambda: window.graph_view.graph.job.model == window._model, timeout=10000)
+    qtbot.waitUntil(lambda: window.graph_view.graph.job.model == window.run.model, timeout=10000)
     graph = window.graph_view.graph
     assert graph.svg.startswith(b"<") and graph.node_count > 0 and not graph.image.isNull()
     assert "sample #0" in window.graph_panel.caption.text()
@@ -116,7 +116,7 @@ def test_clicking_a_data_point_traces_it(qtbot, window):
     qtbot.mouseClick(window.boundary.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     assert window.traced_sample == ("train", 7)
     qtbot.waitUntil(lambda: "train sample #7" in window.graph_panel.caption.text(), timeout=5000)
-    x = window._data.x_train[7]
+    x = window.run.data.x_train[7]
     assert window.graph_view.graph.job.x == tuple(x)
     pos = window.boundary.point_position("test", 2)
     qtbot.mouseClick(window.boundary.viewport(), Qt.MouseButton.LeftButton, pos=pos)
@@ -169,7 +169,7 @@ def test_a_huge_learning_rate_pauses_with_a_banner_and_reset_recovers(qtbot, win
 
 def test_a_32_32_network_trains_without_hanging(qtbot, window):
     window.panel.layers.setText("32, 32")
-    qtbot.waitUntil(lambda: window._applied.layers == (32, 32) and window.ready, timeout=5000)
+    qtbot.waitUntil(lambda: window.run.applied.layers == (32, 32) and window.ready, timeout=5000)
     train(qtbot, window, 10)
     qtbot.waitUntil(
         lambda: window.graph_view.graph.job.model["nouts"] == [32, 32, 1], timeout=15000
@@ -186,7 +186,7 @@ def test_learning_rate_changes_apply_while_training(qtbot, window):
     # count from the trainer: snapshots of steps made before the change may still be queued
     before = window.train_worker.trainer.step
     qtbot.waitUntil(lambda: window.step_count > before + 2, timeout=10000)
-    assert window._history[-1].lr <= 0.05
+    assert window.run.history[-1].lr <= 0.05
     click(qtbot, window, "trainButton")
 
 
@@ -201,14 +201,14 @@ def test_architecture_changes_while_training_apply_on_reset(qtbot, window):
     assert window.running
     assert window.train_worker.trainer.config.layers == (16, 16)
     click(qtbot, window, "resetButton")
-    qtbot.waitUntil(lambda: window.ready and window._applied.layers == (4,), timeout=5000)
-    assert window._data.name == "circles"
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.layers == (4,), timeout=5000)
+    assert window.run.data.name == "circles"
     assert not window.banner.isVisible()
 
 
 def test_settings_before_the_first_step_apply_at_once(qtbot, window):
     window.panel.dataset.setCurrentText("xor")
-    qtbot.waitUntil(lambda: window._data.name == "xor", timeout=5000)
+    qtbot.waitUntil(lambda: window.run.data.name == "xor", timeout=5000)
     assert not window.banner.isVisible()
 
 
@@ -244,7 +244,8 @@ def test_layer_buttons_and_per_layer_activation_follow_the_text(qtbot, window):
     assert panel.config().activation == ("relu", "tanh")
     panel.layers.setText("3")
     assert len(panel._rows) == 1 and panel.config().activation == "relu"
-    qtbot.waitUntil(lambda: window._applied.activation == "relu" and window._applied.layers == (3,))
+    applied = lambda: window.run.applied  # noqa: E731
+    qtbot.waitUntil(lambda: applied().activation == "relu" and applied().layers == (3,))
 
 
 def test_log_scale_keeps_the_curves(qtbot, window):
@@ -286,13 +287,13 @@ def test_a_change_made_just_before_train_is_announced(qtbot, window):
     click(qtbot, window, "trainButton")  # ...but training starts first
     qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=3000)
     assert window.banner.kind == "info" and "hidden layers" in window.banner.text.text()
-    assert window._applied.layers == (16, 16)
+    assert window.run.applied.layers == (16, 16)
     click(qtbot, window, "trainButton")
 
 
 def test_settings_shown_by_set_config_reach_the_running_trainer(qtbot, window):
     train(qtbot, window, 2)
-    window.panel.set_config(window._applied.replace(lr=0.25, steps=4))
+    window.panel.set_config(window.run.applied.replace(lr=0.25, steps=4))
     assert window.train_worker.trainer.lr == 0.25
     train(qtbot, window, 4)
-    assert window._history[-1].lr < 0.25
+    assert window.run.history[-1].lr < 0.25

@@ -69,7 +69,7 @@ def test_accuracy_has_its_own_linear_right_axis(qtbot, window):
     assert plot.train_acc in plot.accuracy_box.addedItems
     xs, ys = plot.train_acc.getData()
     assert list(xs) == [1, 2, 3, 4, 5]
-    assert list(ys) == pytest.approx([s.train_acc for s in window._history])
+    assert list(ys) == pytest.approx([s.train_acc for s in window.run.history])
     assert all(0 <= y <= 1 for y in ys)
     low, high = plot.accuracy_box.viewRange()[1]
     assert low <= 0 and 1 <= high < 1.1  # accuracy 0..1, whatever the loss does
@@ -80,7 +80,7 @@ def test_the_log_scale_switches_the_loss_axis_and_back(qtbot, window):
     window.train()
     qtbot.waitUntil(lambda: not window.running and window.step_count == 5, timeout=10000)
     item = window.loss_plot.getPlotItem()
-    losses = [s.train_loss for s in window._history]
+    losses = [s.train_loss for s in window.run.history]
     accuracy = list(window.loss_plot.train_acc.getData()[1])
     assert not item.ctrl.logYCheck.isChecked()
 
@@ -125,7 +125,7 @@ def test_the_status_bar_shows_step_loss_accuracy_and_rate_while_training(qtbot, 
 
 def test_snapshots_are_throttled_and_lose_no_step(qtbot, window):
     window.panel.layers.setText("2")  # a tiny, fast network: hundreds of steps per second
-    qtbot.waitUntil(lambda: window.ready and window._applied.layers == (2,), timeout=5000)
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.layers == (2,), timeout=5000)
     received = []  # (time, number of steps) of each snapshot, as the worker sends it
     window.train_worker.step_completed.connect(
         lambda s: received.append((time.monotonic(), len(s.stats)))
@@ -141,8 +141,8 @@ def test_snapshots_are_throttled_and_lose_no_step(qtbot, window):
     qtbot.waitUntil(lambda: window.step_count == window.train_worker.trainer.step, timeout=5000)
     assert steps > 100, steps  # unthrottled, there would be a snapshot per step
     assert 5 <= len(in_window) <= 33, len(in_window)  # the spec: at most 30 a second
-    assert sum(n for _, n in received) == window.step_count == len(window._history)
-    assert [s.step for s in window._history] == list(range(1, window.step_count + 1))
+    assert sum(n for _, n in received) == window.step_count == len(window.run.history)
+    assert [s.step for s in window.run.history] == list(range(1, window.step_count + 1))
 
 
 def test_the_newest_graph_request_wins(qtbot, window):
@@ -153,7 +153,7 @@ def test_the_newest_graph_request_wins(qtbot, window):
     for index in range(1, 6):  # ...while five samples are asked for, quickly
         window.trace_sample("train", index)
     window.gate.release()
-    newest = tuple(window._data.x_train[5])
+    newest = tuple(window.run.data.x_train[5])
     qtbot.waitUntil(lambda: window.graph_view.graph.job.x == newest, timeout=10000)
     qtbot.wait(300)  # nothing older arrives afterwards
     assert window.graph_view.graph.job.x == newest
@@ -311,3 +311,14 @@ def test_window_geometry_and_splitters_persist(settings_dir, tmp_path):
     assert before[0] == [120, 90, 1300, 850]
     assert before[1] == [top + 60, bottom - 60] and before[2] == [left - 80, right + 80]
     assert after == before
+
+
+def test_the_controls_take_every_seed_the_config_takes(window):
+    """The seed's range is the config's (MAX_SEED = 2**32 - 1), not a QSpinBox's int32."""
+    from mgdesk.train.config import MAX_SEED
+
+    config = window.panel.config().replace(seed=MAX_SEED)
+    window.panel.set_config(config)
+    assert window.panel.seed.maximum() == MAX_SEED
+    assert window.panel.config().seed == MAX_SEED
+    assert isinstance(window.panel.config().seed, int)

@@ -121,7 +121,9 @@ def test_the_boundary_is_smooth_at_every_network_size(qtbot, window):
     for layers in ("4", "64, 64"):
         nouts = [int(n) for n in layers.split(",")] + [1]
         window.panel.layers.setText(layers)
-        qtbot.waitUntil(lambda n=nouts: window.ready and window._model["nouts"] == n, timeout=9000)
+        qtbot.waitUntil(
+            lambda n=nouts: window.run.ready and window.run.model["nouts"] == n, timeout=9000
+        )
         qtbot.waitUntil(lambda: window.boundary.grid_size == GRID_SIZE, timeout=60000)
         image = window.boundary.image.image
         assert image.shape[0] >= 300 and image.shape[1] >= 300  # interpolated when drawn
@@ -157,7 +159,9 @@ def test_closing_while_a_256_256_boundary_is_computed_is_quick(qtbot, make_windo
     row_s = time.monotonic() - start
     window = make_window()
     window.panel.layers.setText("256, 256")
-    qtbot.waitUntil(lambda: window.ready and window._model["nouts"] == [256, 256, 1], timeout=9000)
+    qtbot.waitUntil(
+        lambda: window.run.ready and window.run.model["nouts"] == [256, 256, 1], timeout=9000
+    )
     qtbot.wait(300)  # the worker is making the 100 x 100 grid (seconds in pure Python)
     assert window.boundary.grid_size == 0
     # the window never waits long, whatever the workers do
@@ -177,7 +181,9 @@ def test_closing_while_the_largest_network_trains_is_quick(qtbot, make_window, c
         )
     window = make_window()
     window.panel.set_config(largest.replace(steps=100_000))
-    qtbot.waitUntil(lambda: window.ready and window._model["nouts"] == [256, 256, 1], timeout=9000)
+    qtbot.waitUntil(
+        lambda: window.run.ready and window.run.model["nouts"] == [256, 256, 1], timeout=9000
+    )
     window.train()
     qtbot.waitUntil(lambda: window.step_count >= 3, timeout=60000)
     assert _close_quietly(window, capfd) < 1.0
@@ -236,7 +242,7 @@ def test_settings_not_applied_are_saved_apart_from_the_networks(qtbot, make_wind
     again = make_window()  # the edits shown, and said to be new
     assert again.panel.layers.text() == "3"
     assert "not applied" in again.statusBar().currentMessage()
-    assert again._applied.layers == (3,)
+    assert again.run.applied.layers == (3,)
 
 
 def test_a_slow_ops_view_shows_progress_and_can_be_cancelled(qtbot, window):

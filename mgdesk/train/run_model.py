@@ -1,0 +1,233 @@
+"""What one run in the window is, without Qt: the state machine behind Train, Pause, Step
+and Reset, and what the window last heard from the training thread.
+
+The window (mgdesk.gui) owns one `RunModel`. A click asks the model first: `start()`,
+`begin_step()`, `begin_reset()` return the request to send to the training thread (or
+None when the click does nothing now); news from that thread goes through `reset_done()`,
+`steps_done()`, `run_finished()`, `diverged()` and `reset_refused()`, which return whether the
+news is for the run shown (older generations are dropped). `edit(config)` says what a
+change of the settings means: nothing, "apply now" (nothing trained yet) or "applies on
+Reset" with the fields. The Qt side only shows what these return.
+
+States: idle (built, not running) -> running (start) -> idle (pause, run_finished) and
+diverged (a non-finite loss; only Reset leaves it); `at_step_limit` when the steps done
+reach the config's limit (start then returns None and the window offers to raise it).
+"""
+
+import threading
+from collections import deque
+from dataclasses import dataclass, fields
+
+from mgdesk.train.config import FIELD_LABELS, TrainConfig
+
+__all__ = ["LIVE_FIELDS", "Edit", "ResetRequest", "RunModel", "RunRequest", "describe_run"]
+
+LIVE_FIELDS = ("lr", "steps")  # the only settings a running trainer picks up at once
+
+
+@dataclass(frozen=True)
+class ResetRequest:
+    generation: int
+    config: TrainConfig
+    model: dict | None  # a saved model's to_dict(), or None for a fresh network
+    history: tuple  # the saved run's StepStats
+    ghost: str  # the finished run's name for the loss plot's ghost ("" when none)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    run_id: int
+    stop: threading.Event  # set by pause(): the training thread checks it between steps
+    steps: int  # the step limit
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What a change of the settings means for the run shown."""
+
+    changed: tuple = ()  # the fields (other than LIVE_FIELDS) that differ from the applied
+    apply_now: bool = False  # nothing trained yet: build the new network at once
+    on_reset: bool = False  # something trained: the changes wait for Reset
+
+
+def describe_run(config, lrs=()):
+    """A short name for a run, for the ghost curve: '16,16 relu · moons · lr 1'.
+
+    `lrs`: the learning rates the run actually trained with, in order (it may have been
+    changed live); the config's own when empty."""
+    layers = ",".join(map(str, config.layers)) or "linear"
+    act = config.activation if isinstance(config.activation, str) else "/".join(config.activation)
+    used = list(dict.fromkeys(lrs)) or [config.lr]
+    rate = f"{used[0]:g}" if len(used) == 1 else f"{used[0]:g} → {used[-1]:g}"
+    return f"{layers} {act} · {config.dataset} · lr {rate}"
+
+
+class RunModel:
+    """One run: its settings (edited, applied, requested, refused), data, model snapshot,
+    history, status and the traced sample."""
+
+    def __init__(self):
+        self.generation = 0  # of the latest Reset requested
+        self.shown_generation = -1  # of the network shown
+        self.run_id = 0
+        self.stop = threading.Event()
+        self.running = False
+        self.failed = False  # diverged: only Reset goes on
+        self.config = None  # the controls' settings when valid
+        self.applied = None  # the settings of the network being trained
+        self.requested = None  # ... of the latest Reset
+        self.refused = None  # settings a Reset could not use (not tried again by itself)
+        self.data = None  # the Dataset of the network shown
+        self.model = None  # its latest model.to_dict() snapshot
+        self.step = 0
+        self.history = []  # every StepStats of this run, in order
+        self.lrs_used = []  # the base learning rates this run trained with, in order
+        self.traced = ("train", 0)  # which sample the graph draws
+        self._rate = deque(maxlen=90)  # (time, step) of recent snapshots
+
+    # ---- status ----
+
+    @property
+    def ready(self):
+        """True once the network of the latest Reset is built."""
+        return self.shown_generation == self.generation and self.data is not None
+
+    @property
+    def can_train(self):
+        return self.data is not None and not self.failed and self.config is not None
+
+    @property
+    def at_step_limit(self):
+        return self.config is not None and self.step >= self.config.steps
+
+    # ---- settings ----
+
+    def edit(self, config):
+        """The controls now hold `config` (None: not valid). Returns an Edit, or None
+        when there is no network to compare with yet."""
+        self.config = config
+        if config is None or self.applied is None:
+            return None
+        changed = tuple(
+            f.name
+            for f in fields(TrainConfig)
+            if f.name not in LIVE_FIELDS
+            and getattr(config, f.name) != getattr(self.applied, f.name)
+        )
+        if changed and not self.running and self.step == 0 and not self.failed:
+            return Edit(changed, apply_now=config != self.refused)
+        return Edit(changed, on_reset=bool(changed))
+
+    @staticmethod
+    def field_names(names):
+        """'hidden layers, seed': the fields as the window names them."""
+        return ", ".join(FIELD_LABELS.get(name, name) for name in names)
+
+    def note_lr(self, lr):
+        """The next steps train with `lr` (kept for the ghost's name)."""
+        if not self.lrs_used or self.lrs_used[-1] != lr:
+            self.lrs_used.append(lr)
+
+    # ---- requests ----
+
+    def start(self, lr):
+        """A RunRequest, or None when Train cannot start (or is at the step limit)."""
+        if self.running or not self.can_train or self.at_step_limit:
+            return None
+        self.run_id += 1
+        self.stop = threading.Event()
+        self.running = True
+        self._rate.clear()
+        self.note_lr(lr)
+        return RunRequest(self.run_id, self.stop, self.config.steps)
+
+    def pause(self):
+        """Stop training (the event is seen before the next step); True if it was running."""
+        self.stop.set()
+        was, self.running = self.running, False
+        return was
+
+    def begin_step(self, lr):
+        """The generation to step, or None when Step cannot run now (pauses first)."""
+        if not self.can_train:
+            return None
+        self.pause()
+        self.note_lr(lr)
+        return self.generation
+
+    def begin_reset(self, config, model=None, history=()):
+        """A new network with `config` (or a saved `model` dict and its `history`)."""
+        self.pause()
+        ghost = describe_run(self.applied, self.lrs_used) if self.applied and self.history else ""
+        self.generation += 1
+        self.applied = self.requested = config
+        self.failed = False
+        self.step = 0
+        self.history = []
+        self.lrs_used = []
+        self._rate.clear()
+        return ResetRequest(self.generation, config, model, tuple(history), ghost)
+
+    # ---- news from the training thread ----
+
+    def reset_done(self, snapshot):
+        """The network of `snapshot` (data, config, saved history) is built; False if stale."""
+        if snapshot.generation != self.generation:
+            return False
+        self.shown_generation = snapshot.generation
+        self.applied = snapshot.config
+        self.data = snapshot.data
+        kind, index = self.traced
+        if index >= len(snapshot.data.x_train if kind == "train" else snapshot.data.x_test):
+            self.traced = ("train", 0)
+        self.history = list(snapshot.history)
+        self.step, self.model = snapshot.step, snapshot.model
+        return True
+
+    def steps_done(self, snapshot, now):
+        """Steps (and a model) from the training thread at time `now`; False if stale."""
+        if snapshot.generation != self.generation:
+            return False
+        self.history.extend(snapshot.stats)
+        self.step, self.model = snapshot.step, snapshot.model
+        if snapshot.stats:
+            self._rate.append((now, snapshot.step))
+        return True
+
+    def run_finished(self, run_id):
+        """The run `run_id` ended; False when it is not the latest one."""
+        if run_id != self.run_id:
+            return False
+        self.running = False
+        return True
+
+    def diverged(self):
+        self.running = False
+        self.failed = True
+
+    def reset_refused(self):
+        """The latest Reset's settings could not be used (the old network stays)."""
+        self.refused = self.requested
+
+    # ---- shown figures ----
+
+    def steps_per_second(self, now):
+        while self._rate and now - self._rate[0][0] > 2.0:
+            self._rate.popleft()
+        if not self.running or len(self._rate) < 2:
+            return None
+        (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else None
+
+    def traced_sample(self):
+        """(x, y, caption) of the traced sample under the network shown, or None."""
+        if self.data is None or self.model is None or self.applied is None:
+            return None
+        kind, index = self.traced
+        data = self.data
+        xs, ys = (data.x_train, data.y_train) if kind == "train" else (data.x_test, data.y_test)
+        if not 0 <= index < len(xs):
+            return None
+        x, y = tuple(xs[index]), ys[index]
+        caption = f"Loss of {kind} sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  y = {y:+g}"
+        return x, y, caption
