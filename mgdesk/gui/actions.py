@@ -122,6 +122,8 @@ ACTIONS = (
     ActionSpec("export_history", "Loss &History as CSV…", "export_history"),
     ActionSpec("export_plot", "Loss &Plot as PNG…", "export_loss_plot"),
     ActionSpec("export_script", "Python S&cript…", "export_script"),
+    ActionSpec("export_torch", "P&yTorch Script…", "export_torch_script"),
+    ActionSpec("check_engine", "Check My &Engine…", "check_my_engine"),
     ActionSpec("restore_layout", "Restore Default &Layout", "restore_layout"),
     ActionSpec("about", "&About mgdesk", "show_about"),
 )  # fmt: skip
@@ -135,7 +137,8 @@ _MENUS = (
     ("&File", ("open", "save", None, "import", "&Export", None, "quit")),
     ("&View", ("settings", "log", None, "modes", "fit", "zoom_in", "zoom_out", "side",
                "renderers", None, "restore_layout")),
-    ("&Backprop", ("stepper", "undo_node", "next_node", "run_to_end", "restart", None, "check")),
+    ("&Backprop", ("stepper", "undo_node", "next_node", "run_to_end", "restart", None, "check",
+                   "check_engine")),
     ("&Help", ("shortcuts", "about")),
 )  # fmt: skip
 

@@ -884,12 +884,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened {Path(path).name}", 5000)
         return True
 
+    def current_session(self):
+        """The run as File > Save Session writes it: the applied settings, the latest model
+        and history, and its points. ValueError when there is no network yet."""
+        from mgdesk.io import Session
+
+        model, history = self._current_model()
+        return Session(self.run.applied, model, history, data=self.run.data)
+
     def save_session(self, path=None):
         from mgdesk.io import save_session
 
         def write(path):
-            model, history = self._current_model()
-            save_session(path, self.run.applied, model, history, data=self.run.data)  # its points
+            s = self.current_session()
+            save_session(path, s.config, s.model, s.history, data=s.data)  # its points
 
         return self._save_as(path, "Session", "mgdesk sessions (*.json)", "run.json", write)
 
@@ -965,6 +973,18 @@ class MainWindow(QMainWindow):
             export_script(path, self.run.applied, self._current_model()[0], self.run.data)
 
         return self._save_as(path, "Python Script", "*.py", "train_mgdesk.py", write)
+
+    def export_torch_script(self, path=None):
+        """File > Export > PyTorch Script: the run as a script that needs only PyTorch."""
+        from mgdesk.gui.torch_export_action import export_torch
+
+        return export_torch(self, self.current_session, path)
+
+    def check_my_engine(self):
+        """Backprop > Check My Engine: the learner's own Value class against mgdesk's."""
+        from mgdesk.gui.engine_check_dialog import open_engine_check
+
+        return open_engine_check(self)
 
     # ---- help ----
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from mgdesk.io.session import Session, check_writable
+from mgdesk.io.session import check_writable
 from mgdesk.io.torch_export import export_torch_script
 
 __all__ = ["SUGGESTED_NAME", "export_torch", "window_session"]
@@ -23,10 +23,8 @@ TITLE = "Export PyTorch Script"
 
 
 def window_session(window):
-    """The MainWindow's current run as a Session, as File > Save Session writes it: the
-    applied settings, the latest model and history, and the points. (It reads the window's
-    `_applied`, `_current_model()` and `_data`: change it here if those move.)"""
-    return Session(window._applied, *window._current_model(), data=window._data)
+    """The MainWindow's current run as a Session, as File > Save Session writes it."""
+    return window.current_session()
 
 
 def export_torch(parent, session_getter=None, path=None):

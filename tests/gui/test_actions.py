@@ -58,3 +58,24 @@ def test_zoom_actions_zoom_the_graph(window):
     before = window.graph_view.transform().m11()
     window.zoom_in_action.trigger()
     assert window.graph_view.transform().m11() > before
+
+
+def _menu_texts(window, title):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == title)
+    texts = []
+    for action in menu.actions():
+        texts.append(action.text())
+        if action.menu() is not None:
+            texts.extend(sub.text() for sub in action.menu().actions())
+    return texts
+
+
+def test_the_two_doors_are_in_the_menus_and_open(window, qtbot):
+    from mgdesk.gui.engine_check_dialog import EngineCheckDialog
+
+    assert "P&yTorch Script…" in _menu_texts(window, "&File")
+    assert "Check My &Engine…" in _menu_texts(window, "&Backprop")
+    window.check_engine_action.trigger()
+    dialog = window.findChild(EngineCheckDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.close()
