@@ -33,15 +33,25 @@ __all__ = [
     "replay",
     "rounding_noise",
     "torch_gradients",
+    "value_scale",
 ]
 
 EXACT_TOLERANCE = 1e-9  # the fast path and PyTorch compute the same gradient, up to rounding
 
 
-def rounding_noise(loss, eps):
-    """How much a central difference of a function of size |loss| can be off by rounding:
-    about machine epsilon x |loss| / eps (large for large losses or tiny eps)."""
-    return 4 * sys.float_info.epsilon * abs(loss) / eps if math.isfinite(loss) else math.inf
+def rounding_noise(scale, eps):
+    """How much a central difference can be off by rounding when the function is computed
+    through numbers of size up to `scale`: about machine epsilon x scale / eps.
+
+    The scale is the largest number on the way, not the loss: a bce loss of 2e-7 is
+    log(1 + 2e-7), and the 1 + 2e-7 in it is rounded to about 1e-16, which a nudge of 1e-6
+    turns into an error of 1e-10 in a gradient of 2e-7 (see value_scale)."""
+    return 4 * sys.float_info.epsilon * abs(scale) / eps if math.isfinite(scale) else math.inf
+
+
+def value_scale(root):
+    """The largest |data| in `root`'s graph: how large the numbers rounded on the way are."""
+    return max(abs(node.data) for node in root.topological_order())
 
 
 # ---- the PyTorch bridge ----
@@ -195,7 +205,7 @@ def check_sample_gradients(root, params, eps=1e-6, use_torch=True, tolerance=1e-
     result = gradcheck(lambda: replay(root, leaf), list(copies.values()), eps)
     engine = [c.grad for c in copies.values()]
     torch_grads = torch_gradients(root, params) if use_torch else None
-    noise = rounding_noise(root.data, eps) if noise is None else noise
+    noise = rounding_noise(value_scale(root), eps) if noise is None else noise
     limits = (eps, tolerance, root.data, noise)
     return _report(params, engine, result, range(len(params)), torch_grads, limits)
 
@@ -252,6 +262,6 @@ def check_network(model, X, Y, loss_name, l2, eps, tolerance, checked=None, use_
         p.grad = grad
     fast_error = max(map(relative_error, fast, engine), default=0.0)
     torch_grads = torch_gradients(f(), params) if use_torch else None
-    value = evaluate()[0]
+    value = evaluate()[0]  # in floats, with log1p where a loss needs it: rounded at |value|
     limits = (eps, tolerance, value, rounding_noise(value, eps))
     return _report(params, engine, result, list(checked), torch_grads, limits, fast_error)
