@@ -136,9 +136,10 @@ def test_gradcheck_steps_must_be_positive(capsys, option):
 
 
 def test_gradcheck_exits_1_above_the_tolerance(capsys):
-    # a step of 0.5 makes the central difference visibly wrong for tanh
-    assert main(["gradcheck", "--layers", "3", "--eps", "0.5"]) == 1
-    assert "ABOVE THE LIMIT" in capsys.readouterr().out
+    # a large step makes the central difference visibly wrong for tanh: the report says so
+    assert main(["gradcheck", "--layers", "3", "--eps", "1e-3", "--tolerance", "1e-8"]) == 1
+    out = capsys.readouterr().out
+    assert "ABOVE THE LIMIT" in out and "try a smaller --eps (1e-5)" in out
 
 
 def test_gradcheck_compares_with_pytorch_when_installed(capsys):
@@ -417,7 +418,7 @@ def test_one_failed_output_does_not_stop_the_others(tmp_path, capsys, monkeypatc
     files = {flag: tmp_path / name for flag, name in
              [("--history", "h.csv"), ("--save", "s.json"), ("--export", "e.py")]}  # fmt: skip
     args = [x for flag, path in files.items() for x in (flag, str(path))]
-    assert main([*SMALL, *args]) == 2
+    assert main([*SMALL, *args]) == 1  # a failure after the run, not a bad argument (2)
     assert "--history: cannot write" in capsys.readouterr().err
     assert files["--save"].exists() and files["--export"].exists()
 
@@ -508,11 +509,30 @@ def test_ctrl_c_during_gradcheck_exits_130(capsys, monkeypatch):
     assert capsys.readouterr().err == "mgdesk gradcheck: error: interrupted\n"
 
 
-@pytest.mark.parametrize("eps", ["1e300", "inf", "nan", "1e-300", "2"])
+@pytest.mark.parametrize("eps", ["1e300", "inf", "nan", "1e-300", "2", "1", "1e-2"])
 def test_gradcheck_refuses_an_absurd_eps_with_its_range(capsys, eps):
+    # up to 1, `--eps 1` failed correct gradients: a central difference that wide is off
     assert main(["gradcheck", "--eps", eps]) == 2
     err = capsys.readouterr().err
-    assert f"--eps: must be a number above 1e-10 and at most 1 (got {eps})" in err
+    assert f"--eps: must be a number above 1e-10 and at most 0.001 (got {eps})" in err
+
+
+@pytest.mark.parametrize(
+    "tolerance, eps", [("5e-324", "1e-5"), ("1e-12", "1e-5"), ("1e-6", "1e-9")]
+)
+def test_gradcheck_refuses_a_tolerance_below_what_rounding_lets_it_see(capsys, tolerance, eps):
+    # such a check said OK: every difference was within the rounding noise, never counted
+    assert main(["gradcheck", "--tolerance", tolerance, "--eps", eps]) == 2
+    err = capsys.readouterr().err
+    assert f"--tolerance: at --eps {float(eps):g}, finite differences cannot resolve" in err
+    assert err.count("\n") == 1
+
+
+def test_gradcheck_blames_rounding_on_eps_and_the_loss_not_the_loss_alone(capsys):
+    assert main(["gradcheck", "--eps", "1e-9"]) == 0
+    out = capsys.readouterr().out
+    assert "the loss is large" not in out
+    assert "their rounding noise at loss 1.38 and eps 1e-09, were not counted" in out
 
 
 def test_gradcheck_refuses_a_tolerance_that_accepts_anything(capsys):

@@ -117,7 +117,7 @@ def test_load_draws_the_saved_network(tmp_path, svg_reader):
         (["--sample", "best", "--out", "g.svg"], "--sample: give worst or a point number"),
         (["--open", "L1.N99", "--layers", "4", "--out", "g.svg"], "--open: no neuron or layer"),
         (["--dataset", "csv", "--out", "g.svg"], "--dataset csv:"),
-        (["--out", "nowhere/g.svg"], "--out: no folder nowhere"),
+        (["--out", "nowhere/g.svg"], "--out: cannot write nowhere/g.svg: no folder nowhere"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, monkeypatch, capsys, argv, message):
@@ -142,7 +142,7 @@ def test_missing_renderer_and_unwritable_output(tmp_path, monkeypatch, capsys):
     assert graph(["--layers", "2", "--renderer", "system", "--out", str(tmp_path / "g.svg")]) == 1
     assert "graphviz-pure" in capsys.readouterr().err
     assert graph(["--layers", "2", "--out", str(tmp_path / "no" / "g.svg")]) == 2
-    assert "--out: no folder" in capsys.readouterr().err
+    assert "--out: cannot write " in capsys.readouterr().err
 
 
 def test_main_runs_the_graph_command(tmp_path):
