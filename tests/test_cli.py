@@ -426,16 +426,22 @@ def test_one_failed_output_does_not_stop_the_others(tmp_path, capsys, monkeypatc
 # ---- small things ----
 
 
-def test_json_into_a_closed_pipe_exits_quietly(tmp_path):
+def json_into_head_1(tmp_path, *args):
+    """Run `mgdesk ARGS --json --quiet | head -1`: the first line, then a closed stdout;
+    it exits 141 without a word."""
     with subprocess.Popen(
-        [sys.executable, "-m", "mgdesk", "train", "--steps", "2000", "--json", "--quiet",
-         "--samples", "20", "--layers", "2"],
+        [sys.executable, "-m", "mgdesk", *args, "--json", "--quiet", "--samples", "20",
+         "--layers", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
     ) as child:  # fmt: skip
         assert json.loads(child.stdout.readline())["step"] == 1
         child.stdout.close()  # as `| head -1` does
         assert child.wait(timeout=60) == 141
         assert child.stderr.read() == b""
+
+
+def test_json_into_a_closed_pipe_exits_quietly(tmp_path):
+    json_into_head_1(tmp_path, "train", "--steps", "2000")
 
 
 def test_options_before_a_command_say_where_they_go(capsys):
@@ -898,15 +904,7 @@ def test_a_full_stderr_does_not_lose_the_run(tmp_path):
 
 @pytest.mark.parametrize("command", ["train", "compare --vary activation=tanh,relu"])
 def test_a_closed_stdout_still_saves(tmp_path, command):
-    with subprocess.Popen(
-        [sys.executable, "-m", "mgdesk", *command.split(), "--steps", "300", "--json", "--quiet",
-         "--samples", "20", "--layers", "2", "--save", "x.json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-    ) as child:  # fmt: skip
-        assert json.loads(child.stdout.readline())["step"] == 1
-        child.stdout.close()  # as `| head -1` does
-        assert child.wait(timeout=60) == 141
-        assert child.stderr.read() == b""
+    json_into_head_1(tmp_path, *command.split(), "--steps", "300", "--save", "x.json")
     assert load_session(tmp_path / "x.json").history[-1].step == 300
 
 
