@@ -1,9 +1,13 @@
 """Command line: no sub-command opens the window; train / compare / graph / gradcheck run
 headless.
 
-Exit codes: 0 done, 1 training failed or a check is above its tolerance, 2 bad arguments
-(one line on stderr, no traceback), 130 interrupted with Ctrl-C, 141 stdout was closed
-(e.g. `mgdesk train --json | head -1`).
+Exit codes: 0 done, 1 training failed, a check is above its tolerance or a file could not be
+written after the run, 2 bad arguments (one line on stderr, no traceback), 130 interrupted
+with Ctrl-C, 141 stdout was closed (e.g. `mgdesk train --json | head -1`).
+
+A closed or full stdout or stderr never loses a run: the progress bar goes quiet, and a run
+with files to write (--save, --history FILE, --export) trains to the end and writes them
+before exiting 141 (1 for a full stdout); a run with nothing to save stops at once.
 """
 
 import argparse
