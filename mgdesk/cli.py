@@ -1,9 +1,13 @@
 """Command line: no sub-command opens the window; train / compare / graph / gradcheck run
 headless.
 
-Exit codes: 0 done, 1 training failed or a check is above its tolerance, 2 bad arguments
-(one line on stderr, no traceback), 130 interrupted with Ctrl-C, 141 stdout was closed
-(e.g. `mgdesk train --json | head -1`).
+Exit codes: 0 done, 1 training failed, a check is above its tolerance or a file could not be
+written after the run, 2 bad arguments (one line on stderr, no traceback), 130 interrupted
+with Ctrl-C, 141 stdout was closed (e.g. `mgdesk train --json | head -1`).
+
+A closed or full stdout or stderr never loses a run: the progress bar goes quiet, and a run
+with files to write (--save, --history FILE, --export) trains to the end and writes them
+before exiting 141 (1 for a full stdout); a run with nothing to save stops at once.
 """
 
 import argparse
@@ -11,7 +15,6 @@ import contextlib
 import dataclasses
 import json
 import math
-import os
 import random
 import signal
 import sys
@@ -23,11 +26,15 @@ from mgdesk.check.command import add_check_engine_parser
 from mgdesk.engine import MLP
 from mgdesk.io import (
     SessionError,
-    check_writable,
+    check_outputs,
+    error_line,
     export_script,
+    file_name_argument,
     history_csv,
     load_session,
     save_session,
+    session_inputs,
+    silence,
     write_history_csv,
 )
 from mgdesk.io.torch_export import add_export_torch_parser
@@ -41,7 +48,7 @@ from mgdesk.train import (
     train,
 )
 from mgdesk.train.config import DATASETS, LOSS_NAMES, MAX_STEPS, InspectConfig
-from mgdesk.viz.gradcheck import EXACT_TOLERANCE, check_network
+from mgdesk.viz.gradcheck import EXACT_TOLERANCE, check_network, rounding_noise
 
 CONFIG_OPTIONS = (
     "dataset samples noise test_split seed layers activation loss l2 lr lr_decay momentum "
@@ -99,11 +106,11 @@ def add_run_arguments(parser, json_help, quiet_help, save_help):
     and --save (each command says what its --json, --quiet and --save do)."""
     add_config_arguments(parser)
     parser.add_argument(
-        "--csv", type=_file_name, metavar="FILE", help="train on x1,x2,label rows from FILE"
+        "--csv", type=file_name_argument, metavar="FILE", help="train on x1,x2,label rows from FILE"
     )
     parser.add_argument("--json", action="store_true", help=json_help)
     parser.add_argument("--quiet", action="store_true", help=quiet_help)
-    parser.add_argument("--save", type=_file_name, metavar="FILE", help=save_help)
+    parser.add_argument("--save", type=file_name_argument, metavar="FILE", help=save_help)
 
 
 class Parser(argparse.ArgumentParser):
@@ -111,13 +118,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _file_name(text):
-    """An argparse type: a file name, never an empty one ("" would silently mean none)."""
-    if not text:
-        raise argparse.ArgumentTypeError("needs a file name (got an empty one)")
-    return text
 
 
 def _count(text):
@@ -163,7 +163,7 @@ def build_parser(with_graph=False):
     )  # fmt: skip
     train.add_argument(
         "--load",
-        type=_file_name,
+        type=file_name_argument,
         metavar="FILE",
         help="continue a saved session: --steps N trains N more steps; without --steps it "
         "finishes the saved run if it stopped early, else trains as many steps again as the "
@@ -172,12 +172,12 @@ def build_parser(with_graph=False):
     )
     train.add_argument(
         "--history",
-        type=_file_name,
+        type=file_name_argument,
         metavar="FILE",
         help="write the loss history as CSV (- : to stdout, the summary going to stderr)",
     )
     train.add_argument(
-        "--export", type=_file_name, metavar="FILE", help="write a script that reruns this"
+        "--export", type=file_name_argument, metavar="FILE", help="write a script that reruns this"
     )
     train.add_argument(
         "--engine", choices=("fast", "value"), default="fast", help="value: the plain graph"
@@ -204,7 +204,8 @@ def build_parser(with_graph=False):
         "--tolerance",
         type=_number_in(0, 1),
         default=1e-4,
-        help="largest relative error allowed, above 0, at most 1 (1e-4)",
+        help="largest relative error allowed, at most 1, and no less than finite differences "
+        "can resolve at --eps (about 1e-10 at 1e-5) (1e-4)",
     )
     check.add_argument(
         "--samples-checked",
@@ -255,15 +256,16 @@ def main(argv=None):
     if args.command is None:
         return _open_window([])
     stdout = sys.stdout
-    sys.stdout = GuardedOutput(stdout)
+    guard = sys.stdout = GuardedOutput(stdout)
     try:
         code = args.run(args)
-        sys.stdout.flush()  # now, so that a full disk is reported here, not at exit
-        return code
+        guard.flush()  # now, so that a full disk is reported here, not at exit
+        if guard.lost is None:
+            return code
+        raise guard.lost
     except OutputError as exc:
         _error(args.command, f"cannot write the output ({exc})")
-        sys.stdout = stdout
-        _silence_stdout()
+        silence(stdout)
         return 1
     except ConfigError as exc:
         _error(args.command, f"{_flag(exc.field)}: {exc.message}")
@@ -273,7 +275,7 @@ def main(argv=None):
         _error(args.command, "interrupted")
         return 130
     except BrokenPipeError:  # the reader went away, e.g. `mgdesk train --json | head -1`
-        _silence_stdout()
+        silence(stdout)
         return 141
     finally:
         sys.stdout = stdout
@@ -285,19 +287,27 @@ class OutputError(Exception):
 
 
 class GuardedOutput:
-    """stdout, with a failed write raised as OutputError (a closed pipe stays a
-    BrokenPipeError), so that it ends in one line on stderr, not a traceback."""
+    """stdout, where a failed write (a closed pipe, a full disk) is kept in `lost` and
+    raised: a BrokenPipeError, or an OutputError that ends in one line on stderr, not a
+    traceback. Once lost, writes are dropped: a command that catches the error (training
+    with files to save) goes on quietly, and main reports the loss at the end (exit 141
+    for a closed pipe, 1 with a line on stderr otherwise)."""
 
     def __init__(self, stream):
         self._stream = stream
+        self.lost = None
 
     def _guard(self, method, *args):
+        if self.lost is not None:
+            return None
         try:
             return method(*args)
-        except BrokenPipeError:
-            raise
+        except BrokenPipeError as exc:
+            self.lost = exc
         except OSError as exc:
-            raise OutputError(exc.strerror or str(exc)) from None
+            self.lost = OutputError(exc.strerror or str(exc))
+        silence(self._stream)
+        raise self.lost
 
     def write(self, text):
         return self._guard(self._stream.write, text)
@@ -313,12 +323,19 @@ class GuardedOutput:
         return getattr(self._stream, name)
 
 
-def _silence_stdout():
-    """Point stdout at /dev/null, so Python's final flush cannot complain again."""
+def output_lost():
+    """Did writing to stdout fail (see GuardedOutput)? False outside main()."""
+    return getattr(sys.stdout, "lost", None) is not None
+
+
+def keep_printing(print_lines, files):
+    """Call `print_lines()`; when stdout is lost, go on without it if there are `files` to
+    write at the end (`mgdesk train --save s.json | head -1` still saves), else stop."""
     try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError):  # no real file descriptor (e.g. under a test's capture)
-        pass
+        print_lines()
+    except (BrokenPipeError, OutputError):
+        if not files:
+            raise
 
 
 def _open_window(argv):
@@ -333,15 +350,7 @@ def _open_window(argv):
 def _error(command, message):
     """One line on stderr (nowhere when stderr is closed, e.g. `2>&-`); control characters
     from file names or contents are shown escaped, never sent to the terminal."""
-    if sys.stderr is not None:
-        print(f"mgdesk {command}: error: {printable(message)}", file=sys.stderr)
-
-
-def printable(text):
-    """`text` with control characters (escape sequences, bells, newlines) escaped."""
-    return "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
-    )
+    error_line(command, message)
 
 
 # ---- mgdesk train ----
@@ -402,6 +411,8 @@ def _setup(args):
         value, before = getattr(config, field), getattr(saved, field)
         if field == "activation":
             value, before = config.layer_activations(), saved.layer_activations()
+        if field == "csv_path" and before is None:
+            before = f"{saved.samples} {saved.dataset} points, no CSV"
         if field in changes and value != before:
             raise ConfigError(
                 field,
@@ -425,7 +436,7 @@ def _ctrl_c_stops(stop):
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        if sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr closed or full
             print("\nstopping after this step (Ctrl-C again to abort)", file=sys.stderr)
 
     previous = signal.signal(signal.SIGINT, on_ctrl_c)
@@ -451,7 +462,9 @@ def run_steps(make_steps, report):
 
 
 class Progress:
-    """A progress bar on stderr: redrawn in place on a terminal, a line per 10% elsewhere."""
+    """A progress bar on stderr: redrawn in place on a terminal, a line per 10% elsewhere.
+    A bar that cannot be written (stderr a closed pipe or a full disk) goes quiet: the run
+    goes on, and its files are saved."""
 
     def __init__(self, total, stream, enabled=True):
         enabled = enabled and stream is not None  # stderr closed: no bar
@@ -466,11 +479,21 @@ class Progress:
         now = time.monotonic()
         last = stats.step == self.total
         if self.tty and (now - self.last_draw > 0.1 or last):
-            self.stream.write("\r" + self.line(stats))
+            self.write("\r" + self.line(stats))
             self.last_draw, self.drawn = now, True
         elif not self.tty and (last or stats.step % max(1, self.total // 10) == 0):
-            self.stream.write(self.line(stats) + "\n")
-        self.stream.flush()
+            self.write(self.line(stats) + "\n")
+
+    def write(self, text):
+        """Write and flush `text`; on a failure, stop drawing for good."""
+        if not self.enabled:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # ValueError: the stream was closed
+            self.enabled = False
+            silence(self.stream)
 
     def line(self, stats):
         filled = round(24 * stats.step / self.total)
@@ -481,51 +504,33 @@ class Progress:
         return text + f"  {stats.ms_per_step:.1f} ms/step"
 
     def close(self):
-        if self.enabled and self.tty and self.drawn:
-            self.stream.write("\n")
+        if self.tty and self.drawn:
+            self.write("\n")
 
 
 def _finite_or_none(d):
     return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in d.items()}
 
 
-def _same_file(a, b):
-    """Do paths a and b name one file (through symlinks and hard links too)?"""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist yet
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def _outputs(args):
+def _outputs(args, session=None):
     """(flag, path) of each file to write, checked now, before any training: each can be
     written, and none is an input or another output (only --save may replace --load's
     session: that continues it in place). `--history -` is stdout."""
     inputs = [(flag, getattr(args, flag[2:])) for flag in ("--csv", "--load")]
     outputs = [(flag, getattr(args, flag[2:])) for flag in ("--save", "--history", "--export")]
-    inputs = [(flag, path) for flag, path in inputs if path]
-    outputs = [(flag, path) for flag, path in outputs if path]
-    for i, (flag, path) in enumerate(outputs):
-        if path == "-":
-            if args.json:
-                raise SessionError(f"{flag} -: --json writes to stdout too: give {flag} a file")
-            continue
-        for other, other_path in inputs + outputs[:i]:
-            if (flag, other) != ("--save", "--load") and _same_file(path, other_path):
-                what = "an input" if other in ("--csv", "--load") else "an output too"
-                raise SessionError(
-                    f"{flag}: {path} is also the {other} file ({what}): give each file its own name"
-                )
-        try:
-            check_writable(path)
-        except SessionError as exc:
-            raise SessionError(f"{flag}: {exc}") from None
-    return outputs
+    return check_outputs(
+        inputs + session_inputs("--load", session),
+        outputs,
+        to_stdout=("--history",),
+        stdout_taken="--json" if args.json else "",
+        may_replace={("--save", "--load")},
+    )
 
 
 def run_train(args):
     config, session = _setup(args)
-    outputs = _outputs(args)
+    outputs = _outputs(args, session)
+    files = [path for _, path in outputs if path != "-"]
     model, history, velocity, data = None, (), None, None
     if session is not None:  # train a copy: `session` stays what was loaded, for --export
         model = MLP.from_dict(session.model.to_dict())
@@ -541,7 +546,9 @@ def run_train(args):
 
     def report(stats):
         if args.json:
-            print(json.dumps({**stats.to_dict(), "final": False}), flush=True)
+            keep_printing(
+                lambda: print(json.dumps({**stats.to_dict(), "final": False}), flush=True), files
+            )
         progress.update(stats)
 
     status = run_steps(lambda stop: train(config, stop, trainer=trainer), report)
@@ -557,16 +564,18 @@ def run_train(args):
         "ms_per_step": sum(s.ms_per_step for s in run) / len(run) if run else None,
         "elapsed": trainer.history[-1].elapsed if trainer.history else 0.0,
     }
+    failed = {"reason": failure.reason, "hint": failure.hint} if failure else None
     if args.json:
-        failed = {"reason": failure.reason, "hint": failure.hint} if failure else None
-        print(json.dumps({**final, "final": True, "status": status, "failure": failed}))
+        line = json.dumps({**final, "final": True, "status": status, "failure": failed})
+        keep_printing(lambda: print(line), files)
     elif args.history != "-":  # else stdout is the history's, and the summary goes to stderr
-        print(_summary(final, trainer))
-    elif sys.stderr is not None:
-        print(_summary(final, trainer), file=sys.stderr)
+        keep_printing(lambda: print(_summary(final, trainer)), files)
+    else:
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr closed or full
+            print(_summary(final, trainer), file=sys.stderr)
     writers = {
         "--history": lambda path: (
-            sys.stdout.writelines(history_csv(trainer.history))
+            keep_printing(lambda: sys.stdout.writelines(history_csv(trainer.history)), files)
             if path == "-"
             else write_history_csv(path, trainer.history)
         ),
@@ -585,7 +594,7 @@ def run_train(args):
             writers[flag](path)
         except SessionError as exc:  # one failed file does not stop the others
             _error("train", f"{flag}: {exc}")
-            code = code or 2
+            code = code or 1  # the arguments were fine: writing failed after the run
     return code
 
 
@@ -608,8 +617,12 @@ def _summary(final, trainer):
 SAMPLES_CHECKED = 20
 PARAMS_CHECKED = 300
 GRADCHECK_DEFAULTS = {"samples": 8, "layers": "4,4", "activation": "tanh"}
-# A central difference below 1e-10 is all rounding, above 1 it measures nothing local.
-EPS_RANGE = (1e-10, 1.0)
+# A central difference below 1e-10 is all rounding. Its own error grows as eps**2 (times the
+# third derivative): at 1e-2 it is already above the default tolerance on correct gradients.
+EPS_RANGE = (1e-10, 1e-3)
+# Finite differences cannot tell apart gradients closer than their rounding noise,
+# rounding_noise(loss, eps): relative to a loss and gradients of about 1, at least this.
+ROUNDING_LOSS = 1.0
 # Bounds that keep every check to a few seconds, in multiply-adds: the Value graph (points
 # checked x weights, ~1 s) and the nudged float passes (parameters checked x weights x
 # (points + 2), ~2 s). Bigger networks are refused: their Value graph alone takes long.
@@ -621,6 +634,13 @@ MAX_CHECK_WEIGHTS = 70_000
 def run_gradcheck(args):
     # gradcheck never trains on the whole dataset: the training work limit does not apply,
     # its own bounds below do
+    resolved = rounding_noise(ROUNDING_LOSS, args.eps)
+    if args.tolerance < resolved:
+        raise ConfigError(
+            "tolerance",
+            f"at --eps {args.eps:g}, finite differences cannot resolve a relative error below "
+            f"{resolved:.1e} (rounding): give {resolved:.1e} to 1, or a larger --eps",
+        )
     config = InspectConfig(**_config_changes(args), test_split=0)
     model = new_model(config)
     params = model.parameters()
@@ -668,9 +688,15 @@ def run_gradcheck(args):
         )
     if report.noise > 1e-8:
         print(
-            f"  the loss is large ({report.loss:.3g}): finite differences within "
-            f"{report.noise:.1e}, "
-            "its rounding noise, were not counted (a larger --eps lowers it)"
+            f"  finite differences within {report.noise:.1e}, their rounding noise at loss "
+            f"{report.loss:.3g} and eps {args.eps:g}, were not counted (a larger --eps "
+            "lowers it)"
+        )
+    if report.fd_error is not None and not report.fd_error <= args.tolerance and args.eps > 1e-4:
+        print(
+            f"  at eps {args.eps:g}, central differences are themselves off by about eps² "
+            "times the third derivative: try a smaller --eps (1e-5) before doubting the "
+            "gradients"
         )
     if report.skipped:
         print(

@@ -22,6 +22,7 @@ from mgdesk.cli import (
     _flag,
     _outputs,
     add_run_arguments,
+    keep_printing,
     run_steps,
 )
 from mgdesk.io import Session, SessionError, save_comparison
@@ -88,25 +89,21 @@ class CompareProgress:
             self.last[i], self.stale = stats, True
             ends = stats.step == bar.total
             if not bar.tty and (ends or stats.step % max(1, bar.total // 10) == 0):
-                bar.stream.write(self.prefixes[i] + bar.line(stats) + "\n")
+                bar.write(self.prefixes[i] + bar.line(stats) + "\n")
         now = time.monotonic()
         if bar.tty and now - self.last_draw > 0.1:
             self.draw()
             self.last_draw = now
-        bar.stream.flush()
 
     def draw(self):
-        stream = self.bar.stream
-        if self.lines_drawn:
-            stream.write(f"\x1b[{self.lines_drawn}F")  # back to the first line of the block
+        back = f"\x1b[{self.lines_drawn}F" if self.lines_drawn else ""  # to the block's top
         lines = [p + self.bar.line(s) for p, s in zip(self.prefixes, self.last) if s is not None]
-        stream.write("".join(line + "\x1b[K\n" for line in lines))
+        self.bar.write(back + "".join(line + "\x1b[K\n" for line in lines))
         self.lines_drawn, self.stale = len(lines), False
 
     def close(self):
         if self.bar.enabled and self.bar.tty and self.stale:
             self.draw()
-            self.bar.stream.flush()
 
 
 def _final(trainer, figures, status):
@@ -133,12 +130,11 @@ def run_compare(args):
     steps = variants[0].config.steps
     progress = CompareProgress(labels, steps, sys.stderr, enabled=not args.quiet)
 
+    files = [path for _, path in outputs]
+
     def report(ticks):
         if args.json:
-            for label, stats in zip(labels, ticks):
-                if stats is not None:
-                    print(json.dumps({"run": label, **stats.to_dict(), "final": False}))
-            sys.stdout.flush()
+            keep_printing(lambda: _print_ticks(labels, ticks), files)
         progress.update(ticks)
 
     status = run_steps(lambda stop: compare(comparison, stop), report)
@@ -150,10 +146,10 @@ def run_compare(args):
         if trainer.failure:
             _error("compare", f"{variant.label}: {trainer.failure.reason}: {trainer.failure.hint}")
     if args.json:
-        for label, final in zip(labels, finals):
-            print(json.dumps({"run": label, **final}))
+        lines = [json.dumps({"run": label, **final}) for label, final in zip(labels, finals)]
+        keep_printing(lambda: print("\n".join(lines)), files)
     else:
-        print(_table(comparison, finals))
+        keep_printing(lambda: print(_table(comparison, finals)), files)
     failed = any(trainer.failure for trainer in comparison.trainers)
     code = 1 if failed else {"done": 0, "interrupted": 130, "aborted": 130}[status]
     for flag, path in outputs:  # only --save
@@ -168,8 +164,15 @@ def run_compare(args):
             save_comparison(path, sessions, labels, [v.short_label for v in variants])
         except SessionError as exc:
             _error("compare", f"{flag}: {exc}")
-            code = code or 2
+            code = code or 1  # the arguments were fine: writing failed after the run
     return code
+
+
+def _print_ticks(labels, ticks):
+    for label, stats in zip(labels, ticks):
+        if stats is not None:
+            print(json.dumps({"run": label, **stats.to_dict(), "final": False}))
+    sys.stdout.flush()
 
 
 def _cell(value, kind):

@@ -13,7 +13,7 @@ import types
 import pytest
 
 from mgdesk.cli import main
-from mgdesk.io import load_session
+from mgdesk.io import SessionError, load_session
 
 DEMO = (
     "train --dataset moons --samples 100 --noise 0.1 --seed 1337 --layers 16,16 "
@@ -136,9 +136,10 @@ def test_gradcheck_steps_must_be_positive(capsys, option):
 
 
 def test_gradcheck_exits_1_above_the_tolerance(capsys):
-    # a step of 0.5 makes the central difference visibly wrong for tanh
-    assert main(["gradcheck", "--layers", "3", "--eps", "0.5"]) == 1
-    assert "ABOVE THE LIMIT" in capsys.readouterr().out
+    # a large step makes the central difference visibly wrong for tanh: the report says so
+    assert main(["gradcheck", "--layers", "3", "--eps", "1e-3", "--tolerance", "1e-8"]) == 1
+    out = capsys.readouterr().out
+    assert "ABOVE THE LIMIT" in out and "try a smaller --eps (1e-5)" in out
 
 
 def test_gradcheck_compares_with_pytorch_when_installed(capsys):
@@ -417,7 +418,7 @@ def test_one_failed_output_does_not_stop_the_others(tmp_path, capsys, monkeypatc
     files = {flag: tmp_path / name for flag, name in
              [("--history", "h.csv"), ("--save", "s.json"), ("--export", "e.py")]}  # fmt: skip
     args = [x for flag, path in files.items() for x in (flag, str(path))]
-    assert main([*SMALL, *args]) == 2
+    assert main([*SMALL, *args]) == 1  # a failure after the run, not a bad argument (2)
     assert "--history: cannot write" in capsys.readouterr().err
     assert files["--save"].exists() and files["--export"].exists()
 
@@ -425,16 +426,22 @@ def test_one_failed_output_does_not_stop_the_others(tmp_path, capsys, monkeypatc
 # ---- small things ----
 
 
-def test_json_into_a_closed_pipe_exits_quietly(tmp_path):
+def json_into_head_1(tmp_path, *args):
+    """Run `mgdesk ARGS --json --quiet | head -1`: the first line, then a closed stdout;
+    it exits 141 without a word."""
     with subprocess.Popen(
-        [sys.executable, "-m", "mgdesk", "train", "--steps", "2000", "--json", "--quiet",
-         "--samples", "20", "--layers", "2"],
+        [sys.executable, "-m", "mgdesk", *args, "--json", "--quiet", "--samples", "20",
+         "--layers", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
     ) as child:  # fmt: skip
         assert json.loads(child.stdout.readline())["step"] == 1
         child.stdout.close()  # as `| head -1` does
         assert child.wait(timeout=60) == 141
         assert child.stderr.read() == b""
+
+
+def test_json_into_a_closed_pipe_exits_quietly(tmp_path):
+    json_into_head_1(tmp_path, "train", "--steps", "2000")
 
 
 def test_options_before_a_command_say_where_they_go(capsys):
@@ -508,11 +515,30 @@ def test_ctrl_c_during_gradcheck_exits_130(capsys, monkeypatch):
     assert capsys.readouterr().err == "mgdesk gradcheck: error: interrupted\n"
 
 
-@pytest.mark.parametrize("eps", ["1e300", "inf", "nan", "1e-300", "2"])
+@pytest.mark.parametrize("eps", ["1e300", "inf", "nan", "1e-300", "2", "1", "1e-2"])
 def test_gradcheck_refuses_an_absurd_eps_with_its_range(capsys, eps):
+    # up to 1, `--eps 1` failed correct gradients: a central difference that wide is off
     assert main(["gradcheck", "--eps", eps]) == 2
     err = capsys.readouterr().err
-    assert f"--eps: must be a number above 1e-10 and at most 1 (got {eps})" in err
+    assert f"--eps: must be a number above 1e-10 and at most 0.001 (got {eps})" in err
+
+
+@pytest.mark.parametrize(
+    "tolerance, eps", [("5e-324", "1e-5"), ("1e-12", "1e-5"), ("1e-7", "1e-9")]
+)
+def test_gradcheck_refuses_a_tolerance_below_what_rounding_lets_it_see(capsys, tolerance, eps):
+    # such a check said OK: every difference was within the rounding noise, never counted
+    assert main(["gradcheck", "--tolerance", tolerance, "--eps", eps]) == 2
+    err = capsys.readouterr().err
+    assert f"--tolerance: at --eps {float(eps):g}, finite differences cannot resolve" in err
+    assert err.count("\n") == 1
+
+
+def test_gradcheck_blames_rounding_on_eps_and_the_loss_not_the_loss_alone(capsys):
+    assert main(["gradcheck", "--eps", "1e-9"]) == 0
+    out = capsys.readouterr().out
+    assert "the loss is large" not in out
+    assert "their rounding noise at loss 1.38 and eps 1e-09, were not counted" in out
 
 
 def test_gradcheck_refuses_a_tolerance_that_accepts_anything(capsys):
@@ -785,3 +811,156 @@ def test_a_csv_session_continues_anywhere_with_the_same_numbers(tmp_path, monkey
     resumed, reference = load_session(moved), load_session(whole)
     assert resumed.model.to_dict() == reference.model.to_dict()
     assert resumed.data == reference.data and resumed.data.name == "pts.csv"
+
+
+# ---- hardening, second pass: old sessions' CSV, pipes, lost streams, stdout for files ----
+
+
+def version_2_session(folder, csv_name="p.csv"):
+    """A version-2 session saved in `folder` (no points of its own: it names its CSV, by a
+    path relative to where it was trained) next to that CSV."""
+    folder.mkdir(exist_ok=True)
+    points_csv(folder, csv_name)
+    path = folder / "c2.json"
+    args = ["train", "--csv", csv_name, "--layers", "2", "--steps", "3", "--quiet"]
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        assert main([*args, "--save", path.name]) == 0
+    finally:
+        os.chdir(cwd)
+    doc = json.loads(path.read_text())
+    history = load_session(path).history
+    doc.update(version=2, history=[s.to_dict() for s in history])
+    del doc["data"]
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize("flag", ["--history", "--save", "--export"])
+def test_an_old_sessions_csv_is_an_input_too(tmp_path, capsys, flag):
+    session = version_2_session(tmp_path)
+    data = tmp_path / "p.csv"
+    before = data.read_bytes()
+    assert main(["train", "--load", str(session), "--quiet", flag, str(data)]) == 2
+    err = capsys.readouterr().err
+    assert f"{flag}: {data} is also the --load session's CSV file (an input)" in err
+    assert data.read_bytes() == before
+
+
+def test_an_old_session_reads_its_csv_next_to_it_wherever_mgdesk_runs(tmp_path, monkeypatch):
+    session = version_2_session(tmp_path / "moved")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "p.csv").write_text("0,0,0\n1,1,1\n2,2,0\n3,3,1\n")  # a different p.csv
+    monkeypatch.chdir(other)
+    saved = tmp_path / "s.json"
+    assert main(["train", "--load", "../moved/c2.json", "--quiet", "--save", str(saved)]) == 0
+    points = load_session(saved).data
+    assert len(points.x_train) + len(points.x_test) == 40  # moved/p.csv's rows, not other's
+    (tmp_path / "moved" / "p.csv").unlink()
+    with pytest.raises(SessionError, match=r"its points are in p.csv, next to the session"):
+        load_session(session)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "--csv", "ff.csv", "--quiet"],
+        ["train", "--load", "ff.csv", "--quiet"],
+        ["graph", "--layers", "2", "--out", "ff.svg"],
+        ["train", *SMALL[1:], "--save", "ff.csv"],
+    ],
+)
+def test_a_named_pipe_is_refused_without_waiting(tmp_path, args):
+    os.mkfifo(tmp_path / "ff.csv")
+    os.mkfifo(tmp_path / "ff.svg")
+    done = subprocess.run(
+        [sys.executable, "-m", "mgdesk", *args],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2 and "it is a device, pipe or socket" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert all(stat.S_ISFIFO((tmp_path / n).lstat().st_mode) for n in ("ff.csv", "ff.svg"))
+
+
+def test_a_closed_stderr_pipe_does_not_lose_the_run(tmp_path):
+    # the progress bar hit the closed pipe: exit 141, nothing saved
+    done = run_shell(
+        "train --samples 40 --layers 2 --steps 20000 --save s7.json 2>&1 | head -2", tmp_path
+    )
+    assert done.stdout.count("\n") == 2 and "/20000" in done.stdout  # the bar's first lines
+    assert len(load_session(tmp_path / "s7.json").history) == 20000
+
+
+def test_a_full_stderr_does_not_lose_the_run(tmp_path):
+    full = tmp_path / "full"
+    os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))  # our own /dev/full
+    done = run_shell(f"train --samples 40 --layers 2 --steps 5 --save s5.json 2> {full}", tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("step 5: train loss ")
+    assert len(load_session(tmp_path / "s5.json").history) == 5
+    assert stat.S_ISCHR(full.lstat().st_mode)
+
+
+@pytest.mark.parametrize("command", ["train", "compare --vary activation=tanh,relu"])
+def test_a_closed_stdout_still_saves(tmp_path, command):
+    json_into_head_1(tmp_path, *command.split(), "--steps", "300", "--save", "x.json")
+    assert load_session(tmp_path / "x.json").history[-1].step == 300
+
+
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        ([*SMALL, "--save", "-"], "--save"),
+        ([*SMALL, "--export", "-"], "--export"),
+        (["compare", "--vary", "lr=0.1,1", "--steps", "2", "--quiet", "--save", "-"], "--save"),
+    ],
+)
+def test_only_the_history_goes_to_stdout(tmp_path, monkeypatch, capsys, args, flag):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and f"{flag} -: only --history - writes to stdout" in err
+    assert not list(tmp_path.iterdir())  # no file named -
+
+
+def test_a_save_that_fails_after_the_run_exits_1(tmp_path):
+    done = subprocess.run(
+        ["sh", "-c", f"ulimit -f 8; {sys.executable} -m mgdesk train --samples 1000 --steps 2 "
+         "--quiet --save big.json"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.endswith("--save: cannot write big.json: File too large\n")
+    assert not (tmp_path / "big.json").exists()
+
+
+def test_loading_data_of_another_kind_names_the_saved_data(tmp_path, capsys):
+    path = saved_run(tmp_path)
+    data = points_csv(tmp_path)
+    assert main(["train", "--load", str(path), "--csv", str(data), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "keeps its data (saved: 40 moons points, no CSV)" in err and "None" not in err
+
+
+@pytest.mark.parametrize("steps", [[5, 2], [1, 1]])
+def test_a_session_whose_steps_do_not_rise_is_refused(tmp_path, capsys, steps):
+    path = saved_run(tmp_path)
+    doc = json.loads(path.read_text())
+    entries = [s.to_dict() for s in load_session(path).history][: len(steps)]
+    for entry, step in zip(entries, steps):
+        entry["step"] = step
+    doc.update(version=2, history=entries)
+    del doc["data"]
+    path.write_text(json.dumps(doc))
+    assert main(["train", "--load", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"history entry 2 is step {steps[1]} after step {steps[0]}" in err
+
+
+def test_a_number_too_long_for_python_is_named_so(tmp_path, capsys):
+    path = saved_run(tmp_path)
+    path.write_text(path.read_text().replace('"seed": 1337', '"seed": ' + "7" * 4401, 1))
+    assert main(["train", "--load", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == "mgdesk train: error: run.json is not a mgdesk session (a number is too long)\n"

@@ -5,6 +5,15 @@ way in.
 """
 
 from mgdesk.io.export import export_script
+from mgdesk.io.paths import (
+    check_outputs,
+    error_line,
+    file_name_argument,
+    printable,
+    same_file,
+    session_inputs,
+    silence,
+)
 from mgdesk.io.session import (
     ComparisonSession,
     Session,
@@ -15,6 +24,7 @@ from mgdesk.io.session import (
     load_session,
     save_comparison,
     save_session,
+    write_file,
     write_history_csv,
 )
 
@@ -22,12 +32,20 @@ __all__ = [
     "ComparisonSession",
     "Session",
     "SessionError",
+    "check_outputs",
     "check_writable",
+    "error_line",
     "export_script",
+    "file_name_argument",
     "history_csv",
     "load_comparison",
     "load_session",
+    "printable",
+    "same_file",
     "save_comparison",
     "save_session",
+    "session_inputs",
+    "silence",
+    "write_file",
     "write_history_csv",
 ]

@@ -19,6 +19,7 @@ which share the file's points. Anything that reads a session opens its first run
 import csv
 import dataclasses
 import io
+import itertools
 import json
 import math
 import os
@@ -45,6 +46,7 @@ __all__ = [
     "load_session",
     "save_comparison",
     "save_session",
+    "write_file",
     "write_history_csv",
 ]
 
@@ -86,12 +88,18 @@ def _target(path):
     return real, stat.S_IMODE(mode)
 
 
-def _temporary(path, real):
+def _temporary(path, real, binary=False):
     """A new, uniquely named temporary file next to `real`: (file object, its path)."""
+    if not real.parent.is_dir():
+        shown = Path(path).parent
+        missing = real.parent if shown.is_dir() else shown  # a link into a missing folder
+        raise SessionError(f"cannot write {path}: no folder {missing} to write it into")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
         raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if binary:
+        return os.fdopen(fd, "wb"), tmp
     return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
 
 
@@ -103,15 +111,21 @@ def check_writable(path):
     os.unlink(tmp)
 
 
-def _write_text(path, text):
-    """Write `text` (a str, or an iterable of str pieces) to `path` through a temporary file
-    next to it, so a failed save leaves the old file intact. A symlink is written through;
-    the file keeps its permissions (a new one gets the usual ones)."""
+def write_file(path, content):
+    """Write `content` (bytes or str) to `path` as every save does (see _write_text)."""
+    _write_text(path, content, binary=isinstance(content, bytes))
+
+
+def _write_text(path, text, binary=False):
+    """Write `text` (a str, or an iterable of str pieces; bytes if `binary`) to `path`
+    through a temporary file next to it, so a failed save leaves the old file intact. A
+    symlink is written through; the file keeps its permissions (a new one gets the usual
+    ones)."""
     real, mode = _target(path)
-    f, tmp = _temporary(path, real)
+    f, tmp = _temporary(path, real, binary)
     try:
         with f:
-            for piece in [text] if isinstance(text, str) else text:
+            for piece in [text] if isinstance(text, str | bytes) else text:
                 f.write(piece)
         if mode is None:
             umask = os.umask(0)
@@ -241,7 +255,11 @@ def _read_document(path):
         raise SessionError(
             f"{name} is not a mgdesk session (broken JSON at line {exc.lineno}, column {exc.colno})"
         ) from None
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
+        if "digits" in str(exc):  # Python's limit on the digits of an int (4,300)
+            raise SessionError(f"{name} is not a mgdesk session (a number is too long)") from None
+        raise SessionError(f"{name} is not a mgdesk session ({exc})") from None
+    except RecursionError as exc:
         raise SessionError(f"{name} is not a mgdesk session ({exc})") from None
 
 
@@ -267,14 +285,28 @@ def _read_session_document(path):
 def load_session(path):
     """Read a session saved by save_session; SessionError explains what is wrong. A saved
     comparison loads as its first run (load_comparison reads every run)."""
-    return _read_session(*_read_session_document(path))
+    return _read_session(path, *_read_session_document(path))
 
 
-def _read_session(name, doc, version):
+def _read_session(path, name, doc, version):
     config, model, velocity = _read_run(name, doc)
     data = _read_data(name, doc.get("data"), config) if version >= 3 else None
+    if version < 3 and config.dataset == "csv":
+        config = config.replace(csv_path=_old_csv_path(path, name, config.csv_path))
     history = _read_history(name, doc.get("history", []))
     return Session(config, model, history, velocity, data)
+
+
+def _old_csv_path(path, name, csv_path):
+    """Where the CSV of a version-1/2 session (which does not hold its points) is: a
+    relative path is taken from the session's folder, wherever mgdesk runs."""
+    found = os.path.join(os.path.dirname(path), csv_path)
+    if not os.path.exists(found):
+        raise SessionError(
+            f"{name}: its points are in {csv_path}, next to the session (an older session "
+            f"does not hold its points), and {found} is not there"
+        )
+    return found
 
 
 def _read_run(name, doc):
@@ -312,7 +344,7 @@ def load_comparison(path):
     from mgdesk.train.runs import describe
 
     name, doc, version = _read_session_document(path)
-    first = _read_session(name, doc, version)
+    first = _read_session(path, name, doc, version)
     if "comparison" not in doc:
         label = describe(first.config)
         return ComparisonSession((first,), (label,), (label,))
@@ -414,17 +446,25 @@ def _read_velocity(name, velocity, n_params):
 def _read_history(name, entries):
     if isinstance(entries, dict):  # version 3: columns
         try:
-            return History.from_json(entries, MAX_STEPS)
+            history = History.from_json(entries, MAX_STEPS)
         except ValueError as exc:
             raise SessionError(f"{name}: {exc}") from None
-    if not isinstance(entries, list):
+    elif not isinstance(entries, list):
         raise SessionError(f"{name}: the history must be a list of steps")
-    history = History()
-    for index, entry in enumerate(entries, start=1):
-        try:
-            history.append(StepStats.from_dict(entry))
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise SessionError(f"{name}: history entry {index}: {exc}") from None
+    else:
+        history = History()
+        for index, entry in enumerate(entries, start=1):
+            try:
+                history.append(StepStats.from_dict(entry))
+            except (ValueError, TypeError, OverflowError) as exc:
+                raise SessionError(f"{name}: history entry {index}: {exc}") from None
+    steps = history.column("step")
+    for index, (before, step) in enumerate(itertools.pairwise(steps), start=2):
+        if step <= before:  # a session continues after its last step: the steps must rise
+            raise SessionError(
+                f"{name}: history entry {index} is step {step} after step {before}: "
+                "the steps must increase"
+            )
     return history
 
 

@@ -21,22 +21,29 @@ def read_file(path, limit):
     """The bytes of the regular file at `path` (symlinks followed), at most `limit` of them.
 
     OSError for anything else, with a one-line `strerror`: a folder, a device or a pipe
-    (/dev/zero would never end), or a file above `limit` bytes.
+    (/dev/zero would never end), or a file above `limit` bytes. Never waits: a named pipe
+    is refused without being opened for good (opening one blocks until a writer comes).
     """
-    try:
-        f = open(path, "rb")  # noqa: SIM115 (closed below)
+    _check_regular(os.stat(path).st_mode)
+    try:  # non-blocking: the path may have become a pipe since
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except IsADirectoryError:
         raise OSError(0, "it is a folder") from None
-    with f:
-        mode = os.fstat(f.fileno()).st_mode
-        if stat.S_ISDIR(mode):
-            raise OSError(0, "it is a folder")
-        if not stat.S_ISREG(mode):
-            raise OSError(0, "it is a device, pipe or socket, not a file")
+    with open(fd, "rb") as f:
+        _check_regular(os.fstat(fd).st_mode)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
         data = f.read(limit + 1)
     if len(data) > limit:
         raise OSError(0, f"it is larger than {limit // (1024 * 1024)} MB")
     return data
+
+
+def _check_regular(mode):
+    if stat.S_ISDIR(mode):
+        raise OSError(0, "it is a folder")
+    if not stat.S_ISREG(mode):
+        raise OSError(0, "it is a device, pipe or socket, not a file")
 
 
 def file_name(path):

@@ -8,11 +8,17 @@ operations. Graph does not train, so the training work limit does not apply; its
 (one sample's Value graph, and the scan for the worst point) is bounded below.
 """
 
-import os
-import sys
 from pathlib import Path
 
-from mgdesk.io import SessionError, load_session
+from mgdesk.io import (
+    SessionError,
+    check_outputs,
+    error_line,
+    file_name_argument,
+    load_session,
+    session_inputs,
+    write_file,
+)
 from mgdesk.train import (
     ConfigError,
     make_dataset,
@@ -31,6 +37,7 @@ from mgdesk.viz.network import (
 )
 from mgdesk.viz.program import RENDERERS, RenderError
 from mgdesk.viz.renderer import VIEWS, GraphRenderer
+from mgdesk.viz.svg import LayoutError
 from mgdesk.viz.trace import trace_sample
 
 __all__ = ["add_graph_parser", "run_graph"]
@@ -49,7 +56,9 @@ def add_graph_parser(subparsers):
     p.add_argument("--samples", type=int, metavar="N", help="points in the dataset (100)")
     p.add_argument("--noise", type=float, help="jitter of the points (0.1)")
     p.add_argument("--seed", type=int, help="seeds the data and the initial weights")
-    p.add_argument("--load", metavar="FILE", help="use the network of a saved session")
+    p.add_argument(
+        "--load", type=file_name_argument, metavar="FILE", help="use the network of a saved session"
+    )
     p.add_argument(
         "--sample",
         default="worst",
@@ -70,13 +79,17 @@ def add_graph_parser(subparsers):
     )
     p.add_argument("--renderer", default="auto", help="auto, bundled, system, or a dot path")
     p.add_argument("--timeout", type=float, default=60.0, help="layout time limit, s (60)")
-    p.add_argument("--out", required=True, metavar="FILE", help="graph.svg, .dot or .png")
+    p.add_argument(
+        "--out", type=file_name_argument, required=True, metavar="FILE",
+        help="graph.svg, .dot or .png (replaced only once the drawing is done)",
+    )  # fmt: skip
     p.set_defaults(run=run_graph)
     return p
 
 
 def _config(args):
-    """(config, MLP, Dataset) from the options, or from the session in --load.
+    """(config, MLP, Dataset, Session or None) from the options, or from the session in
+    --load.
 
     An InspectConfig: graph takes no training step, so the training work limit
     ("...use a batch size") does not apply; `_check_size` bounds graph's own cost."""
@@ -93,7 +106,7 @@ def _config(args):
     if not args.load:
         config = InspectConfig(**changes)
         _check_size(config)
-        return config, new_model(config), make_dataset(config)
+        return config, new_model(config), make_dataset(config), None
     for field in ("layers", "activation"):
         if field in changes:
             raise ConfigError(field, "cannot change the network of a loaded session")
@@ -101,8 +114,8 @@ def _config(args):
     config = InspectConfig(**{**session.config.to_dict(), **changes})
     data_changed = any(field != "loss" for field in changes)
     if session.data is not None and not data_changed:
-        return config, session.model, session.data  # the points the session trained on
-    return config, session.model, make_dataset(config)
+        return config, session.model, session.data, session  # the points it trained on
+    return config, session.model, make_dataset(config), session
 
 
 def _check_size(config):
@@ -127,29 +140,17 @@ def _sample(config, model, data, text):
     try:
         index = int(text)
     except ValueError:
-        raise ConfigError("sample", f"give worst or a point number (got {text!r})") from None
+        raise ConfigError("sample", f"give worst or a point number (got {text[:40]!r})") from None
     if not 0 <= index < n:
         raise ConfigError("sample", f"must be from 0 to {n - 1} (the training set has {n} points)")
     return index, data.x_train[index], data.y_train[index], ""
-
-
-def _check_out(out):
-    """An output path we can write, or a one-line reason (checked before any drawing)."""
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        return f"--out: no folder {folder} to write {out.name} into"
-    if out.is_dir():
-        return f"--out: {out} is a folder"
-    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        return f"--out: cannot write {out} (permission denied)"
-    return ""
 
 
 _FLAGS = {"csv_path": "csv"}
 
 
 def _error(message):
-    print(f"mgdesk graph: error: {message}", file=sys.stderr)
+    error_line("graph", message)
 
 
 def run_graph(args):
@@ -164,12 +165,11 @@ def run_graph(args):
     if args.renderer not in RENDERERS and not Path(args.renderer).is_file():
         _error(f"--renderer: use {', '.join(RENDERERS)} or the path of a dot program")
         return 2
-    problem = _check_out(out)
-    if problem:
-        _error(problem)
-        return 2
     try:
-        config, model, data = _config(args)
+        config, model, data, session = _config(args)
+        # checked before any drawing: --out is no input, and can be written
+        inputs = [("--load", args.load), *session_inputs("--load", session)]
+        check_outputs(inputs, [("--out", args.out)])
         index, x, y, note = _sample(config, model, data, args.sample)
     except (ConfigError, SessionError) as exc:
         field = getattr(exc, "field", None)
@@ -193,7 +193,7 @@ def run_graph(args):
     elif args.view == "ops":
         opened = parse_open("all", groups)
     graph = trace_network(groups, opened | asked, stacked)
-    message = quiet_caption(config.loss, root)
+    message = quiet_caption(config.loss, root).replace("click a point", "use --sample with a point")
     try:
         if out.suffix.lower() == ".dot":
             content = to_dot(graph).encode()
@@ -204,10 +204,13 @@ def run_graph(args):
     except RenderError as exc:
         _error(str(exc))
         return 1
+    except LayoutError as exc:  # an SVG, but not of this graph
+        _error(f"the renderer's SVG does not draw this graph ({exc})")
+        return 1
     try:
-        out.write_bytes(content)
-    except OSError as exc:
-        _error(f"cannot write {out}: {exc.strerror or exc}")
+        write_file(out, content)  # through a temporary file: a failure keeps the old one
+    except SessionError as exc:
+        _error(str(exc))
         return 1
     point = ", ".join(format_number(v) for v in x)
     shown = sorted(opened | asked)

@@ -21,6 +21,7 @@ re-rank and re-order everything). `pos` pins each node; the layout program only 
 (`neato -n2`), which takes ~30 ms for the 1,100 edges of 2-32-32-1 instead of a full layout.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from mgdesk.train import LOSSES
@@ -160,7 +161,7 @@ def parse_open(text, groups):
             opened.update(g.name for g in groups.groups if g.kind in ("neuron", "loss"))
         elif part in names and groups[part].kind in ("neuron", "loss"):
             opened.add(part)
-        elif part[:1] == "L" and part[1:].isdigit() and 1 <= int(part[1:]) <= groups.layers:
+        elif re.fullmatch(r"L[0-9]{1,5}", part) and 1 <= int(part[1:]) <= groups.layers:
             opened.update(g.name for g in groups.groups if g.name.startswith(part + "."))
         else:
             raise ValueError(

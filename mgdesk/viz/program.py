@@ -10,6 +10,8 @@ import shutil
 import signal
 import subprocess
 import sysconfig
+import threading
+import time
 from pathlib import Path
 
 __all__ = [
@@ -25,6 +27,11 @@ __all__ = [
 
 BUNDLED = "graphviz-pure"
 RENDERERS = ("auto", "bundled", "system")
+# A layout program's output above this is runaway (a drawing of graph's largest network is a
+# few MB): it is stopped rather than filling the memory. Its stderr keeps only its last part.
+MAX_OUTPUT = 200 * 1024 * 1024
+MAX_ERROR_OUTPUT = 64 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class RenderError(RuntimeError):
@@ -111,21 +118,91 @@ def run_program(command, source, fmt="svg", timeout=20.0, started=None, options=
         raise RenderError(f"cannot start {command}: {exc.strerror or exc}") from None
     if started is not None:
         started(process)
-    try:
-        out, err = process.communicate(source.encode(), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_program(process)
-        process.communicate()
+    name = Path(command).name
+    out, err, ending = _communicate(process, source.encode(), timeout)
+    if ending == "too much":
+        raise RenderError(
+            f"{name} wrote more than {MAX_OUTPUT // (1024 * 1024)} MB and was stopped: "
+            "it does not seem to be a Graphviz dot program"
+        )
+    if ending == "timeout":
         raise RenderTimeout(
             f"the graph layout took longer than {timeout:g} s and was stopped; "
             "a smaller network or the neuron view draws faster"
-        ) from None
+        )
     if process.returncode != 0:
         lines = [ln for ln in err.decode(errors="replace").splitlines() if ln.strip()]
-        reason = lines[-1] if lines else f"exit status {process.returncode}"
-        raise RenderError(f"{Path(command).name} failed: {reason}")
+        reason = lines[-1][-300:] if lines else f"exit status {process.returncode}"
+        raise RenderError(f"{name} failed: {reason}")
     if not out.strip():
-        raise RenderError(
-            f"{Path(command).name} wrote nothing: it does not seem to be a Graphviz dot program"
-        )
+        raise RenderError(f"{name} wrote nothing: it does not seem to be a Graphviz dot program")
+    _check_output(name, out, fmt)
     return out
+
+
+def _check_output(name, out, fmt):
+    """RenderError unless `out` looks like `fmt` (a PNG's signature; SVG text)."""
+    if fmt == "png":
+        ok = out.startswith(PNG_SIGNATURE)
+    elif fmt in ("svg", "dot"):
+        try:
+            ok = fmt != "svg" or "<svg" in out.decode("utf-8")
+        except UnicodeDecodeError:
+            ok = False
+    else:
+        return
+    if not ok:
+        raise RenderError(
+            f"{name} did not write {fmt.upper()}: it does not seem to be a Graphviz dot program"
+        )
+
+
+def _communicate(process, data, timeout):
+    """(stdout, stderr, ending) of `process` fed `data`. `ending` is "done", or "timeout" /
+    "too much" when it was killed for outliving `timeout` or writing over MAX_OUTPUT bytes.
+    Its stderr keeps the last MAX_ERROR_OUTPUT bytes."""
+    out, err = [], bytearray()
+    too_much = threading.Event()
+
+    def feed():
+        try:
+            process.stdin.write(data)
+            process.stdin.close()
+        except OSError:  # it stopped reading (finished, failed or killed)
+            pass
+
+    def read_out():
+        size = 0
+        while chunk := process.stdout.read1(1 << 16):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                too_much.set()
+                kill_program(process)
+                return
+            out.append(chunk)
+
+    def read_err():
+        while chunk := process.stderr.read1(1 << 16):
+            err.extend(chunk)
+            del err[:-MAX_ERROR_OUTPUT]
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (feed, read_out, read_err)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    try:
+        process.wait(timeout)
+        for thread in threads:  # a child it left behind may hold its output open
+            thread.join(max(0.0, deadline - time.monotonic()))
+        timed_out = any(thread.is_alive() for thread in threads)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    if timed_out:
+        kill_program(process)
+        process.wait()
+    for thread in threads:
+        thread.join()
+    for stream in (process.stdout, process.stderr):
+        stream.close()
+    ending = "too much" if too_much.is_set() else "timeout" if timed_out else "done"
+    return b"".join(out), bytes(err), ending

@@ -287,7 +287,7 @@ def test_check_writable_before_the_work(tmp_path):
     assert list(tmp_path.iterdir()) == []  # the probe leaves nothing behind
     with pytest.raises(SessionError, match="it is a folder"):
         check_writable(tmp_path)
-    with pytest.raises(SessionError, match="cannot write .*No such file or directory"):
+    with pytest.raises(SessionError, match="cannot write .*: no folder .*missing to write it into"):
         check_writable(tmp_path / "missing" / "run.json")
 
 
