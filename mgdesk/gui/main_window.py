@@ -223,6 +223,7 @@ class MainWindow(QMainWindow):
         self.inspector = NodeInspector()
         self.grad_check = GradCheckPanel()
         self.grad_check.check_requested.connect(self.check_gradients)
+        self.grad_check.cancel_requested.connect(self.cancel_check)
         self.grad_check.parameter_clicked.connect(self._on_grad_check_parameter_clicked)
         self.side_tabs = QTabWidget()
         self.side_tabs.setObjectName("sideTabs")
@@ -291,6 +292,7 @@ class MainWindow(QMainWindow):
         self.check_worker = CheckWorker()
         self.check_worker.check_completed.connect(self._on_check_worker_check_completed)
         self.check_worker.check_failed.connect(self._on_check_worker_check_failed)
+        self.check_worker.check_progress.connect(self._on_check_worker_check_progress)
         self.check_requested.connect(self.check_worker.check)
         self._threads = [
             start_thread(self.train_worker, "mgdesk-train"),
@@ -823,7 +825,19 @@ class MainWindow(QMainWindow):
         self.show_side_panel(True)
         self.side_tabs.setCurrentWidget(self.grad_check)
         self.grad_check.set_busy()
+        self.check_worker.wanted = self._check_id  # (an int) a check in progress stops
         self.check_requested.emit(self._check_id, job, self.grad_check.use_torch())
+
+    @Slot()
+    def cancel_check(self):
+        self._check_id += 1  # an id never sent: the check in progress stops
+        self.check_worker.wanted = self._check_id
+        self.grad_check.show_cancelled()
+
+    @Slot(int, int, int, int)
+    def _on_check_worker_check_progress(self, request_id, done, total, nudged):
+        if request_id == self._check_id:
+            self.grad_check.show_progress(done, total, nudged)
 
     @Slot(int, object)
     def _on_check_worker_check_completed(self, request_id, result):
@@ -1099,6 +1113,7 @@ class MainWindow(QMainWindow):
         self.gate.release()
         self.train_worker.close()
         self.graph_worker.close()
+        self.check_worker.close()
         try:
             self._save_settings()
         except OSError:

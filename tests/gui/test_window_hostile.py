@@ -1,0 +1,84 @@
+"""Defects a hostile tester found in the window (issue 9, second pass): each test failed
+before its fix."""
+
+import time
+
+from gui_helpers import plain, use_network
+from PySide6.QtCore import Qt
+
+from mgdesk.engine import MLP
+from mgdesk.gui.inspector import MAX_ROWS
+from mgdesk.train import sample_loss
+from mgdesk.viz.gradcheck import nudge_choice
+
+
+def _signals(signal):
+    """A list that records every emission of `signal` (its arguments, as a tuple)."""
+    seen = []
+    signal.connect(lambda *args: seen.append(args))
+    return seen
+
+
+def _sizes(job):
+    """(parameters, values) of the traced sample's graph of `job`."""
+    model = MLP.from_dict(job.model)
+    root = sample_loss(model, job.x, job.y, job.loss)
+    return len(model.parameters()), len(root.topological_order())
+
+
+# ---- 5: the gradient check is bounded, shows progress, can be cancelled ----
+
+
+def test_g_on_64_64_checks_a_seeded_choice_with_progress_and_says_so(qtbot, window):
+    use_network(qtbot, window, "64,64")
+    panel = window.grad_check
+    progress = _signals(window.check_worker.check_progress)
+    start = time.monotonic()
+    qtbot.keyClick(window.graph_view, Qt.Key.Key_G)
+    assert panel.busy and panel.cancel.isVisible() and panel.progress.isVisible()
+    qtbot.waitUntil(lambda: not panel.busy, timeout=60000)  # (233 s before)
+    took = time.monotonic() - start
+    n_params, n_values = _sizes(window.graph_view.graph.job)
+    nudged = len(nudge_choice(n_params, n_values))
+    assert 1 <= nudged < n_params == 4417
+    text = plain(panel.summary.text())
+    assert f"checked {nudged:,} of {n_params:,} parameters" in text, text
+    assert "All the parameters checked agree" in text
+    assert progress and all(total > 0 and done <= total for _, done, total, _ in progress)
+    assert took < 30, took
+    print(f'G on 64,64: {took:.1f} s')
+    assert panel.table.rowCount() == MAX_ROWS < n_params  # (66,817 rows at 256,256)
+    assert f"The table lists the first {MAX_ROWS:,}" in text
+    assert panel.table.item(nudged, 3).text() == "–"  # not nudged: no difference quotient
+
+
+def test_a_new_g_replaces_the_running_check_and_cancel_stops_it(qtbot, window):
+    use_network(qtbot, window, "32,32")
+    panel = window.grad_check
+    completed = _signals(window.check_worker.check_completed)
+    for _ in range(6):  # six presses: only the last check runs to the end
+        qtbot.keyClick(window.graph_view, Qt.Key.Key_G)
+        qtbot.wait(30)
+    qtbot.waitUntil(lambda: not panel.busy, timeout=30000)
+    qtbot.wait(300)
+    assert [request for request, _ in completed] == [window._check_id]
+    completed.clear()
+    qtbot.keyClick(window.graph_view, Qt.Key.Key_G)
+    qtbot.mouseClick(panel.cancel, Qt.MouseButton.LeftButton)
+    assert not panel.busy and plain(panel.summary.text()) == "Check cancelled."
+    qtbot.wait(3000)
+    assert completed == []  # the cancelled check stopped: its result never came
+
+
+def test_closing_during_a_check_stops_its_thread_in_time(qtbot, make_window, capfd):
+    window = make_window()
+    use_network(qtbot, window, "64,64")
+    progress = _signals(window.check_worker.check_progress)
+    window.check_gradients()
+    qtbot.waitUntil(lambda: len(progress) >= 2, timeout=20000)  # well into the check
+    start = time.monotonic()
+    window.close()
+    assert time.monotonic() - start < 1.0
+    assert "thread mgdesk-check did not stop in time" not in capfd.readouterr().err
+    for thread in window._threads:
+        assert thread.wait(10_000)
