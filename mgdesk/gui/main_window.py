@@ -55,7 +55,7 @@ from mgdesk.train.config import MAX_STEPS
 from mgdesk.train.run_model import RunModel
 from mgdesk.viz import GraphRenderer
 from mgdesk.viz.graph import ops_node_count
-from mgdesk.viz.trace import HUB_OP, NODE_BUDGET, TraceCache, choose_view, trace_job, trace_sample
+from mgdesk.viz.trace import HUB_OP, NODE_BUDGET, TraceCache, trace_job, trace_sample
 
 __all__ = ["MainWindow", "open_settings"]
 
@@ -718,30 +718,9 @@ class MainWindow(QMainWindow):
     def _stepper_job(self, job):
         """The stepper's graph job for `job`'s sample; `job` itself while the graph cannot
         show the stepper (neuron view), with the reason in the stepper's panel."""
-        panel = self.stepper_panel
-        panel.follow(job)
-        count = ops_node_count(panel.stepper.root)
-        if choose_view(job.view, count)[0] == "ops":
-            panel.hide_notice()
-            self._update_stepper_actions()
-            return panel.graph_job()
-        why = (
-            "the view is set to neurons"
-            if job.view == "neurons"
-            else f"its {count:,} boxes are more than the {NODE_BUDGET} “auto” draws one by one"
-        )
-        text = (
-            "The stepper needs the ops view, where every Value is a box; this graph shows "
-            f"neurons ({why})."
-        )
-        if count > NODE_BUDGET:
-            text += (
-                " The ops view of a network this size is slow to draw and hard to follow: "
-                "a smaller one (e.g. hidden layers 4, 4) is easier."
-            )
-        panel.show_notice(text)
+        stepper_job = self.stepper_panel.prepare(job)  # builds nothing big (see there)
         self._update_stepper_actions()
-        return job
+        return stepper_job or job
 
     def _update_stepper_actions(self):
         for action in self.stepper_actions:

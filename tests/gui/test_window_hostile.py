@@ -7,9 +7,9 @@ from gui_helpers import plain, use_network
 from PySide6.QtCore import Qt
 
 from mgdesk.engine import MLP
-from mgdesk.gui.inspector import MAX_ROWS
+from mgdesk.gui import inspector
 from mgdesk.train import sample_loss
-from mgdesk.viz.gradcheck import nudge_choice
+from mgdesk.viz import gradcheck
 
 
 def _signals(signal):
@@ -39,16 +39,16 @@ def test_g_on_64_64_checks_a_seeded_choice_with_progress_and_says_so(qtbot, wind
     qtbot.waitUntil(lambda: not panel.busy, timeout=60000)  # (233 s before)
     took = time.monotonic() - start
     n_params, n_values = _sizes(window.graph_view.graph.job)
-    nudged = len(nudge_choice(n_params, n_values))
+    nudged = len(gradcheck.nudge_choice(n_params, n_values))
     assert 1 <= nudged < n_params == 4417
     text = plain(panel.summary.text())
     assert f"checked {nudged:,} of {n_params:,} parameters" in text, text
     assert "All the parameters checked agree" in text
     assert progress and all(total > 0 and done <= total for _, done, total, _ in progress)
     assert took < 30, took
-    print(f'G on 64,64: {took:.1f} s')
-    assert panel.table.rowCount() == MAX_ROWS < n_params  # (66,817 rows at 256,256)
-    assert f"The table lists the first {MAX_ROWS:,}" in text
+    print(f"G on 64,64: {took:.1f} s")
+    assert panel.table.rowCount() == inspector.MAX_ROWS < n_params  # (66,817 rows at 256,256)
+    assert f"The table lists the first {inspector.MAX_ROWS:,}" in text
     assert panel.table.item(nudged, 3).text() == "–"  # not nudged: no difference quotient
 
 
@@ -82,3 +82,61 @@ def test_closing_during_a_check_stops_its_thread_in_time(qtbot, make_window, cap
     assert "thread mgdesk-check did not stop in time" not in capfd.readouterr().err
     for thread in window._threads:
         assert thread.wait(10_000)
+
+
+# ---- 6 and 7: the stepper (B) moves nothing, and is refused at once when too big ----
+
+
+def _places(window):
+    """Where the plots are, and what part of the plane the boundary shows."""
+    places = [w.mapTo(window, w.rect().topLeft()) for w in (window.loss_plot, window.boundary)]
+    sizes = [w.size() for w in (window.loss_plot, window.boundary)]
+    return places, sizes, window.boundary.plane
+
+
+def _toggle_stepper_in_place(qtbot, window, size, layers):
+    window.resize(*size)
+    use_network(qtbot, window, layers)
+    qtbot.wait(400)  # the boundary fits its plane 150 ms after a resize
+    before = _places(window)
+    window.stepper_action.setChecked(True)
+    qtbot.wait(400)
+    assert _places(window) == before
+    panel = window.stepper_panel
+    shown = (panel.notice_text.height(), panel.list.height(), window.stepping)
+    window.stepper_action.setChecked(False)
+    qtbot.wait(400)
+    assert _places(window) == before
+    return shown
+
+
+def test_b_at_960_by_700_moves_nothing_and_the_list_has_rows(qtbot, window):
+    _, list_height, stepping = _toggle_stepper_in_place(qtbot, window, (960, 700), "4,4")
+    assert stepping
+    rows = window.stepper_panel.list.fontMetrics().lineSpacing()
+    assert list_height >= 5 * rows  # not 2 or 3 rows
+
+
+def test_b_with_the_notice_moves_nothing_and_the_notice_is_whole(qtbot, window):
+    label = window.stepper_panel.notice_text
+    height, _, stepping = _toggle_stepper_in_place(qtbot, window, (1400, 900), "64,64")
+    assert not stepping  # the neuron view: the notice says why
+    assert height >= label.heightForWidth(label.width())  # no line cut off
+    window.resize(960, 700)
+    window.stepper_action.setChecked(True)
+    qtbot.wait(400)
+    assert label.isVisible() and label.height() >= label.heightForWidth(label.width())
+
+
+def test_b_on_256_256_says_at_once_that_it_cannot_step(qtbot, window):
+    use_network(qtbot, window, "256,256")
+    start = time.monotonic()
+    window.stepper_action.setChecked(True)
+    took = time.monotonic() - start
+    panel = window.stepper_panel
+    assert took < 1.0, took  # (4-9 s before: a stepper of 200k values was built)
+    assert panel.notice.isVisible() and panel.stepper is None and not window.stepping
+    assert "too many to step through" in plain(panel.caption.text())
+    assert not panel.ops_button.isVisible()  # its ops view would never finish drawing
+    # (let the graph thread finish redrawing this network's graph before the window closes)
+    qtbot.waitUntil(lambda: window.graph_worker._busy is None, timeout=30000)
