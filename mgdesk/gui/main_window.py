@@ -474,6 +474,8 @@ class MainWindow(QMainWindow):
         model_dict = model.to_dict() if model is not None else None
         request = self.run.begin_reset(config, model_dict, history)
         self.loss_plot.new_run(request.ghost)
+        self.boundary.mark_stale()  # the old picture is not the new network's
+        self._pending_grid = None  # (nor is a grid of it not drawn yet)
         self.train_worker.latest_generation = request.generation
         if self.statusBar().currentMessage().endswith("applies on Reset"):
             self.statusBar().clearMessage()  # it is applied now

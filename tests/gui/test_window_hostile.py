@@ -3,6 +3,7 @@ before its fix."""
 
 import time
 
+import numpy as np
 from gui_helpers import plain, use_network
 from PySide6.QtCore import Qt
 
@@ -140,3 +141,37 @@ def test_b_on_256_256_says_at_once_that_it_cannot_step(qtbot, window):
     assert not panel.ops_button.isVisible()  # its ops view would never finish drawing
     # (let the graph thread finish redrawing this network's graph before the window closes)
     qtbot.waitUntil(lambda: window.graph_worker._busy is None, timeout=30000)
+
+
+# ---- 8: the boundary never shows the previous network's picture as the new one's ----
+
+
+def test_after_reset_the_old_boundary_is_dimmed_with_a_note_until_the_new_grid(qtbot, window):
+    boundary = window.boundary
+    qtbot.waitUntil(lambda: boundary.grid_size > 0, timeout=10000)
+    assert not boundary.note.isVisible() and boundary.image.opacity() == 1.0
+    old = boundary.image.image.copy()
+    window.panel.layers.setText("256,256")  # nothing trained yet: applies at once
+    qtbot.waitUntil(lambda: window.run.generation > 1 or not boundary.image.opacity() == 1.0)
+    assert boundary.note.isVisible() and boundary.image.opacity() < 0.5
+    assert "Computing" in boundary.note.text()
+    assert (boundary.image.image == old).all()  # (the old picture, dimmed)
+    qtbot.waitUntil(lambda: window.run.model["nouts"] == [256, 256, 1], timeout=20000)
+    start = time.monotonic()
+    qtbot.waitUntil(lambda: not boundary.note.isVisible(), timeout=20000)
+    print(f"256,256 grid came {time.monotonic() - start:.2f} s after the network")
+    assert boundary.image.opacity() == 1.0 and boundary.grid_size > 0
+    assert not (boundary.image.image == old).all()
+    qtbot.waitUntil(lambda: window.graph_worker._busy is None, timeout=30000)
+
+
+def test_a_new_boundary_says_it_is_computing_until_its_first_grid(qtbot):
+    from mgdesk.gui.boundary import BoundaryPlot
+
+    plot = BoundaryPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    assert plot.note.isVisible()  # a launch with 256,256 saved: not a blank plot
+    size = 3
+    plot.set_grid(np.zeros(size * size).tobytes(), size, (-1.0, 1.0, -1.0, 1.0))
+    assert not plot.note.isVisible()
