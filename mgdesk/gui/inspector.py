@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from mgdesk.viz.explain import describe, fmt, update_text
 
-__all__ = ["GradCheckPanel", "NodeInspector"]
+__all__ = ["GradCheckPanel", "NodeInspector", "neuron_names"]
 
 PLACEHOLDER = (
     "<p style='color:#607d8b'>Click a node in the graph to see its numbers and how its "
@@ -44,6 +44,21 @@ BAD = QColor("#c2185b")
 MAX_ROWS = 1000  # a 256,256 check has 66,817 parameters: the table lists the worst this many
 
 
+def _layout_of(graph):
+    """What decides which node an svg id names in a rendered graph (a GraphImage): the
+    network's shape, the loss and the view drawn. Another layout: another node."""
+    job = graph.job
+    return (tuple(job.model["nouts"]), tuple(job.model["activations"]), job.loss, graph.view)
+
+
+def neuron_names(node, value, names):
+    """`names` (Value -> name), except that the Value a neuron box stands for is called by
+    the neuron's name ("L1.N3"), as the box is."""
+    if node.kind != "neuron":
+        return names
+    return lambda v: node.label if v is value else names(v)
+
+
 def _code(text):
     return f"<code>{html.escape(text)}</code>"
 
@@ -55,10 +70,34 @@ class NodeInspector(QTextBrowser):
         super().__init__(parent)
         self.setObjectName("nodeInspector")
         self.setOpenLinks(False)
+        self._picked = None  # (layout, svg id, GraphNode) of the node clicked
         self.clear_node()
 
     def clear_node(self):
+        self._picked = None
         self.setHtml(PLACEHOLDER)
+
+    def pick(self, graph, sid):
+        """The node `sid` of `graph` (a GraphImage) was clicked: follow it while the graph
+        drawn has the same layout."""
+        self._picked = (_layout_of(graph), sid, graph.node_ids.get(sid))
+
+    def follows(self, graph):
+        """Is the node picked in `graph`? If the graph is of another network or view, say
+        that the node is not in it (rather than keep an older network's numbers up)."""
+        if self._picked is None:
+            return False
+        layout, sid, node = self._picked
+        if layout == _layout_of(graph) and sid in graph.node_ids:
+            return True
+        self._picked = None
+        what = sid if node is None else f"{node.label or sid} · {node.op}".rstrip(" ·")
+        self.setHtml(
+            f"<p style='color:#607d8b'>The node inspected before, <b>{html.escape(what)}</b>, "
+            "is not in this graph (another network or view). Click a node in the graph to "
+            "inspect it.</p>"
+        )
+        return False
 
     def show_value(self, value, name, root=None, params=None, lr=None, state=""):
         """Describe the Value `value`; `name(v)` names nodes as the graph and the stepper do."""

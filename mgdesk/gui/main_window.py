@@ -36,7 +36,7 @@ from mgdesk.gui.boundary import BoundaryPlot
 from mgdesk.gui.controls import ArchitecturePanel
 from mgdesk.gui.graph_view import READABLE_ZOOM, GraphPanel
 from mgdesk.gui.highlight import node_tooltip
-from mgdesk.gui.inspector import GradCheckPanel, NodeInspector
+from mgdesk.gui.inspector import GradCheckPanel, NodeInspector, neuron_names
 from mgdesk.gui.loss_plot import LossPlot
 from mgdesk.gui.stepper_panel import StepperPanel
 from mgdesk.gui.widgets import Banner, BannerSlot, icon, style_sheet
@@ -762,6 +762,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_graph_view_node_clicked(self, sid):
         self._inspected = sid
+        self.inspector.pick(self.graph_view.graph, sid)
         self.show_side_panel(True)
         self.side_tabs.setCurrentWidget(self.inspector)
         self._show_inspected()
@@ -769,10 +770,10 @@ class MainWindow(QMainWindow):
     def _show_inspected(self):
         """Show the clicked node with the newest numbers (the stepper's own, while stepping)."""
         graph = self.graph_view.graph
-        if not self._inspected or graph is None or self._inspected not in graph.node_ids:
-            return
+        if not self._inspected or graph is None or not self.inspector.follows(graph):
+            return  # (a node not in this graph: the inspector says so)
         node = graph.node_ids[self._inspected]
-        if node.op == HUB_OP:
+        if node.op == HUB_OP or node.index < 0:  # the hub, a column header: not a Value
             self.inspector.show_text(node_tooltip(node))
             return
         lr = (self.run.config or self.run.applied).lr
@@ -790,7 +791,8 @@ class MainWindow(QMainWindow):
             return
         sample = self._inspected_values.get(graph.job)
         value = sample.topo[node.index]
-        self.inspector.show_value(value, sample.names.get, sample.root, sample.params, lr)
+        names = neuron_names(node, value, sample.names.get)  # a neuron box: "L1.N3"
+        self.inspector.show_value(value, names, sample.root, sample.params, lr)
 
     # ---- the gradient check ----
 

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 from gui_helpers import plain, use_network
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from mgdesk.engine import MLP
 from mgdesk.gui import inspector
@@ -175,3 +175,52 @@ def test_a_new_boundary_says_it_is_computing_until_its_first_grid(qtbot):
     size = 3
     plot.set_grid(np.zeros(size * size).tobytes(), size, (-1.0, 1.0, -1.0, 1.0))
     assert not plot.note.isVisible()
+
+
+# ---- 9: the inspector never shows a node of another network or view ----
+
+
+def _click_node(qtbot, window, pick):
+    """Click the first node of the graph shown for which pick(GraphNode) is true."""
+    view = window.graph_view
+    sid = next(s for s, n in view.graph.node_ids.items() if pick(n))
+    x, y, w, h = view.graph.boxes[sid]
+    view.fit()
+    pos = view.mapFromScene(QPointF(x + w / 2, y + h / 2))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    return view.graph.node_ids[sid]
+
+
+def test_a_neuron_box_is_named_and_forgotten_with_its_network(qtbot, window):
+    use_network(qtbot, window, "16,16")
+    node = _click_node(qtbot, window, lambda n: n.kind == "neuron" and n.label == "L1.N1")
+    text = plain(window.inspector.toPlainText())
+    assert text.startswith(f"L1.N1 · {node.op}"), text  # not "n14"
+
+    def gone():
+        text = plain(window.inspector.toPlainText())
+        assert "L1.N1 · " in text and "is not in this graph" in text, text
+        assert "data" not in text  # no numbers of the old network
+
+    use_network(qtbot, window, "4,4")
+    gone()
+    window.step()
+    qtbot.waitUntil(lambda: window.step_count == 1, timeout=10000)
+    gone()
+    window.panel.layers.setText("64,64")
+    window.reset()
+    qtbot.waitUntil(
+        lambda: window.graph_view.graph.job.model["nouts"] == [64, 64, 1], timeout=10000
+    )
+    gone()
+    qtbot.waitUntil(lambda: window.graph_worker._busy is None, timeout=30000)
+
+
+def test_switching_to_the_neuron_view_drops_the_parameter_inspected(qtbot, window):
+    use_network(qtbot, window, "4")
+    _click_node(qtbot, window, lambda n: n.label == "L1.N1.w1")
+    assert "L1.N1.w1" in plain(window.inspector.toPlainText())
+    window.graph_panel.mode.setCurrentText("neurons")
+    qtbot.waitUntil(lambda: window.graph_view.graph.view == "neurons", timeout=10000)
+    text = plain(window.inspector.toPlainText())
+    assert "is not in this graph" in text and "grad" not in text, text
