@@ -172,7 +172,7 @@ class StepperPanel(QWidget):
         if job.view == "neurons":
             return self._refuse("this graph shows neurons (the view is set to neurons).")
         if job.view == "auto" and 3 * weights > NODE_BUDGET:
-            return self._refuse(self._too_many(f"more than {NODE_BUDGET}"))
+            return self._refuse(self._too_many())
         self.follow(job)
         count = ops_node_count(self.stepper.root)
         if choose_view(job.view, count)[0] != "ops":
@@ -181,11 +181,12 @@ class StepperPanel(QWidget):
         return self.graph_job()
 
     @staticmethod
-    def _too_many(count):
+    def _too_many(count=""):
+        boxes = f"has {count} boxes, more than the" if count else "would have more than the"
         return (
-            f"this graph shows neurons: its ops view has {count} boxes, more than the "
-            f"{NODE_BUDGET} “auto” draws one by one. The ops view of a network this size is "
-            "slow to draw and hard to follow: a smaller one (e.g. hidden layers 4, 4) is easier."
+            f"this graph shows neurons: its ops view {boxes} {NODE_BUDGET} boxes “auto” draws "
+            "one by one. The ops view of a network this size is slow to draw and hard to "
+            "follow: a smaller one (e.g. hidden layers 4, 4) is easier."
         )
 
     def _refuse(self, why, ops=True):
