@@ -2,8 +2,9 @@
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QTransform
+from PySide6.QtWidgets import QLabel
 
 __all__ = ["BoundaryPlot"]
 
@@ -15,6 +16,8 @@ BACKGROUND = pg.ColorMap(
 CLICK_RADIUS_PX = 12
 DRAWN_CELLS = 300  # the grid is interpolated to about this many cells a side when drawn
 CONTOUR_CELLS = 100  # ... and the 0-level line traced over this many (300 costs ~75 ms)
+STALE_OPACITY = 0.25  # the previous network's picture, while the new one's is computed
+WAITING_NOTE = "Computing this network's boundary…"
 
 
 def _cell_rect(bounds, size):
@@ -82,6 +85,17 @@ class BoundaryPlot(pg.PlotWidget):
         for points in (self.train_points, self.test_points, self.traced):
             item.addItem(points)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        # over the plot while no grid of the network shown has come: what is under it (if
+        # anything) is dimmed, as it belongs to the previous network
+        self.note = QLabel(WAITING_NOTE, self)
+        self.note.setObjectName("boundaryNote")
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(
+            "background: rgba(255, 255, 255, 220); color: #455a64; "
+            "border: 1px solid #b0bec5; border-radius: 3px; padding: 3px;"
+        )
+        self.stale = True  # no grid of the current network yet
         self._points = {"train": np.empty((0, 2)), "test": np.empty((0, 2))}
         self._box = (-1.0, 1.0, -1.0, 1.0)
         self.plane = None
@@ -90,6 +104,23 @@ class BoundaryPlot(pg.PlotWidget):
         self._fit_timer = QTimer(self, singleShot=True, interval=150)
         self._fit_timer.timeout.connect(self._fit_plane)
         item.getViewBox().sigResized.connect(self._fit_timer.start)
+
+    def mark_stale(self):
+        """A new network is coming: dim the picture and say that its boundary is computed
+        (until `set_grid`), so that the old one is never taken for it."""
+        self.stale = True
+        self.image.setOpacity(STALE_OPACITY)
+        self.contour.setOpacity(STALE_OPACITY)
+        self.note.show()
+        self.note.raise_()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if getattr(self, "note", None) is None:
+            return  # (a resize during construction)
+        width = min(self.width() - 20, 260)
+        height = self.note.heightForWidth(width)
+        self.note.setGeometry((self.width() - width) // 2, 10, width, max(height, 24))
 
     def set_data(self, data, box):
         """Show the dataset's points around the box (xmin, xmax, ymin, ymax) holding them."""
@@ -102,6 +133,7 @@ class BoundaryPlot(pg.PlotWidget):
         self.test_points.setData(pos=test, pen=_pens(data.y_test), data=list(range(len(test))))
         self._box = tuple(box)
         self.grid_size = 0  # until the new network's grid comes
+        self.mark_stale()
         self.plane = None
         self._fit_plane()
 
@@ -139,6 +171,10 @@ class BoundaryPlot(pg.PlotWidget):
             shift = 0.5 * (1 - scale)
             self.contour.setTransform(QTransform(scale, 0, 0, scale, shift, shift))
         self.has_heatmap = True
+        self.stale = False
+        self.image.setOpacity(1.0)
+        self.contour.setOpacity(1.0)
+        self.note.hide()
 
     def set_traced(self, kind, index):
         points = self._points[kind]

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QToolButton,
@@ -247,6 +248,33 @@ class GraphView(QGraphicsView):
                 self.node_clicked.emit(sid)
 
 
+class _SideScroll(QScrollArea):
+    """A vertical scroll area for one side widget, shown and hidden with it."""
+
+    def __init__(self, widget):
+        super().__init__()
+        self.setWidget(widget)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumHeight(0)
+        self.setVisible(not widget.isHidden())
+        widget.installEventFilter(self)
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setWidth(self.widget().minimumSizeHint().width())
+        return hint
+
+    def eventFilter(self, watched, event):
+        if watched is self.widget() and event.type() in (
+            QEvent.Type.ShowToParent,
+            QEvent.Type.HideToParent,
+        ):
+            self.setVisible(event.type() == QEvent.Type.ShowToParent)
+        return False
+
+
 class GraphPanel(QWidget):
     """The graph view with its caption, view choice and fit button, and room at the side
     (`add_side_widget`) for the backward stepper's list and the node inspector, and below
@@ -312,8 +340,12 @@ class GraphPanel(QWidget):
         self._layout.addWidget(widget)
 
     def add_side_widget(self, widget, stretch=0):
-        """Put a panel right beside the graph (e.g. the topological order list)."""
-        self.splitter.insertWidget(1, widget)
+        """Put a panel right beside the graph (e.g. the topological order list).
+
+        It scrolls when it is taller than the graph: what it shows (the stepper's list, a
+        notice) never makes the panel taller, so the plots above never move. Hiding or
+        showing `widget` hides or shows its place too."""
+        self.splitter.insertWidget(1, _SideScroll(widget))
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, stretch)
 

@@ -36,7 +36,7 @@ from mgdesk.gui.boundary import BoundaryPlot
 from mgdesk.gui.controls import ArchitecturePanel
 from mgdesk.gui.graph_view import READABLE_ZOOM, GraphPanel
 from mgdesk.gui.highlight import node_tooltip
-from mgdesk.gui.inspector import GradCheckPanel, NodeInspector
+from mgdesk.gui.inspector import GradCheckPanel, NodeInspector, neuron_names
 from mgdesk.gui.loss_plot import LossPlot
 from mgdesk.gui.stepper_panel import StepperPanel
 from mgdesk.gui.widgets import Banner, BannerSlot, icon, style_sheet
@@ -55,7 +55,7 @@ from mgdesk.train.config import MAX_STEPS
 from mgdesk.train.run_model import RunModel
 from mgdesk.viz import GraphRenderer
 from mgdesk.viz.graph import ops_node_count
-from mgdesk.viz.trace import HUB_OP, NODE_BUDGET, TraceCache, choose_view, trace_job, trace_sample
+from mgdesk.viz.trace import HUB_OP, NODE_BUDGET, TraceCache, trace_job, trace_sample
 
 __all__ = ["MainWindow", "open_settings"]
 
@@ -223,6 +223,7 @@ class MainWindow(QMainWindow):
         self.inspector = NodeInspector()
         self.grad_check = GradCheckPanel()
         self.grad_check.check_requested.connect(self.check_gradients)
+        self.grad_check.cancel_requested.connect(self.cancel_check)
         self.grad_check.parameter_clicked.connect(self._on_grad_check_parameter_clicked)
         self.side_tabs = QTabWidget()
         self.side_tabs.setObjectName("sideTabs")
@@ -291,6 +292,7 @@ class MainWindow(QMainWindow):
         self.check_worker = CheckWorker()
         self.check_worker.check_completed.connect(self._on_check_worker_check_completed)
         self.check_worker.check_failed.connect(self._on_check_worker_check_failed)
+        self.check_worker.check_progress.connect(self._on_check_worker_check_progress)
         self.check_requested.connect(self.check_worker.check)
         self._threads = [
             start_thread(self.train_worker, "mgdesk-train"),
@@ -472,6 +474,8 @@ class MainWindow(QMainWindow):
         model_dict = model.to_dict() if model is not None else None
         request = self.run.begin_reset(config, model_dict, history)
         self.loss_plot.new_run(request.ghost)
+        self.boundary.mark_stale()  # the old picture is not the new network's
+        self._pending_grid = None  # (nor is a grid of it not drawn yet)
         self.train_worker.latest_generation = request.generation
         if self.statusBar().currentMessage().endswith("applies on Reset"):
             self.statusBar().clearMessage()  # it is applied now
@@ -716,30 +720,9 @@ class MainWindow(QMainWindow):
     def _stepper_job(self, job):
         """The stepper's graph job for `job`'s sample; `job` itself while the graph cannot
         show the stepper (neuron view), with the reason in the stepper's panel."""
-        panel = self.stepper_panel
-        panel.follow(job)
-        count = ops_node_count(panel.stepper.root)
-        if choose_view(job.view, count)[0] == "ops":
-            panel.hide_notice()
-            self._update_stepper_actions()
-            return panel.graph_job()
-        why = (
-            "the view is set to neurons"
-            if job.view == "neurons"
-            else f"its {count:,} boxes are more than the {NODE_BUDGET} “auto” draws one by one"
-        )
-        text = (
-            "The stepper needs the ops view, where every Value is a box; this graph shows "
-            f"neurons ({why})."
-        )
-        if count > NODE_BUDGET:
-            text += (
-                " The ops view of a network this size is slow to draw and hard to follow: "
-                "a smaller one (e.g. hidden layers 4, 4) is easier."
-            )
-        panel.show_notice(text)
+        stepper_job = self.stepper_panel.prepare(job)  # builds nothing big (see there)
         self._update_stepper_actions()
-        return job
+        return stepper_job or job
 
     def _update_stepper_actions(self):
         for action in self.stepper_actions:
@@ -779,6 +762,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_graph_view_node_clicked(self, sid):
         self._inspected = sid
+        self.inspector.pick(self.graph_view.graph, sid)
         self.show_side_panel(True)
         self.side_tabs.setCurrentWidget(self.inspector)
         self._show_inspected()
@@ -786,10 +770,10 @@ class MainWindow(QMainWindow):
     def _show_inspected(self):
         """Show the clicked node with the newest numbers (the stepper's own, while stepping)."""
         graph = self.graph_view.graph
-        if not self._inspected or graph is None or self._inspected not in graph.node_ids:
-            return
+        if not self._inspected or graph is None or not self.inspector.follows(graph):
+            return  # (a node not in this graph: the inspector says so)
         node = graph.node_ids[self._inspected]
-        if node.op == HUB_OP:
+        if node.op == HUB_OP or node.index < 0:  # the hub, a column header: not a Value
             self.inspector.show_text(node_tooltip(node))
             return
         lr = (self.run.config or self.run.applied).lr
@@ -807,7 +791,8 @@ class MainWindow(QMainWindow):
             return
         sample = self._inspected_values.get(graph.job)
         value = sample.topo[node.index]
-        self.inspector.show_value(value, sample.names.get, sample.root, sample.params, lr)
+        names = neuron_names(node, value, sample.names.get)  # a neuron box: "L1.N3"
+        self.inspector.show_value(value, names, sample.root, sample.params, lr)
 
     # ---- the gradient check ----
 
@@ -823,7 +808,19 @@ class MainWindow(QMainWindow):
         self.show_side_panel(True)
         self.side_tabs.setCurrentWidget(self.grad_check)
         self.grad_check.set_busy()
+        self.check_worker.wanted = self._check_id  # (an int) a check in progress stops
         self.check_requested.emit(self._check_id, job, self.grad_check.use_torch())
+
+    @Slot()
+    def cancel_check(self):
+        self._check_id += 1  # an id never sent: the check in progress stops
+        self.check_worker.wanted = self._check_id
+        self.grad_check.show_cancelled()
+
+    @Slot(int, int, int, int)
+    def _on_check_worker_check_progress(self, request_id, done, total, nudged):
+        if request_id == self._check_id:
+            self.grad_check.show_progress(done, total, nudged)
 
     @Slot(int, object)
     def _on_check_worker_check_completed(self, request_id, result):
@@ -1099,6 +1096,7 @@ class MainWindow(QMainWindow):
         self.gate.release()
         self.train_worker.close()
         self.graph_worker.close()
+        self.check_worker.close()
         try:
             self._save_settings()
         except OSError:

@@ -28,13 +28,20 @@ from PySide6.QtWidgets import (
 
 from mgdesk.gui.highlight import stepper_styles
 from mgdesk.viz import trace_graph
+from mgdesk.viz.graph import ops_node_count
 from mgdesk.viz.stepper import BackwardStepper
-from mgdesk.viz.trace import trace_job
+from mgdesk.viz.trace import NODE_BUDGET, choose_view, trace_job
 
 __all__ = ["StepperPanel"]
 
 FRAME_MS = 40  # the graph is repainted at most this often while stepping
 CAPTION_LINES = 4  # the caption keeps this height, so the graph does not jump
+LIST_ROWS = 6  # the backward order list shows at least this many rows
+NOTICE = "Stepping needs the ops view (why: under the graph)."
+# Building a stepper is GUI-thread work: ~0.3 s at 64,64 (4,417 weights), ~3 s and 200k
+# list rows at 256,256. Above this many weights the stepper is refused before anything is
+# built (its ops view, a box per Value, would be slow to draw and impossible to follow).
+MAX_WEIGHTS = 5000
 WAITING_TEXT = QColor("#9e9e9e")
 _AGAIN = re.compile(r"; (\S+\.grad was .*)$")  # the caption's += at a node used again
 
@@ -77,15 +84,18 @@ class StepperPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(heading, 1)
         top.addWidget(self.position_label)
-        hint = QLabel(
+        hint = QLabel("Reversed topological order · click a row to jump")
+        hint.setProperty("role", "hint")
+        hint.setToolTip(
             "The topological order, reversed: each node after every node that uses it, so "
             "its grad is complete on its turn. Click a row to jump."
         )
-        hint.setProperty("role", "hint")
-        hint.setWordWrap(True)
+        # one line, cut at the edge when narrow (the tooltip has it all)
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.notice = QFrame()
         self.notice.setObjectName("stepperNotice")
-        self.notice_text = QLabel()
+        self.notice_text = QLabel(NOTICE)
+        self.notice_text.setObjectName("stepperNoticeText")
         self.notice_text.setWordWrap(True)
         self.ops_button = QPushButton("Use the ops view")
         self.ops_button.setObjectName("stepperOpsButton")
@@ -101,6 +111,9 @@ class StepperPanel(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         _mono(self.list)
         self.list.currentRowChanged.connect(self._on_list_current_row_changed)
+        # room for LIST_ROWS rows at least (the side column scrolls when the window is short)
+        rows = self.list.fontMetrics().lineSpacing() * LIST_ROWS
+        self.list.setMinimumHeight(rows + 2 * self.list.frameWidth() + 4)
         self.buttons = QHBoxLayout()
         self.buttons.setSpacing(2)
         layout = QVBoxLayout(self)
@@ -141,6 +154,50 @@ class StepperPanel(QWidget):
         """True when there is a stepper and the graph can show it (ops view)."""
         return self.stepper is not None and self.notice.isHidden()
 
+    def prepare(self, job):
+        """Get ready to step through `job`'s sample: the job that draws it, or None when
+        the graph cannot show the stepper, with the notice saying why.
+
+        Nothing is traced when the answer is known from the network's size alone: every
+        weight makes at least three ops-view boxes (itself, its product, the product's op).
+        """
+        sizes = [job.model["nin"], *job.model["nouts"]]
+        weights = sum((n_in + 1) * n for n_in, n in zip(sizes, sizes[1:], strict=False))
+        if weights > MAX_WEIGHTS:
+            return self._refuse(
+                f"Its {weights:,} weights are too many to step through one Value at a time; "
+                "a smaller network (e.g. hidden layers 4, 4) is easier to follow.",
+                ops=False,
+            )
+        if job.view == "neurons":
+            return self._refuse("this graph shows neurons (the view is set to neurons).")
+        if job.view == "auto" and 3 * weights > NODE_BUDGET:
+            return self._refuse(self._too_many())
+        self.follow(job)
+        count = ops_node_count(self.stepper.root)
+        if choose_view(job.view, count)[0] != "ops":
+            return self._refuse(self._too_many(f"{count:,}"))
+        self.hide_notice()
+        return self.graph_job()
+
+    @staticmethod
+    def _too_many(count=""):
+        boxes = f"has {count} boxes, more than the" if count else "would have more than the"
+        return (
+            f"this graph shows neurons: its ops view {boxes} {NODE_BUDGET} boxes “auto” draws "
+            "one by one. The ops view of a network this size is slow to draw and hard to "
+            "follow: a smaller one (e.g. hidden layers 4, 4) is easier."
+        )
+
+    def _refuse(self, why, ops=True):
+        """No stepper for this graph: drop any (it would be of another network), say why."""
+        self.stepper, self.job, self.topo, self.params, self._index = None, None, [], [], {}
+        self.list.clear()
+        self.position_label.clear()
+        self.ops_button.setVisible(ops)
+        self.show_notice(f"The stepper needs the ops view, where every Value is a box; {why}")
+        return None
+
     def follow(self, job):
         """Step through `job`'s sample; a new network or sample keeps the position."""
         if self.job is not None and self.job.same_sample(job):
@@ -163,7 +220,7 @@ class StepperPanel(QWidget):
     def close_stepper(self):
         self.stepper, self.job, self.topo, self.params, self._index = None, None, [], [], {}
         self.notice.hide()
-        self.list.setEnabled(True)
+        self.list.show()
         self.list.clear()
         self.caption.clear()
         self.position_label.clear()
@@ -172,15 +229,14 @@ class StepperPanel(QWidget):
     def show_notice(self, text):
         """Say why the stepper cannot run on the graph shown (under the graph, where there
         is room), and offer the ops view."""
-        self.notice_text.setText("The stepper needs the ops view, where every Value is a box.")
         self.notice.show()
-        self.list.setEnabled(False)
+        self.list.hide()  # nothing to step through here: the notice gets the room
         self.caption.setText(html.escape(text))
 
     def hide_notice(self):
         if not self.notice.isHidden():
             self.notice.hide()
-            self.list.setEnabled(True)
+            self.list.show()
             self.caption.setText(caption_html(self.stepper.caption()) if self.stepper else "")
 
     def graph_job(self):

@@ -23,6 +23,7 @@ from mgdesk.gui.highlight import mark_styles
 from mgdesk.train import Trainer, decision_grid_bands, train
 from mgdesk.viz import GraphRenderer, RenderCancelled
 from mgdesk.viz.explain import check_sample_gradients
+from mgdesk.viz.gradcheck import nudge_choice
 from mgdesk.viz.trace import TraceCache, TraceCancelled, trace_job
 
 __all__ = [
@@ -544,25 +545,66 @@ class GraphWorker(QObject):
             self.graph_rendered.emit(done)
 
 
+class _CheckStopped(Exception):
+    """A newer check was asked for, this one was cancelled, or the window is closing."""
+
+
 class CheckWorker(QObject):
     """Checks a traced sample's gradients (finite differences, PyTorch) off the GUI thread.
 
     It builds its own copy of the network from the job's model dict, so nothing it touches
-    is shared: 0.5 s at 16,16, plus PyTorch's import the first time.
+    is shared. Its cost is bounded: above 16,16 the finite differences nudge a seeded
+    choice of parameters (viz.gradcheck.nudge_choice), ~2 s in all (256,256: ~10 s, most
+    of it tracing and replaying its 200k values). The latest request wins: the GUI thread
+    writes `wanted` (an int, written whole) before queuing a request, and a check whose id
+    is no longer wanted stops at its next progress point (every few ms), as on `close()`.
     """
 
+    check_progress = Signal(int, int, int, int)  # request id, replays done, of, nudged
     check_completed = Signal(int, object)  # request id, SampleGradCheck
     check_failed = Signal(int, str)  # request id, one-line reason
 
+    def __init__(self):
+        super().__init__()
+        self.wanted = 0  # written by the GUI thread: the one request id worth finishing
+        self._closing = threading.Event()
+        self._shown = 0.0  # time.monotonic() of the last progress sent
+
+    def close(self):
+        """Called from the GUI thread on shutdown: stop within a few ms, send nothing."""
+        self._closing.set()
+
+    def _stopped(self, request_id):
+        return self._closing.is_set() or self.wanted != request_id
+
     @Slot(int, object, bool)
     def check(self, request_id, job, use_torch):
+        if self._stopped(request_id):
+            return  # a newer request is queued behind this one (or it was cancelled)
         try:
-            sample = trace_job(job, backward=False)  # the check runs backward() itself
-            result = check_sample_gradients(sample.root, sample.params, use_torch=use_torch)
+            sample = trace_job(job, backward=False, cancelled=lambda: self._stopped(request_id))
+            params = sample.params
+            nudged = nudge_choice(len(params), len(sample.topo))
+
+            def progress(done, total):
+                if self._stopped(request_id):
+                    raise _CheckStopped
+                now = time.monotonic()
+                if now - self._shown >= 0.1:
+                    self._shown = now
+                    self.check_progress.emit(request_id, done, total, len(nudged))
+
+            progress(0, 1)
+            result = check_sample_gradients(
+                sample.root, params, use_torch=use_torch, checked=nudged, progress=progress
+            )
+        except (_CheckStopped, TraceCancelled):
+            return
         except Exception as exc:  # report it; never kill the thread
             self.check_failed.emit(request_id, _one_line(exc))
             return
-        self.check_completed.emit(request_id, result)
+        if not self._stopped(request_id):
+            self.check_completed.emit(request_id, result)
 
 
 def _max_scale(width, height):

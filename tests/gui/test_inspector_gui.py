@@ -97,8 +97,8 @@ def test_hovering_a_node_shows_its_data_and_grad(qtbot, small):
 def check(qtbot, window, torch=False):
     window.grad_check.torch_box.setChecked(torch)
     window.check_action.trigger()
-    assert not window.grad_check.button.isEnabled()  # running in its thread
-    qtbot.waitUntil(lambda: window.grad_check.button.isEnabled(), timeout=20000)
+    assert window.grad_check.busy  # running in its thread
+    qtbot.waitUntil(lambda: not window.grad_check.busy, timeout=20000)
     return window.grad_check
 
 

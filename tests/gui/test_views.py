@@ -63,7 +63,7 @@ def test_the_side_area_takes_extra_panels(small):
 
     side = QListWidget()
     small.graph_panel.add_side_widget(side)
-    assert small.graph_panel.splitter.widget(1) is side
+    assert small.graph_panel.splitter.widget(1).widget() is side  # (in its scroll area)
 
 
 def test_the_loss_plot_keeps_the_previous_run_as_a_labelled_ghost(qtbot):
