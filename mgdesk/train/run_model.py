@@ -32,6 +32,8 @@ class ResetRequest:
     model: dict | None  # a saved model's to_dict(), or None for a fresh network
     history: tuple  # the saved run's StepStats
     ghost: str  # the finished run's name for the loss plot's ghost ("" when none)
+    data: object = None  # a saved run's Dataset (None: made from the config)
+    velocity: tuple = ()  # a saved run's momentum, one number per parameter
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class RunModel:
         self.refused = None  # settings a Reset could not use (not tried again by itself)
         self.data = None  # the Dataset of the network shown
         self.model = None  # its latest model.to_dict() snapshot
+        self.velocity = ()  # the optimizer's momentum with that model (() without momentum)
         self.step = 0
         self.history = []  # every StepStats of this run, in order
         self.lrs_used = []  # the base learning rates this run trained with, in order
@@ -155,8 +158,9 @@ class RunModel:
         self.note_lr(lr)
         return self.generation
 
-    def begin_reset(self, config, model=None, history=()):
-        """A new network with `config` (or a saved `model` dict and its `history`)."""
+    def begin_reset(self, config, model=None, history=(), data=None, velocity=()):
+        """A new network with `config` (or a saved `model` dict, its `history`, points
+        and momentum `velocity`)."""
         self.pause()
         ghost = describe_run(self.applied, self.lrs_used) if self.applied and self.history else ""
         self.generation += 1
@@ -166,7 +170,9 @@ class RunModel:
         self.history = []
         self.lrs_used = []
         self._rate.clear()
-        return ResetRequest(self.generation, config, model, tuple(history), ghost)
+        return ResetRequest(
+            self.generation, config, model, tuple(history), ghost, data, tuple(velocity)
+        )
 
     # ---- news from the training thread ----
 
@@ -181,7 +187,7 @@ class RunModel:
         if index >= len(snapshot.data.x_train if kind == "train" else snapshot.data.x_test):
             self.traced = ("train", 0)
         self.history = list(snapshot.history)
-        self.step, self.model = snapshot.step, snapshot.model
+        self.step, self.model, self.velocity = snapshot.step, snapshot.model, snapshot.velocity
         return True
 
     def steps_done(self, snapshot, now):
@@ -189,7 +195,7 @@ class RunModel:
         if snapshot.generation != self.generation:
             return False
         self.history.extend(snapshot.stats)
-        self.step, self.model = snapshot.step, snapshot.model
+        self.step, self.model, self.velocity = snapshot.step, snapshot.model, snapshot.velocity
         if snapshot.stats:
             self._rate.append((now, snapshot.step))
         return True
