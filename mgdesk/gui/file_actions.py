@@ -101,15 +101,26 @@ class FileActions:
         return self.save_as(path, "Session", "mgdesk sessions (*.json)", "run.json", write)
 
     def save_as(self, path, what, pattern, suggested, write):
-        """Ask where (unless `path` is given) and call `write(path)`; a failure is shown in
-        a message box, and nothing else changes. True when the file was written."""
+        """Ask where (unless `path` is given) and call `write(path)`; a name without the
+        suffix of `suggested` gets it. A failure is one line in a message box, worded as
+        `check_writable` words it ("cannot write X: it is a folder"), and nothing else
+        changes. True when the file was written."""
+        from mgdesk.io import check_writable
+
         path = path or self.ask_path(True, f"Save {what}", pattern, suggested)
         if not path:
             return False
+        suffix = Path(suggested).suffix
+        if not path.endswith(suffix):
+            path += suffix
         try:
+            check_writable(path)  # a folder, a missing folder, a device: said the same way
             write(path)
-        except (OSError, ValueError, RuntimeError) as exc:  # SessionError is a ValueError
-            self.error(f"Cannot save the {what.lower()}", str(exc))
+        except OSError as exc:
+            self.error(f"Cannot save the {what.lower()}", _cannot_write(path, exc))
+            return False
+        except (ValueError, RuntimeError) as exc:  # SessionError is a ValueError
+            self.error(f"Cannot save the {what.lower()}", str(exc).strip().split("\n")[0])
             return False
         self._status(f"Saved {Path(path).name}")
         return True
@@ -150,7 +161,7 @@ class FileActions:
             elif fmt == "dot":
                 Path(path).write_text(_dot_source(graph), encoding="utf-8")
             elif not _svg_to_png(graph.svg, path):
-                raise OSError(f"cannot write {path}")
+                raise OSError("the image could not be made (too large?)")
 
         return self.save_as(path, f"Graph as {fmt.upper()}", f"*.{fmt}", f"graph.{fmt}", write)
 
@@ -169,7 +180,7 @@ class FileActions:
 
         def write(path):
             if not pyqtgraph.exporters.ImageExporter(plot).export(path):
-                raise OSError(f"cannot write {path}")
+                raise OSError("the image could not be made")
 
         return self.save_as(path, "Loss Plot", "*.png", "loss.png", write)
 
@@ -255,6 +266,11 @@ class FileActions:
         settings.setValue("graphRenderer", window.graph_renderer)
         settings.setValue("lastDir", self.last_dir)
         settings.sync()
+
+
+def _cannot_write(path, exc):
+    """'cannot write PATH: reason' for an OSError, as mgdesk.io says it."""
+    return f"cannot write {path}: {exc.strerror or exc}"
 
 
 def _text(settings, key, default):

@@ -196,26 +196,24 @@ def test_every_export_to_a_folder_says_so_the_same_way(qtbot, window, errors, tm
     window.step()
     qtbot.waitUntil(lambda: window.step_count == 1, timeout=10000)
     qtbot.waitUntil(lambda: window.graph_view.graph.job.model == window.run.model, timeout=10000)
-    folder = tmp_path / "a folder"
-    folder.mkdir()
-    exports = [
-        lambda p: window.export_graph("svg", p),
-        lambda p: window.export_graph("dot", p),
-        lambda p: window.export_graph("png", p),
-        window.export_loss_plot,
-        window.export_history,
-        window.save_session,
-        window.export_script,
-    ]
-    for export in exports:
+    exports = {
+        "svg": lambda p: window.export_graph("svg", p),
+        "dot": lambda p: window.export_graph("dot", p),
+        "png": lambda p: window.export_graph("png", p),
+        "plot.png": window.export_loss_plot,
+        "csv": window.export_history,
+        "json": window.save_session,
+        "py": window.export_script,
+    }
+    for suffix, export in exports.items():
+        folder = tmp_path / f"a folder.{suffix}"
+        folder.mkdir()
         assert not export(str(folder))
-    assert len(errors) == len(exports)
-    assert set(errors) == {f"cannot write {folder}: it is a folder"}, errors
-    nowhere = tmp_path / "missing" / "x"
-    for export in exports:
-        assert not export(str(nowhere))
-    for message in errors[len(exports) :]:
-        assert message.startswith(f"cannot write {nowhere}") and "Errno" not in message
+        assert errors[-1] == f"cannot write {folder}: it is a folder"
+        assert not export(str(tmp_path / "missing" / f"x.{suffix}"))
+        assert errors[-1].startswith(f"cannot write {tmp_path / 'missing'}")
+        assert "Errno" not in errors[-1]
+    assert len(errors) == 2 * len(exports)
 
 
 def test_a_session_made_outside_the_window_opens_with_a_model_like_it(qtbot, window, tmp_path):
