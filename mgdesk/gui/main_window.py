@@ -454,7 +454,6 @@ class MainWindow(QMainWindow):
         self.pause()
         model_dict = model.to_dict() if model is not None else None
         request = self.run.begin_reset(config, model_dict, history, data, velocity)
-        self.loss_plot.new_run(request.ghost)
         self.train_worker.latest_generation = request.generation
         if self.statusBar().currentMessage().endswith("applies on Reset"):
             self.statusBar().clearMessage()  # it is applied now
@@ -472,6 +471,8 @@ class MainWindow(QMainWindow):
     def _on_train_worker_reset_completed(self, snapshot):
         if not self.run.reset_done(snapshot):
             return  # a newer reset is on its way
+        if self.run.ghost is not None:  # (None: the reset was refused, the run goes on)
+            self.loss_plot.new_run(self.run.ghost)
         self.boundary.set_data(snapshot.data, snapshot.box)
         self.boundary.set_traced(*self.run.traced)
         self._pending_stats.clear()
@@ -528,10 +529,11 @@ class MainWindow(QMainWindow):
     def _show_step_limit(self):
         """Say that the step limit is reached where the user looks, offering to raise it."""
         limit = self.panel.steps.value()
-        if limit >= MAX_STEPS:
+        reached = max(limit, self.run.step)  # a limit set below the steps done counts as met
+        if reached >= MAX_STEPS:
             self._show_banner("info", f"<b>Reached the step limit</b> of {limit:,} steps.")
             return
-        raised = min(MAX_STEPS, 2 * limit)
+        raised = min(MAX_STEPS, 2 * reached)  # past the network's step, so Train trains
         self._show_banner(
             "info",
             f"<b>Reached the step limit</b> of {limit:,} steps: raise it (Step limit, in "

@@ -86,6 +86,12 @@ class RunModel:
         self.history = []  # every StepStats of this run, in order
         self.lrs_used = []  # the base learning rates this run trained with, in order
         self.traced = ("train", 0)  # which sample the graph draws
+        # the name of the run a reset replaces, for the loss plot's ghost, once the new
+        # network is there; None when the reset was refused and the run shown goes on
+        self.ghost = None
+        self._pending_ghost = ""
+        self._kept = False  # the latest reset was refused
+        self._lrs_before = []  # lrs_used of the run the latest reset would replace
         self._rate = deque(maxlen=90)  # (time, step) of recent snapshots
 
     # ---- status ----
@@ -162,7 +168,10 @@ class RunModel:
         """A new network with `config` (or a saved `model` dict, its `history`, points
         and momentum `velocity`)."""
         self.pause()
-        ghost = describe_run(self.applied, self.lrs_used) if self.applied and self.history else ""
+        if self.applied and self.history:  # (else a reset already on its way replaces it)
+            self._pending_ghost = describe_run(self.applied, self.lrs_used)
+            self._lrs_before = self.lrs_used
+        ghost, self._kept = self._pending_ghost, False
         self.generation += 1
         self.applied = self.requested = config
         self.failed = False
@@ -181,6 +190,8 @@ class RunModel:
         if snapshot.generation != self.generation:
             return False
         self.shown_generation = snapshot.generation
+        self.ghost = None if self._kept else self._pending_ghost
+        self._pending_ghost = ""
         self.applied = snapshot.config
         self.data = snapshot.data
         kind, index = self.traced
@@ -212,8 +223,11 @@ class RunModel:
         self.failed = True
 
     def reset_refused(self):
-        """The latest Reset's settings could not be used (the old network stays)."""
+        """The latest Reset's settings could not be used: the old network goes on (its run
+        is not made a ghost) under the new generation."""
         self.refused = self.requested
+        self._kept = True
+        self.lrs_used = self._lrs_before
 
     # ---- shown figures ----
 
