@@ -8,12 +8,13 @@ Every failure to read or write is one line in a message box and changes nothing 
 
 import json
 import os
+import struct
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QRect, QSettings
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QStyle
 
 from mgdesk.engine import MLP
 from mgdesk.train import ConfigError, TrainConfig, new_model
@@ -22,6 +23,8 @@ from mgdesk.viz.graph import ops_node_count
 from mgdesk.viz.trace import NODE_BUDGET, trace_job, trace_sample
 
 __all__ = ["FileActions", "open_settings"]
+
+PM_TITLE_BAR = QStyle.PixelMetric.PM_TitleBarHeight
 
 
 def open_settings():
@@ -209,7 +212,7 @@ class FileActions:
         settings = open_settings()
         note = ""
         restore = (
-            ("geometry", window.restoreGeometry),
+            ("geometry", lambda blob: _restore_geometry(window, blob)),
             ("windowState", window.restoreState),
             ("topSplitter", window.top_splitter.restoreState),
             ("viewSplitter", window.view_splitter.restoreState),
@@ -278,6 +281,48 @@ def _text(settings, key, default):
     comma reads as a list, '@Variant(...)' as anything)."""
     value = settings.value(key, default)
     return value if isinstance(value, str) else default
+
+
+def _restore_geometry(window, blob):
+    """restoreGeometry, without its title-bar rule where there was no title bar.
+
+    Qt keeps a restored window's title bar on screen by moving a window whose frame starts
+    at the screen's top down by a title bar's height (and shrinking it). Without a window
+    manager there is no title bar: a window saved at the top edge came back ~25 px lower
+    and smaller at every launch. When the saved frame had no room for a title bar, its
+    place and size are put back as saved, if the window is on a screen."""
+    window.restoreGeometry(blob)
+    saved = _untitled_frame(bytes(blob), window.style().pixelMetric(PM_TITLE_BAR))
+    screen = window.screen()
+    if saved is None or screen is None or not screen.availableGeometry().contains(saved[1]):
+        return
+    frame, inner = saved
+    window.move(frame.topLeft())  # a window's position is its frame's
+    window.resize(inner.size())
+
+
+def _untitled_frame(blob, title_bar):
+    """(frame, window) QRects of a saveGeometry() blob (format 3) whose frame has less
+    than `title_bar` pixels above the window, not maximized or full screen; else None.
+    Layout: magic, major, minor (int32, 2 x int16), frame and normal geometry (4 x int32
+    each: left, top, right, bottom), screen (int32), maximized, full screen (2 x int8),
+    screen width (int32), geometry (4 x int32)."""
+    layout = ">IHH4i4iiBBi4i"
+    if len(blob) < struct.calcsize(layout):
+        return None
+    values = struct.unpack_from(layout, blob)
+    magic, major, frame, maximized, full, geometry = (
+        values[0], values[1], values[3:7], values[12], values[13], values[15:19]
+    )  # fmt: skip
+    if magic != 0x1D9D0CB or major < 3 or maximized or full:
+        return None
+    if geometry[1] - frame[1] >= title_bar:
+        return None  # a real title bar: Qt's rule keeps it on screen
+    return _rect(*frame), _rect(*geometry)
+
+
+def _rect(left, top, right, bottom):
+    return QRect(left, top, right - left + 1, bottom - top + 1)
 
 
 def _ops_boxes(panel):
