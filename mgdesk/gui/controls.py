@@ -1,5 +1,6 @@
 """The control panel: data, network and training settings, turned into a `TrainConfig`."""
 
+import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -17,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mgdesk.gui.widgets import ScientificSpinBox, restyle
+from mgdesk.gui.exact_spin_box import ExactSpinBox
+from mgdesk.gui.widgets import restyle
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
 from mgdesk.train import config as train_config
 from mgdesk.train.config import LOSS_NAMES, MAX_LR, MAX_SAMPLES, MAX_SEED, MAX_STEPS
@@ -27,6 +29,9 @@ __all__ = ["ArchitecturePanel"]
 DATASETS = tuple(name for name in train_config.DATASETS if name != "csv")  # CSV: its own entry
 ACTIVATIONS = ("tanh", "relu", "linear")
 SAME = "as above"  # a layer that follows the network's activation
+# TrainConfig's open bounds as floats: a box holds every value the settings accept
+SMALLEST = math.ulp(0.0)  # the learning rate is above 0
+BELOW_ONE = math.nextafter(1.0, 0.0)  # test split and momentum are below 1
 
 
 def _spin(cls, minimum, maximum, step=1, decimals=None, special=None):
@@ -68,6 +73,7 @@ class ArchitecturePanel(QWidget):
         super().__init__(parent)
         self._fields = {}  # TrainConfig field -> (widget, error label, form)
         self._csv_path = None
+        self._decay_steps = 0  # no control of its own: kept as the settings shown had it
         self._sizes = (16, 16)
         self._layer_acts = []  # per hidden layer: SAME or an activation name
         self._rows = []
@@ -76,8 +82,8 @@ class ArchitecturePanel(QWidget):
         self.dataset.addItem("csv file…", "csv")
         self.dataset.setToolTip("The 2-D points to classify; 'csv file…' imports your own")
         self.samples = _spin(QSpinBox, 2, MAX_SAMPLES, 10)
-        self.noise = _spin(QDoubleSpinBox, 0.0, 1.0, 0.05, 2)
-        self.test_split = _spin(QDoubleSpinBox, 0.0, 0.9, 0.1, 2, special="no test set")
+        self.noise = ExactSpinBox(0.0, 1.0, 0.05)
+        self.test_split = ExactSpinBox(0.0, BELOW_ONE, 0.1, special="no test set")
         # the config's range (to 2**32 - 1): past a QSpinBox's int32, so whole floats
         self.seed = _spin(QDoubleSpinBox, 0, MAX_SEED, 1, 0)
 
@@ -91,13 +97,13 @@ class ArchitecturePanel(QWidget):
         self.activation.setToolTip("Activation of every hidden layer (change single layers below)")
         self.loss = _combo(LOSS_NAMES, "lossCombo")
 
-        self.lr = ScientificSpinBox(1e-6, MAX_LR)
+        self.lr = ExactSpinBox(SMALLEST, MAX_LR)
         self.lr.setObjectName("learningRateSpin")
         self.lr.setToolTip("Changes apply at once, also while training. Arrows: 1-2-5 steps")
         self.lr_decay = _combo(train_config.LR_DECAYS, "lrDecayCombo")
-        self.momentum = _spin(QDoubleSpinBox, 0.0, 0.99, 0.1, 2)
+        self.momentum = ExactSpinBox(0.0, BELOW_ONE, 0.1)
         self.batch_size = _spin(QSpinBox, 0, MAX_SAMPLES, 10, special="full batch")
-        self.l2 = ScientificSpinBox(0.0, 1.0)
+        self.l2 = ExactSpinBox(0.0, 1.0)
         self.steps = _spin(QSpinBox, 1, MAX_STEPS, 100)
         self.steps.setToolTip("Training stops after this many updates; it applies at once")
 
@@ -266,8 +272,8 @@ class ArchitecturePanel(QWidget):
             box.setToolTip("The CSV file's points are used as they are" if csv else "")
 
     @Slot(float)
-    def _on_lr_changed(self, value):
-        self.lr_changed.emit(value)
+    def _on_lr_changed(self, _rounded):
+        self.lr_changed.emit(self.lr.value())  # the exact rate, not Qt's rounded copy
         self.changed.emit()
 
     # ---- config in and out ----
@@ -307,6 +313,7 @@ class ArchitecturePanel(QWidget):
             momentum=self.momentum.value(),
             batch_size=self.batch_size.value(),
             steps=self.steps.value(),
+            decay_steps=self._decay_steps,
             csv_path=self._csv_path if is_csv else None,
         )
 
@@ -327,11 +334,9 @@ class ArchitecturePanel(QWidget):
             self._sizes = tuple(config.layers)
             self.layers.setText(", ".join(str(n) for n in config.layers))
             acts = config.activation
-            if isinstance(acts, str) or len(set(acts)) == 1:
-                self.activation.setCurrentText(acts if isinstance(acts, str) else acts[0])
-                self._layer_acts = [SAME] * len(self._sizes)
-            else:
-                self._layer_acts = list(acts)[: len(self._sizes)]
+            self.activation.setCurrentText(acts if isinstance(acts, str) else acts[0])
+            # one per layer stays one per layer, also when they agree (the same settings)
+            self._layer_acts = [SAME] * len(self._sizes) if isinstance(acts, str) else list(acts)
             self.loss.setCurrentText(config.loss)
             self.lr.setValue(config.lr)
             self.lr_decay.setCurrentText(config.lr_decay)
@@ -339,6 +344,7 @@ class ArchitecturePanel(QWidget):
             self.batch_size.setValue(config.batch_size)
             self.l2.setValue(config.l2)
             self.steps.setValue(config.steps)
+            self._decay_steps = config.decay_steps
         finally:
             for widget in widgets:
                 widget.blockSignals(False)

@@ -85,14 +85,19 @@ class LossPlot(pg.PlotWidget):
         self.accuracy_box.setXLink(item)
         self.accuracy_box.disableAutoRange()
         self.accuracy_box.setYRange(0, 1, padding=0.02)
-        self.train_acc = pg.PlotCurveItem(pen=pg.mkPen(TRAIN_COLOR + (140,), width=1))
-        self.test_acc = pg.PlotCurveItem(
+        self.train_acc = pg.PlotDataItem(pen=pg.mkPen(TRAIN_COLOR + (140,), width=1))
+        self.test_acc = pg.PlotDataItem(
             pen=pg.mkPen(TEST_COLOR + (140,), width=1, style=Qt.PenStyle.DotLine)
         )
         for curve, name in ((self.train_acc, "train accuracy"), (self.test_acc, "test accuracy")):
             self.accuracy_box.addItem(curve)
             self.legend.addItem(curve, name)
         item.getViewBox().sigResized.connect(self._sync_boxes)
+        for curve in self._curves():  # a dot in its colour, shown while it has one point
+            color = curve.opts["pen"].color()
+            curve.setSymbolBrush(color)
+            curve.setSymbolPen(color)
+            curve.setSymbolSize(6)
 
         self._data = np.empty((len(COLUMNS), 1024))  # every step's row, growing by doubling
         self._count = 0
@@ -100,6 +105,17 @@ class LossPlot(pg.PlotWidget):
         self._log = False
         self._range = None
         self._update_range()
+
+    def _curves(self):
+        return (self.train_loss, self.test_loss, self.ghost, self.train_acc, self.test_acc)
+
+    def _mark_single_points(self):
+        """A curve of one point draws no line: show it as a dot (after one step, S)."""
+        for curve in self._curves():
+            xs = curve.getData()[0]
+            single = xs is not None and len(xs) == 1
+            if single != (curve.opts["symbol"] is not None):
+                curve.setSymbol("o" if single else None)
 
     def _sync_boxes(self):
         self.accuracy_box.setGeometry(self.getPlotItem().getViewBox().sceneBoundingRect())
@@ -175,11 +191,13 @@ class LossPlot(pg.PlotWidget):
         steps, losses = self._ghost
         if self._range is None or not len(losses):
             self.ghost.setData(*decimate(steps, self._loss(losses)))
+            self._mark_single_points()
             return
         top = self._range[1][1]
         cap = 10.0 ** (top + 1) if self._log else 2.0 * top
         losses = np.where(np.isnan(losses), cap, np.minimum(losses, cap))
         self.ghost.setData(*decimate(steps, self._loss(losses)))
+        self._mark_single_points()
 
     def _redraw(self):
         steps = self._column("step")
@@ -194,6 +212,7 @@ class LossPlot(pg.PlotWidget):
             self.test_loss.setData([], [])
             self.test_acc.setData([], [])
         self._update_range()
+        self._mark_single_points()
 
     def _update_range(self):
         """Grow the ranges in 1-2-3-5 jumps, so most updates leave the axes untouched.

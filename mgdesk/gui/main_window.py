@@ -4,19 +4,13 @@ All training and drawing happen in two worker threads (see workers.py); this cla
 turns clicks into requests and snapshots into pictures, so the window never freezes.
 """
 
-import json
-import os
 import time
 from dataclasses import replace
-from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QImage, QPainter
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -30,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from mgdesk import __version__
-from mgdesk.engine import MLP
 from mgdesk.gui.actions import build_actions, show_shortcuts
 from mgdesk.gui.boundary import BoundaryPlot
 from mgdesk.gui.controls import ArchitecturePanel
+from mgdesk.gui.file_actions import FileActions, open_settings
 from mgdesk.gui.graph_view import READABLE_ZOOM, GraphPanel
 from mgdesk.gui.highlight import node_tooltip
 from mgdesk.gui.inspector import GradCheckPanel, NodeInspector, neuron_names
@@ -50,14 +44,12 @@ from mgdesk.gui.workers import (
     start_thread,
     stop_threads,
 )
-from mgdesk.train import ConfigError, TrainConfig, new_model
+from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.config import MAX_STEPS
 from mgdesk.train.run_model import RunModel
-from mgdesk.viz import GraphRenderer
-from mgdesk.viz.graph import ops_node_count
-from mgdesk.viz.trace import HUB_OP, NODE_BUDGET, TraceCache, trace_job, trace_sample
+from mgdesk.viz.trace import HUB_OP, TraceCache
 
-__all__ = ["MainWindow", "open_settings"]
+__all__ = ["MainWindow", "open_settings"]  # open_settings: from file_actions, for app.py
 
 # Measured on 2 cores, training 16,16 on moons with every view live (see workers.GuiGate):
 # a 10 ms GUI timer's longest gap is ~20 ms with these, and the workers lose ~0% throughput.
@@ -73,21 +65,6 @@ BANNER_HINT = (
 SIDE_WIDTH = 360  # the stepper's list, the inspector and the gradient check
 
 
-def open_settings():
-    """The app's QSettings (INI file); MGDESK_SETTINGS_ORG picks another place (tests)."""
-    org = os.environ.get("MGDESK_SETTINGS_ORG") or "mgdesk"
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, org, "mgdesk")
-
-
-def _ops_boxes(panel):
-    """How many boxes the ops view of the panel's network would have (0 if not valid)."""
-    try:
-        config = panel.config()
-    except ConfigError:
-        return 0
-    return ops_node_count(trace_sample(new_model(config), (0.0, 0.0), 1.0, config.loss).root)
-
-
 def _percent(x):
     return "–" if x is None else f"{100 * x:.0f}%"
 
@@ -95,7 +72,8 @@ def _percent(x):
 class MainWindow(QMainWindow):
     """The mgdesk window. Construct with no arguments; call `shutdown()` (closing does)."""
 
-    reset_requested = Signal(int, object, object, object)  # generation, config, model, history
+    # generation, config, model, history, data, velocity
+    reset_requested = Signal(int, object, object, object, object, object)
     run_requested = Signal(int, object, int)  # run id, stop event, step limit
     step_requested = Signal(int)  # generation
     grid_requested = Signal(int)  # generation
@@ -112,7 +90,7 @@ class MainWindow(QMainWindow):
         self._pending_grid = None  # the newest snapshot with a boundary grid, not drawn yet
         self._refreshed = 0.0  # time.monotonic() of the last refresh
         self._graph_asked = 0.0  # ... and of the last graph request
-        self._last_dir = ""
+        self.files = FileActions(self)  # sessions, CSV, exports, saved settings
         self._inspected = ""  # svg id of the node in the inspector
         self._inspected_values = TraceCache()  # the traced sample's Values to inspect
         self._followed = None  # (stepper, position) the graph view last scrolled to
@@ -133,14 +111,17 @@ class MainWindow(QMainWindow):
         self._apply_timer.timeout.connect(self._apply_now)
         self._busy_timer = QTimer(self, interval=250)
         self._busy_timer.timeout.connect(self._show_graph_busy)
-        self._restored_note = ""
-        self._restore_settings()
-        self._validate()
-        if self.run.config is None:  # settings from last time no longer valid: start plain
-            self.panel.set_config(TrainConfig())
-        self._request_reset(self.run.config or TrainConfig())
-        if self._restored_note:
-            self.statusBar().showMessage(self._restored_note, 10000)
+        try:
+            restored_note = self.files.restore_settings()
+            self._validate()
+            if self.run.config is None:  # settings from last time no longer valid: start plain
+                self.panel.set_config(TrainConfig())
+            self._request_reset(self.run.config or TrainConfig())
+        except BaseException:  # never leave running threads behind ("QThread destroyed…")
+            self.shutdown(save=False)  # and keep the settings file as it was
+            raise
+        if restored_note:
+            self.statusBar().showMessage(restored_note, 10000)
         self.graph_view.setFocus()  # so that Space, S and R work at once
 
     # ---- building ----
@@ -468,12 +449,12 @@ class MainWindow(QMainWindow):
             return
         self._request_reset(self.run.config)
 
-    def _request_reset(self, config, model=None, history=()):
+    def _request_reset(self, config, model=None, history=(), data=None, velocity=()):
+        """A new network with `config`, or a saved run: its model, history, points, momentum."""
         self._apply_timer.stop()
         self.pause()
         model_dict = model.to_dict() if model is not None else None
-        request = self.run.begin_reset(config, model_dict, history)
-        self.loss_plot.new_run(request.ghost)
+        request = self.run.begin_reset(config, model_dict, history, data, velocity)
         self.boundary.mark_stale()  # the old picture is not the new network's
         self._pending_grid = None  # (nor is a grid of it not drawn yet)
         self.train_worker.latest_generation = request.generation
@@ -482,7 +463,9 @@ class MainWindow(QMainWindow):
         if self.banner.kind in ("info", "error"):
             self.banner.clear()
         self.train_worker.request_waiting()
-        self.reset_requested.emit(request.generation, config, model_dict, request.history)
+        self.reset_requested.emit(
+            request.generation, config, model_dict, request.history, data, request.velocity
+        )
         self._update_actions()
 
     # ---- news from the training thread ----
@@ -491,6 +474,8 @@ class MainWindow(QMainWindow):
     def _on_train_worker_reset_completed(self, snapshot):
         if not self.run.reset_done(snapshot):
             return  # a newer reset is on its way
+        if self.run.ghost is not None:  # (None: the reset was refused, the run goes on)
+            self.loss_plot.new_run(self.run.ghost)
         self.boundary.set_data(snapshot.data, snapshot.box)
         self.boundary.set_traced(*self.run.traced)
         self._pending_stats.clear()
@@ -547,10 +532,11 @@ class MainWindow(QMainWindow):
     def _show_step_limit(self):
         """Say that the step limit is reached where the user looks, offering to raise it."""
         limit = self.panel.steps.value()
-        if limit >= MAX_STEPS:
+        reached = max(limit, self.run.step)  # a limit set below the steps done counts as met
+        if reached >= MAX_STEPS:
             self._show_banner("info", f"<b>Reached the step limit</b> of {limit:,} steps.")
             return
-        raised = min(MAX_STEPS, 2 * limit)
+        raised = min(MAX_STEPS, 2 * reached)  # past the network's step, so Train trains
         self._show_banner(
             "info",
             f"<b>Reached the step limit</b> of {limit:,} steps: raise it (Step limit, in "
@@ -846,136 +832,38 @@ class MainWindow(QMainWindow):
         if request_id == self._check_id:
             self.grad_check.show_error(message)
 
-    # ---- files ----
-
-    def _ask_path(self, save, title, pattern, suggested=""):
-        start = str(Path(self._last_dir or Path.home()) / suggested)
-        ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
-        path, _ = ask(self, title, start, pattern)
-        if path:
-            self._last_dir = str(Path(path).parent)
-        return path
+    # ---- files (gui/file_actions.py) ----
 
     def _error(self, title, message):
-        QMessageBox.warning(self, title, message)
-
-    def _current_model(self):
-        """The latest snapshot's model and history (consistent with each other)."""
-        if self.run.model is None or self.run.applied is None:
-            raise ValueError("there is no network yet")
-        return MLP.from_dict(self.run.model), tuple(self.run.history)
-
-    def open_session(self, path=None):
-        from mgdesk.io import SessionError, load_session
-
-        path = path or self._ask_path(False, "Open Session", "mgdesk sessions (*.json)")
-        if not path:
-            return False
-        try:
-            session = load_session(path)
-        except SessionError as exc:
-            self._error("Cannot open the session", str(exc))
-            return False
-        self._request_reset(session.config, session.model, session.history)
-        self.panel.set_config(session.config)
-        self.statusBar().showMessage(f"Opened {Path(path).name}", 5000)
-        return True
+        self.files.error(title, message)
 
     def current_session(self):
-        """The run as File > Save Session writes it: the applied settings, the latest model
-        and history, and its points. ValueError when there is no network yet."""
-        from mgdesk.io import Session
+        """The run as File > Save Session writes it (ValueError when there is no network)."""
+        return self.files.current_session()
 
-        model, history = self._current_model()
-        return Session(self.run.applied, model, history, data=self.run.data)
+    def open_session(self, path=None):
+        return self.files.open_session(path)
 
     def save_session(self, path=None):
-        from mgdesk.io import save_session
-
-        def write(path):
-            s = self.current_session()
-            save_session(path, s.config, s.model, s.history, data=s.data)  # its points
-
-        return self._save_as(path, "Session", "mgdesk sessions (*.json)", "run.json", write)
-
-    def _save_as(self, path, what, pattern, suggested, write):
-        """Ask where (unless `path` is given) and call `write(path)`; a failure is shown in
-        a message box, and nothing else changes. True when the file was written."""
-        path = path or self._ask_path(True, f"Save {what}", pattern, suggested)
-        if not path:
-            return False
-        try:
-            write(path)
-        except (OSError, ValueError, RuntimeError) as exc:  # SessionError is a ValueError
-            self._error(f"Cannot save the {what.lower()}", str(exc))
-            return False
-        self.statusBar().showMessage(f"Saved {Path(path).name}", 5000)
-        return True
+        return self.files.save_session(path)
 
     def import_csv(self, path=None):
-        from mgdesk.train import load_csv
-
-        path = path or self._ask_path(False, "Import CSV Data", "CSV files (*.csv *.txt)")
-        if path:
-            try:
-                load_csv(path)
-            except (ConfigError, OSError) as exc:
-                self._error("Cannot import the data", getattr(exc, "message", str(exc)))
-                path = None
-        if not path:  # keep the dataset that was chosen before
-            if self.panel.dataset.currentData() == "csv" and not self.panel.has_csv():
-                previous = self.run.applied.dataset if self.run.applied else "moons"
-                self.panel.dataset.setCurrentText("moons" if previous == "csv" else previous)
-            return False
-        self.panel.set_csv(path)
-        return True
+        return self.files.import_csv(path)
 
     def export_graph(self, fmt, path=None):
-        graph = self.graph_view.graph
-        if graph is None:
-            self._error("Nothing to export", "The graph has not been drawn yet.")
-            return False
-
-        def write(path):
-            if fmt == "svg":
-                Path(path).write_bytes(graph.svg)
-            elif fmt == "dot":
-                Path(path).write_text(_dot_source(graph), encoding="utf-8")
-            elif not _svg_to_png(graph.svg, path):
-                raise OSError(f"cannot write {path}")
-
-        return self._save_as(path, f"Graph as {fmt.upper()}", f"*.{fmt}", f"graph.{fmt}", write)
+        return self.files.export_graph(fmt, path)
 
     def export_history(self, path=None):
-        from mgdesk.io import write_history_csv
-
-        def write(path):
-            write_history_csv(path, tuple(self.run.history))
-
-        return self._save_as(path, "Loss History", "*.csv", "history.csv", write)
+        return self.files.export_history(path)
 
     def export_loss_plot(self, path=None):
-        import pyqtgraph.exporters  # PNG only: the SVG exporter fails on Qt 6.11
-
-        def write(path):
-            if not pyqtgraph.exporters.ImageExporter(self.loss_plot.getPlotItem()).export(path):
-                raise OSError(f"cannot write {path}")
-
-        return self._save_as(path, "Loss Plot", "*.png", "loss.png", write)
+        return self.files.export_loss_plot(path)
 
     def export_script(self, path=None):
-        from mgdesk.io import export_script
-
-        def write(path):
-            export_script(path, self.run.applied, self._current_model()[0], self.run.data)
-
-        return self._save_as(path, "Python Script", "*.py", "train_mgdesk.py", write)
+        return self.files.export_script(path)
 
     def export_torch_script(self, path=None):
-        """File > Export > PyTorch Script: the run as a script that needs only PyTorch."""
-        from mgdesk.gui.torch_export_action import export_torch
-
-        return export_torch(self, self.current_session, path)
+        return self.files.export_torch_script(path)
 
     def check_my_engine(self):
         """Backprop > Check My Engine: the learner's own Value class against mgdesk's."""
@@ -1014,67 +902,6 @@ class MainWindow(QMainWindow):
 
     # ---- settings ----
 
-    def _restore_settings(self):
-        """Window layout and last settings; anything unreadable falls back to the default."""
-        settings = open_settings()
-        restore = (
-            ("geometry", self.restoreGeometry),
-            ("windowState", self.restoreState),
-            ("topSplitter", self.top_splitter.restoreState),
-            ("viewSplitter", self.view_splitter.restoreState),
-        )
-        for key, apply in restore:
-            value = settings.value(key)
-            if isinstance(value, QByteArray | bytes):
-                apply(QByteArray(value))
-        for key in ("config", "editedConfig"):  # the edits not applied last time win
-            try:
-                config = TrainConfig.from_dict(json.loads(settings.value(key, "")))
-            except (TypeError, ValueError):  # missing, not JSON, or not valid settings
-                continue
-            self.panel.set_config(config)
-            if key == "editedConfig":
-                self._restored_note = (
-                    "Restored settings you had edited but not applied last time: the new "
-                    "network uses them"
-                )
-        self.log_action.setChecked(str(settings.value("logScale", "false")).lower() == "true")
-        mode = settings.value("graphMode", "auto")
-        if mode == "ops" and _ops_boxes(self.panel) > NODE_BUDGET:
-            mode = "auto"  # never start with a slow layout the user did not just ask for
-            ops_note = (
-                "The ops view was not restored: this network has too many boxes to lay out "
-                "quickly (choose it under View to draw it anyway)"
-            )
-            self._restored_note = " · ".join(filter(None, (self._restored_note, ops_note)))
-        if mode in self.mode_actions:
-            self.graph_panel.mode.setCurrentText(mode)
-        renderer = settings.value("graphRenderer", "auto")
-        if renderer in self.renderer_actions and renderer != "auto":
-            self.set_graph_renderer(renderer)
-        last_dir = settings.value("lastDir", "")
-        self._last_dir = last_dir if isinstance(last_dir, str) else ""
-
-    def _save_settings(self):
-        settings = open_settings()
-        settings.setValue("geometry", self.saveGeometry())
-        settings.setValue("windowState", self.saveState())
-        settings.setValue("topSplitter", self.top_splitter.saveState())
-        settings.setValue("viewSplitter", self.view_splitter.saveState())
-        # the network's settings, and apart from them the edits not applied yet (if any)
-        if self.run.applied is not None:
-            settings.setValue("config", json.dumps(self.run.applied.to_dict()))
-        edited = self.run.config if self.run.config != self.run.applied else None
-        if edited is not None:
-            settings.setValue("editedConfig", json.dumps(edited.to_dict()))
-        else:
-            settings.remove("editedConfig")
-        settings.setValue("logScale", self.log_action.isChecked())
-        settings.setValue("graphMode", self.graph_panel.mode.currentText())
-        settings.setValue("graphRenderer", self.graph_renderer)
-        settings.setValue("lastDir", self._last_dir)
-        settings.sync()
-
     def set_graph_renderer(self, name):
         """Lay graphs out with the bundled graphviz-pure, the system `dot`, or either."""
         self.graph_renderer = name
@@ -1083,7 +910,7 @@ class MainWindow(QMainWindow):
 
     # ---- shutting down ----
 
-    def shutdown(self):
+    def shutdown(self, save=True):
         """Stop the worker threads (≤ 1 s) and save the settings; safe to call more than once."""
         if self._closed:
             return
@@ -1098,7 +925,8 @@ class MainWindow(QMainWindow):
         self.graph_worker.close()
         self.check_worker.close()
         try:
-            self._save_settings()
+            if save:
+                self.files.save_settings()
         except OSError:
             pass  # settings are a convenience; never block closing
         stop_threads(self._threads)
@@ -1106,26 +934,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):
         self.shutdown()
         super().closeEvent(event)
-
-
-def _svg_to_png(svg, path, max_pixels=16_000_000):
-    """Rasterise SVG bytes at twice their size (at most `max_pixels`) into a PNG file."""
-    renderer = QSvgRenderer(QByteArray(svg))
-    size = renderer.defaultSize()
-    scale = min(2.0, (max_pixels / max(size.width() * size.height(), 1)) ** 0.5)
-    image = QImage(size * scale, QImage.Format.Format_ARGB32)
-    image.fill(0xFFFFFFFF)
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    renderer.render(painter)
-    painter.end()
-    return image.save(str(path), "PNG")
-
-
-def _dot_source(graph):
-    """The DOT text of a rendered graph (laid out again from the same sample)."""
-    from mgdesk.viz import to_dot
-
-    sample = trace_job(graph.job)
-    traced, _ = GraphRenderer().trace(sample.root, sample.model, graph.view)
-    return to_dot(traced)

@@ -123,6 +123,7 @@ class Snapshot:
     box: tuple = ()  # on reset: a square around all the data points (xmin, xmax, ymin, ymax)
     config: object = None  # the TrainConfig in use, on reset only
     history: tuple = ()  # earlier StepStats, on reset from a saved session
+    velocity: tuple = ()  # the optimizer's momentum, with the model (only when momentum > 0)
 
 
 def plane_bounds(data, margin=0.15):
@@ -199,15 +200,15 @@ class TrainWorker(QObject):
         if self.trainer is not None and generation == self._generation:
             self._emit_step([], grid=True)
 
-    @Slot(int, object, object, object)
-    def reset(self, generation, config, model_dict=None, history=()):
-        """Build a fresh trainer (or one from a saved model and history)."""
+    @Slot(int, object, object, object, object, object)
+    def reset(self, generation, config, model_dict=None, history=(), data=None, velocity=()):
+        """Build a fresh trainer (or one from a saved model, history, points and momentum)."""
         if generation != self.latest_generation or self._closing.is_set():
             return  # a newer reset is already queued
         self._waiting.clear()
         try:
             model = MLP.from_dict(model_dict) if model_dict else None
-            trainer = Trainer(config, model=model, history=history)
+            trainer = Trainer(config, model=model, data=data, history=history, velocity=velocity)
         except (ValueError, OSError) as exc:  # ConfigError (and CSVError) is a ValueError
             message = getattr(exc, "message", None) or _one_line(exc)  # no "csv_path: "
             self.error_occurred.emit(getattr(exc, "field", ""), message.splitlines()[0])
@@ -325,6 +326,7 @@ class TrainWorker(QObject):
             box=self._box if data is not None else (),
             config=config,
             history=tuple(trainer.history) if data is not None else (),
+            velocity=tuple(trainer.velocity) if trainer.config.momentum else (),
         )
 
 

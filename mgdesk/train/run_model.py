@@ -32,6 +32,8 @@ class ResetRequest:
     model: dict | None  # a saved model's to_dict(), or None for a fresh network
     history: tuple  # the saved run's StepStats
     ghost: str  # the finished run's name for the loss plot's ghost ("" when none)
+    data: object = None  # a saved run's Dataset (None: made from the config)
+    velocity: tuple = ()  # a saved run's momentum, one number per parameter
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,17 @@ class RunModel:
         self.refused = None  # settings a Reset could not use (not tried again by itself)
         self.data = None  # the Dataset of the network shown
         self.model = None  # its latest model.to_dict() snapshot
+        self.velocity = ()  # the optimizer's momentum with that model (() without momentum)
         self.step = 0
         self.history = []  # every StepStats of this run, in order
         self.lrs_used = []  # the base learning rates this run trained with, in order
         self.traced = ("train", 0)  # which sample the graph draws
+        # the name of the run a reset replaces, for the loss plot's ghost, once the new
+        # network is there; None when the reset was refused and the run shown goes on
+        self.ghost = None
+        self._pending_ghost = ""
+        self._kept = False  # the latest reset was refused
+        self._lrs_before = []  # lrs_used of the run the latest reset would replace
         self._rate = deque(maxlen=90)  # (time, step) of recent snapshots
 
     # ---- status ----
@@ -155,10 +164,14 @@ class RunModel:
         self.note_lr(lr)
         return self.generation
 
-    def begin_reset(self, config, model=None, history=()):
-        """A new network with `config` (or a saved `model` dict and its `history`)."""
+    def begin_reset(self, config, model=None, history=(), data=None, velocity=()):
+        """A new network with `config` (or a saved `model` dict, its `history`, points
+        and momentum `velocity`)."""
         self.pause()
-        ghost = describe_run(self.applied, self.lrs_used) if self.applied and self.history else ""
+        if self.applied and self.history:  # (else a reset already on its way replaces it)
+            self._pending_ghost = describe_run(self.applied, self.lrs_used)
+            self._lrs_before = self.lrs_used
+        ghost, self._kept = self._pending_ghost, False
         self.generation += 1
         self.applied = self.requested = config
         self.failed = False
@@ -166,7 +179,9 @@ class RunModel:
         self.history = []
         self.lrs_used = []
         self._rate.clear()
-        return ResetRequest(self.generation, config, model, tuple(history), ghost)
+        return ResetRequest(
+            self.generation, config, model, tuple(history), ghost, data, tuple(velocity)
+        )
 
     # ---- news from the training thread ----
 
@@ -175,13 +190,15 @@ class RunModel:
         if snapshot.generation != self.generation:
             return False
         self.shown_generation = snapshot.generation
+        self.ghost = None if self._kept else self._pending_ghost
+        self._pending_ghost = ""
         self.applied = snapshot.config
         self.data = snapshot.data
         kind, index = self.traced
         if index >= len(snapshot.data.x_train if kind == "train" else snapshot.data.x_test):
             self.traced = ("train", 0)
         self.history = list(snapshot.history)
-        self.step, self.model = snapshot.step, snapshot.model
+        self.step, self.model, self.velocity = snapshot.step, snapshot.model, snapshot.velocity
         return True
 
     def steps_done(self, snapshot, now):
@@ -189,7 +206,7 @@ class RunModel:
         if snapshot.generation != self.generation:
             return False
         self.history.extend(snapshot.stats)
-        self.step, self.model = snapshot.step, snapshot.model
+        self.step, self.model, self.velocity = snapshot.step, snapshot.model, snapshot.velocity
         if snapshot.stats:
             self._rate.append((now, snapshot.step))
         return True
@@ -206,8 +223,11 @@ class RunModel:
         self.failed = True
 
     def reset_refused(self):
-        """The latest Reset's settings could not be used (the old network stays)."""
+        """The latest Reset's settings could not be used: the old network goes on (its run
+        is not made a ghost) under the new generation."""
         self.refused = self.requested
+        self._kept = True
+        self.lrs_used = self._lrs_before
 
     # ---- shown figures ----
 

@@ -12,7 +12,7 @@ APPLY_WAIT_MS = 2 * APPLY_DELAY_MS
 def errors(window, monkeypatch):
     """Message boxes the window would show, collected instead of shown."""
     shown = []
-    monkeypatch.setattr(window, "_error", lambda title, message: shown.append(message))
+    monkeypatch.setattr(window.files, "error", lambda title, message: shown.append(message))
     return shown
 
 
@@ -111,7 +111,7 @@ def test_a_bad_csv_file_is_refused(qtbot, window, errors, tmp_path):
 
 
 def test_choosing_csv_without_a_file_goes_back(qtbot, window, monkeypatch):
-    monkeypatch.setattr(window, "_ask_path", lambda *args: "")  # the user cancels the dialog
+    monkeypatch.setattr(window.files, "ask_path", lambda *args: "")  # the user cancels the dialog
     window.panel.dataset.setCurrentIndex(window.panel.dataset.findData("csv"))
     qtbot.waitUntil(lambda: window.panel.dataset.currentText() == "moons", timeout=2000)
     assert window.train_action.isEnabled()

@@ -73,5 +73,5 @@ def test_the_windows_current_run_is_exported_from_the_window(tmp_path, make_wind
     window = make_window()
     assert export_torch(window, path=tmp_path / "model.py") is True
     written = (tmp_path / "model.py").read_text(encoding="utf-8")
-    weights = window._current_model()[0].parameters()
+    weights = window.files.current_model()[0].parameters()
     assert repr(weights[0].data) in written and not warnings

@@ -280,7 +280,7 @@ def state(window):
 
 
 first = shown()
-first.setGeometry(120, 90, 1300, 850)
+first.setGeometry(*json.loads(sys.argv[2]))
 app.processEvents()
 top, bottom = first.view_splitter.sizes()
 first.view_splitter.setSizes([top + 60, bottom - 60])
@@ -295,12 +295,15 @@ again.close()
 """
 
 
-def test_window_geometry_and_splitters_persist(settings_dir, tmp_path):
+# (0, 0): a window at the top edge, as with no window manager (no frame, no title bar):
+# restoreGeometry's "keep the title bar on screen" rule moved it 25 px down each launch.
+@pytest.mark.parametrize("rect", [[120, 90, 1300, 850], [0, 0, 1300, 850]])
+def test_window_geometry_and_splitters_persist(settings_dir, tmp_path, rect):
     screen = tmp_path / "screen.json"
     screen.write_text('{"screens": [{"name": "big", "width": 1920, "height": 1200}]}')
     env = os.environ | {"QT_QPA_PLATFORM": f"offscreen:configfile={screen}"}
     done = subprocess.run(
-        [sys.executable, "-c", REOPEN, str(settings_dir)],
+        [sys.executable, "-c", REOPEN, str(settings_dir), json.dumps(rect)],
         capture_output=True,
         text=True,
         env=env,
@@ -308,7 +311,7 @@ def test_window_geometry_and_splitters_persist(settings_dir, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     before, after, (top, bottom, left, right) = json.loads(done.stdout.splitlines()[-1])
-    assert before[0] == [120, 90, 1300, 850]
+    assert before[0] == rect
     assert before[1] == [top + 60, bottom - 60] and before[2] == [left - 80, right + 80]
     assert after == before
 

@@ -210,7 +210,7 @@ def test_samples_and_noise_are_off_for_a_csv_file(qtbot, window, tmp_path):
 
 def test_a_bad_csv_file_is_named_without_internal_field_names(qtbot, window, tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr(window, "_error", lambda title, text: shown.append(text))
+    monkeypatch.setattr(window.files, "error", lambda title, text: shown.append(text))
     path = tmp_path / "bad.csv"
     path.write_text("x1,x2,label\n1,2,7\n")
     assert not window.import_csv(str(path))

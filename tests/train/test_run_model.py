@@ -1,6 +1,6 @@
 """The run's state machine without Qt: Train / Pause / Step / Reset / Diverged / step limit."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mgdesk.train import TrainConfig, make_dataset
 from mgdesk.train.run_model import RunModel, describe_run
@@ -15,6 +15,7 @@ class Snap:  # what the training thread reports (the fields the model reads)
     data: object = None
     config: object = None
     history: tuple = ()
+    velocity: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -122,3 +123,32 @@ def test_traced_sample_falls_back_when_the_data_shrinks():
     assert run.traced == ("train", 0)
     x, y, caption = run.traced_sample()
     assert x == tuple(run.data.x_train[0]) and caption.startswith("Loss of train sample #0")
+
+
+def test_a_saved_runs_points_and_momentum_go_with_its_reset_and_come_back():
+    config = TrainConfig(layers=(4,), steps=5, momentum=0.9)
+    data = make_dataset(config)
+    run = RunModel()
+    request = run.begin_reset(config, {"m": 1}, (), data, [0.5, -0.25])
+    assert request.data is data and request.velocity == (0.5, -0.25)
+    assert run.reset_done(Snap(request.generation, model={"m": 1}, data=data, config=config,
+                               velocity=(0.5, -0.25)))  # fmt: skip
+    assert run.velocity == (0.5, -0.25)
+    assert run.steps_done(Snap(request.generation, 1, (Stats(1),), velocity=(0.4, 0.1)), now=1.0)
+    assert run.velocity == (0.4, 0.1)  # always the momentum of the model it came with
+
+
+def test_a_refused_reset_keeps_the_run_and_makes_no_ghost():
+    run, config = built()
+    run.begin_step(0.5)
+    assert run.steps_done(Snap(run.generation, 2, (Stats(1), Stats(2)), model={"m": 2}), now=1.0)
+    request = run.begin_reset(config)
+    assert request.ghost == describe_run(config, [0.5])
+    run.reset_refused()  # the worker keeps the old network under the new generation
+    history = (Stats(1), Stats(2))
+    snap = Snap(request.generation, 2, model={"m": 2}, data=make_dataset(config), config=config)
+    assert run.reset_done(replace(snap, history=history))
+    assert run.ghost is None and run.step == 2 and run.lrs_used == [0.5]
+    again = run.begin_reset(config)  # a reset that works makes the run the ghost
+    assert run.reset_done(Snap(again.generation, data=snap.data, config=config))
+    assert run.ghost == describe_run(config, [0.5])
