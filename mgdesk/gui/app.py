@@ -8,7 +8,43 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["run", "tune_for_gui"]
+__all__ = ["GuiThreadCollector", "run", "tune_for_gui"]
+
+COLLECT_MS = 100  # how often the GUI thread looks whether a collection is due
+
+
+class GuiThreadCollector:
+    """Python's cyclic garbage collector, run only in the GUI thread.
+
+    Left to itself, the collector runs in whichever thread allocates when a threshold is
+    crossed: often a worker. Garbage Qt objects it finds (a closed dialog's wrappers in a
+    reference cycle) are then destroyed in that worker, which Qt forbids, and the
+    destructor can wait for a Qt lock that the GUI thread holds while it waits for the GIL:
+    a deadlock, seen here. So automatic collection is switched off and a timer in the GUI
+    thread collects each generation when its count passes the usual threshold. The engine's
+    graphs have no cycles and are freed by reference counting in any thread meanwhile.
+    """
+
+    def __init__(self, interval_ms=COLLECT_MS):
+        self.thresholds = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(interval=interval_ms)
+        self.timer.timeout.connect(self.collect_if_due)
+        self.timer.start()
+
+    def collect_if_due(self):
+        counts = gc.get_count()
+        generation = -1
+        for g in range(3):  # a collection of generation g also collects the younger ones
+            if counts[g] <= self.thresholds[g]:
+                break
+            generation = g
+        if generation >= 0:
+            gc.collect(generation)
+
+    def stop(self):
+        self.timer.stop()
+        gc.enable()
 
 
 def run(argv=None):
@@ -36,7 +72,9 @@ def run(argv=None):
     wake.timeout.connect(lambda: None)
     wake.start()
     tune_for_gui()
+    collector = GuiThreadCollector()
     code = app.exec()
+    collector.stop()
     if leaked_threads():
         # A worker is inside one long computation (a step of a huge network) that cannot be
         # interrupted. Settings are saved and nothing else is pending: end the process now

@@ -1,9 +1,22 @@
 """A fresh main window per test, with its settings in a temporary folder."""
 
+import gc
+
 import pytest
 from PySide6.QtCore import QSettings
 
 from mgdesk.gui import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def collect_in_the_gui_thread():
+    """As the app does (mgdesk.gui.app.GuiThreadCollector): no cyclic collection in a worker
+    thread, where destroying a garbage Qt object of an earlier test can deadlock; garbage is
+    collected here, in the GUI thread, after each test."""
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)

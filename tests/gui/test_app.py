@@ -32,3 +32,34 @@ def test_run_shows_the_window_and_returns_when_it_closes(qapp, monkeypatch):
     assert seen and not any(t.isRunning() for t in seen[-1]._threads)
     assert calls == [("signal", signal.SIGINT), "freeze", ("switch", 0.001)]
     assert QApplication.organizationName() == "mgdesk-tests"
+
+
+def test_the_cyclic_collector_runs_only_in_the_gui_thread(qtbot):
+    import gc
+    import threading
+
+    from mgdesk.gui.app import GuiThreadCollector
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+    seen = []
+    gc.callbacks.append(lambda phase, info: seen.append(threading.current_thread().name))
+    collector = GuiThreadCollector(interval_ms=10)
+    try:
+        assert not gc.isenabled()
+
+        def churn():  # a worker making cyclic garbage, far past the gen0 threshold
+            for _ in range(20 * collector.thresholds[0]):
+                Cycle()
+
+        worker = threading.Thread(target=churn, name="worker")
+        worker.start()
+        worker.join()
+        qtbot.waitUntil(lambda: bool(seen), timeout=2000)
+        assert set(seen) == {threading.main_thread().name}
+    finally:
+        collector.stop()
+        gc.callbacks.pop()
+    assert gc.isenabled()
