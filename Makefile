@@ -19,6 +19,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_graph.py
 	$(BIN)/python benchmarks/bench_gui.py
+	$(BIN)/python benchmarks/bench_session.py
 
 venv: $(VENV)/.installed
 venv-test: $(VENV)/.installed-test
