@@ -162,8 +162,7 @@ def test_closing_while_a_256_256_boundary_is_computed_is_quick(qtbot, make_windo
     qtbot.waitUntil(
         lambda: window.run.ready and window.run.model["nouts"] == [256, 256, 1], timeout=9000
     )
-    qtbot.wait(300)  # the worker is making the 100 x 100 grid (seconds in pure Python)
-    assert window.boundary.grid_size == 0
+    qtbot.wait(100)  # the worker is making the 100 x 100 grid (or has just made it: NumPy)
     # the window never waits long, whatever the workers do
     # (the graph thread may be tracing this network's graph, ~1 s not interruptible here)
     quiet = ("mgdesk-train",) if row_s < 0.15 else ()  # else one row outlasts the 0.8 s
