@@ -221,3 +221,23 @@ def test_without_the_notes_the_tests_that_need_them_skip_with_a_reason(monkeypat
     with pytest.raises(pytest.skip.Exception, match="notes .* are absent"):
         learner_notes.engine_source()
     assert learner_notes.NOTES.name == "LEARNER_NOTES.md"
+
+
+def test_a_relu_at_its_kink_is_skipped_not_failed():
+    """Biases start at 0: a second-layer neuron whose inputs are all 0 sits exactly at ReLU's
+    kink, where nudging its bias up and down gives two slopes. That is no backward bug."""
+    from mgdesk.check.networks import check_mlp
+    from mgdesk.engine import MLP
+    from mgdesk.engine import Value as V
+
+    class LearnerFile:
+        @staticmethod
+        def MLP(nin, nouts):
+            model = MLP(nin, nouts, seed=3)
+            for neuron in model.layers[0].neurons:  # every first-layer output is relu(0) = 0
+                for w in neuron.w:
+                    w.data = 0.0
+            return model
+
+    status, hint = check_mlp(V, LearnerFile)
+    assert status == "pass" and "kink" in hint, hint
