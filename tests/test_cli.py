@@ -1,5 +1,6 @@
 """The command line end to end: train, gradcheck, graph wiring, the window, bad arguments."""
 
+import dataclasses
 import json
 import math
 import os
@@ -14,6 +15,7 @@ import pytest
 
 from mgdesk.cli import main
 from mgdesk.io import SessionError, load_session
+from mgdesk.train import TrainConfig
 
 DEMO = (
     "train --dataset moons --samples 100 --noise 0.1 --seed 1337 --layers 16,16 "
@@ -158,9 +160,9 @@ def test_no_command_opens_the_window(monkeypatch):
     assert main([]) == 0 and calls == [[]]
 
 
-def test_graph_is_delegated_to_the_viz_command(monkeypatch):
+def test_graph_is_delegated_to_its_module(monkeypatch):
     seen = []
-    fake = types.ModuleType("mgdesk.viz.command")
+    fake = types.ModuleType("mgdesk.cli.graph")
 
     def add_graph_parser(subparsers):
         parser = subparsers.add_parser("graph")
@@ -169,12 +171,12 @@ def test_graph_is_delegated_to_the_viz_command(monkeypatch):
 
     fake.add_graph_parser = add_graph_parser
     fake.run_graph = lambda args: seen.append(args.out) or 0
-    monkeypatch.setitem(sys.modules, "mgdesk.viz.command", fake)
+    monkeypatch.setitem(sys.modules, "mgdesk.cli.graph", fake)
     assert main(["graph", "--out", "g.svg"]) == 0 and seen == ["g.svg"]
 
 
-def test_graph_without_the_viz_command_is_a_clear_error(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "mgdesk.viz.command", None)  # import fails
+def test_graph_without_its_module_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "mgdesk.cli.graph", None)  # import fails
     assert main(["graph", "--out", "g.svg"]) == 1
     assert "graph command is not available" in capsys.readouterr().err
 
@@ -254,7 +256,7 @@ def test_a_second_ctrl_c_aborts_and_saves_nothing(tmp_path, monkeypatch, capsys)
 def test_progress_bar_redraws_in_place_on_a_terminal():
     import io
 
-    from mgdesk.cli import Progress
+    from mgdesk.cli.train import Progress
     from mgdesk.train import TrainConfig, train
 
     class Terminal(io.StringIO):
@@ -408,13 +410,13 @@ def test_an_unwritable_output_fails_before_training(tmp_path, capsys, flag):
 
 
 def test_one_failed_output_does_not_stop_the_others(tmp_path, capsys, monkeypatch):
-    import mgdesk.cli
+    import mgdesk.cli.train
     from mgdesk.io import SessionError
 
     def disk_full(path, history):
         raise SessionError(f"cannot write {path}: No space left on device")
 
-    monkeypatch.setattr(mgdesk.cli, "write_history_csv", disk_full)
+    monkeypatch.setattr(mgdesk.cli.train, "write_history_csv", disk_full)
     files = {flag: tmp_path / name for flag, name in
              [("--history", "h.csv"), ("--save", "s.json"), ("--export", "e.py")]}  # fmt: skip
     args = [x for flag, path in files.items() for x in (flag, str(path))]
@@ -505,12 +507,12 @@ def test_gradcheck_refuses_networks_it_cannot_check_in_seconds(capsys):
 
 
 def test_ctrl_c_during_gradcheck_exits_130(capsys, monkeypatch):
-    import mgdesk.cli
+    import mgdesk.cli.gradcheck
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(mgdesk.cli, "check_network", interrupted)
+    monkeypatch.setattr(mgdesk.cli.gradcheck, "check_network", interrupted)
     assert main(["gradcheck"]) == 130
     assert capsys.readouterr().err == "mgdesk gradcheck: error: interrupted\n"
 
@@ -964,3 +966,13 @@ def test_a_number_too_long_for_python_is_named_so(tmp_path, capsys):
     assert main(["train", "--load", str(path), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err == "mgdesk train: error: run.json is not a mgdesk session (a number is too long)\n"
+
+
+def test_the_options_help_is_the_settings_own(capsys):
+    assert main(["train", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for f in dataclasses.fields(TrainConfig):
+        if f.name not in ("decay_steps", "csv_path"):  # set by --load; --csv FILE
+            meta = f.metadata
+            text = meta["help"] + (f", {meta['limits'].text()}" if meta["limits"] else "")
+            assert text in out, f.name

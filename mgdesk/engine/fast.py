@@ -39,6 +39,8 @@ weights here; `write_values()` copies them into the `Value`s when someone wants 
 
 import numpy as np
 
+from mgdesk.engine.activations import ACTIVATION
+
 __all__ = ["FastMLP"]
 
 
@@ -52,7 +54,7 @@ class FastMLP:
 
     def __init__(self, model):
         self.model = model
-        self.activations = tuple(model.activations)
+        self.activations = tuple(ACTIVATION[name] for name in model.activations)
         sizes = [model.nin, *model.nouts]
         shapes = [(nout, nin + 1) for nin, nout in zip(sizes, sizes[1:])]  # w..., b per row
         count = sum(rows * cols for rows, cols in shapes)
@@ -106,12 +108,7 @@ class FastMLP:
         for (W, b, _, _), act in zip(self.layers, self.activations):
             Z = A @ W.T
             Z += b
-            if act == "relu":
-                A = np.maximum(Z, 0.0, out=Z)  # NaN stays NaN, as in Value.relu
-            elif act == "tanh":
-                A = np.tanh(Z, out=Z)
-            else:
-                A = Z
+            A = act.numpy(np, Z)  # np.tanh(Z), np.maximum(Z, 0) or Z: see activations.py
             activations.append(A)
         return activations
 
@@ -125,13 +122,7 @@ class FastMLP:
         for index in range(len(self.layers) - 1, -1, -1):
             W, _, dW, db = self.layers[index]
             A_in, A = cache[index], cache[index + 1]
-            act = self.activations[index]
-            if act == "relu":
-                dZ = np.where(A <= 0, 0.0, dA)  # NaN passes the gradient, as in Value.relu
-            elif act == "tanh":
-                dZ = (1 - A * A) * dA
-            else:
-                dZ = dA
+            dZ = self.activations[index].numpy_backward(np, A, dA)  # e.g. (1 - A * A) * dA
             dW[...] = dZ.T @ A_in
             db[...] = dZ.sum(axis=0)
             if index > 0:  # the inputs of the network need no gradient

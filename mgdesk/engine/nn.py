@@ -9,14 +9,12 @@ nout, **kwargs)` (kwargs go to each Neuron) and `MLP(nin, nouts)` (ReLU hidden l
 linear output, as micrograd's demo). Weights are plain attributes: `n.w = [...]`, `n.b = ...`.
 """
 
-import math
 import random
 
+from mgdesk.engine.activations import ACTIVATION, ACTIVATIONS
 from mgdesk.engine.value import Value
 
 __all__ = ["ACTIVATIONS", "Layer", "MLP", "Module", "Neuron"]
-
-ACTIVATIONS = ("tanh", "relu", "linear")
 
 
 class Module:
@@ -52,11 +50,7 @@ class Neuron(Module):
 
     def __call__(self, x):
         act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
-        if self.activation == "tanh":
-            return act.tanh()
-        if self.activation == "relu":
-            return act.relu()
-        return act
+        return ACTIVATION[self.activation].value(act)  # act.tanh(), act.relu() or act
 
     def parameters(self):
         return self.w + [self.b]
@@ -107,10 +101,6 @@ def _per_layer(activation, n_layers):
     return names
 
 
-def _is_number(x, kind):
-    return isinstance(x, kind) and not isinstance(x, bool)
-
-
 class MLP(Module):
     """MLP(2, [16, 16, 1]): two inputs, two hidden layers of 16, one output.
 
@@ -159,29 +149,11 @@ class MLP(Module):
 
     @classmethod
     def from_dict(cls, d):
-        """Rebuild a model from `to_dict()` output; raises ValueError on a malformed dict."""
-        try:
-            nin, nouts, weights = d["nin"], list(d["nouts"]), d["weights"]
-            sizes = [nin] + nouts
-            if not all(_is_number(n, int) for n in sizes):
-                raise ValueError("the layer sizes must be whole numbers")
-            # Check the sizes against the stored weights before building anything, so a
-            # foreign file cannot ask for a huge network.
-            if len(weights) != len(nouts) or any(
-                len(rows) != nout or any(len(row) != nprev + 1 for row in rows)
-                for rows, nprev, nout in zip(weights, sizes, nouts)
-            ):
-                raise ValueError("the weights do not match the layer sizes")
-            model = cls(nin, nouts, list(d["activations"]))
-            for layer, rows in zip(model.layers, weights, strict=True):
-                for neuron, row in zip(layer.neurons, rows, strict=True):
-                    if not all(_is_number(v, int | float) for v in row):
-                        raise ValueError("weights must be numbers")
-                    values = [float(v) for v in row]  # OverflowError for a huge int
-                    if not all(math.isfinite(v) for v in values):
-                        raise ValueError("weights must be finite numbers")
-                    for p, v in zip(neuron.parameters(), values, strict=True):
-                        p.data = v
-        except (KeyError, TypeError, IndexError, OverflowError) as exc:  # a float too big
-            raise ValueError(f"not a model description: {exc!r:.80}") from None
+        """Rebuild a model from `to_dict()` output, as mgdesk made it (the window passes
+        models between threads this way): trusted, so not checked. A dict read from a file
+        goes through `mgdesk.io.read_model`, which checks it first."""
+        model = cls(d["nin"], d["nouts"], d["activations"])
+        weights = (v for layer in d["weights"] for row in layer for v in row)
+        for p, v in zip(model.parameters(), weights, strict=True):  # w1, w2, ..., b per row
+            p.data = float(v)
         return model

@@ -29,6 +29,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from mgdesk.engine import MLP
+from mgdesk.io.records import read_model, read_step
 from mgdesk.train import ConfigError, Dataset, StepStats, TrainConfig, make_dataset
 from mgdesk.train.config import MAX_SAMPLES, MAX_STEPS
 from mgdesk.train.data import file_name, read_file
@@ -319,7 +320,7 @@ def _read_run(name, doc):
     except (TypeError, ValueError, OverflowError) as exc:
         raise SessionError(f"{name}: bad settings: {exc}") from None
     try:
-        model = MLP.from_dict(doc.get("model"))
+        model = read_model(doc.get("model"))
     except (ValueError, TypeError, OverflowError) as exc:
         raise SessionError(f"{name}: bad model: {exc}") from None
     if model.nin != 2 or model.nouts != [*config.layers, 1]:
@@ -455,7 +456,7 @@ def _read_history(name, entries):
         history = History()
         for index, entry in enumerate(entries, start=1):
             try:
-                history.append(StepStats.from_dict(entry))
+                history.append(read_step(entry))
             except (ValueError, TypeError, OverflowError) as exc:
                 raise SessionError(f"{name}: history entry {index}: {exc}") from None
     steps = history.column("step")

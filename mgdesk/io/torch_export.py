@@ -20,12 +20,12 @@ and the only text, the data set's name, as a quoted string literal.
 import json
 from pathlib import Path
 
+from mgdesk.engine.activations import ACTIVATION
 from mgdesk.io.session import SessionError, _write_text, check_writable, load_session
 from mgdesk.train import ConfigError, make_dataset
 
 __all__ = ["add_export_torch_parser", "export_torch_script", "run_export_torch", "torch_script"]
 
-MODULES = {"relu": "torch.nn.ReLU()", "tanh": "torch.nn.Tanh()", "linear": None}
 
 # The mean loss over samples, from scores s and labels y (tensors), as each loss is written.
 LOSS_CODE = {
@@ -216,8 +216,8 @@ def _modules(model):
     lines = []
     for n_in, n_out, act in zip(sizes[:-1], sizes[1:], model.activations, strict=True):
         lines.append(f"    torch.nn.Linear({n_in}, {n_out}),")
-        if MODULES[act]:
-            lines.append(f"    {MODULES[act]},")
+        if ACTIVATION[act].torch:
+            lines.append(f"    {ACTIVATION[act].torch},")
     return "\n".join(lines)
 
 

@@ -6,13 +6,15 @@ hangs: a step must stay around a second or less, because training stops between 
 
 import math
 import re
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import NamedTuple
 
 from mgdesk.engine import ACTIVATIONS
 
 __all__ = [
     "DATASETS",
     "FIELD_LABELS",
+    "LR_DECAYS",
     "LOSS_NAMES",
     "MAX_HIDDEN_LAYERS",
     "MAX_LR",
@@ -22,10 +24,12 @@ __all__ = [
     "MAX_VALUE_WORK",
     "MAX_WORK",
     "ConfigError",
+    "Range",
     "InspectConfig",
     "TrainConfig",
     "check_work",
     "parse_layers",
+    "setting",
 ]
 
 DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "csv")
@@ -44,20 +48,6 @@ MAX_WORK = 70_000_000
 # The plain Value engine (--engine value) builds a node per operation. Its backward pass
 # cannot stop midway: 150,000 multiply-adds keep a whole step near 0.5 s (backward ~0.3 s).
 MAX_VALUE_WORK = 150_000
-
-
-# What people call each setting: str(ConfigError) starts with this, never the field's name
-# in the code (the CLI names the flag instead, a session file its key).
-FIELD_LABELS = {
-    "csv_path": "CSV file",
-    "test_split": "test split",
-    "layers": "hidden layers",
-    "l2": "L2",
-    "lr": "learning rate",
-    "lr_decay": "LR decay",
-    "batch_size": "batch size",
-    "decay_steps": "decay steps",
-}
 
 
 class ConfigError(ValueError):
@@ -103,6 +93,42 @@ def _check(field, value, low, high, integer=False, low_open=False, high_open=Fal
     if not inside:
         raise ConfigError(field, f"{expected} (got {_shown(value)})")
     return value if integer else float(value)
+
+
+class Range(NamedTuple):
+    """The numbers a setting accepts: low..high, each end in or out (open)."""
+
+    low: float
+    high: float
+    integer: bool = False
+    low_open: bool = False
+    high_open: bool = False
+
+    def check(self, name, value):
+        """`value` as an int/float inside the range, or ConfigError(name) naming it."""
+        return _check(name, value, *self)
+
+    def text(self):
+        """The range as --help writes it: "2-10000", "above 0, at most 1e6", "0 <= x < 1"."""
+        low, high = _compact(self.low), _compact(self.high)
+        if self.low_open:
+            return f"above {low}, at most {high}"
+        if self.high_open:
+            return f"{low} <= x < {high}"
+        return f"{low}-{high}"
+
+
+def _compact(x):
+    return str(x) if isinstance(x, int) else f"{x:g}".replace("e+0", "e").replace("e+", "e")
+
+
+def setting(default, label, help, limits=None, choices=None):
+    """A TrainConfig field and what people see of it, in its metadata: `label` names it in
+    messages ("learning rate: must be ..."), `help` says what it does (--help, tooltips),
+    `limits` (a Range) or `choices` (names) are what it accepts, checked once in
+    __post_init__."""
+    meta = {"label": label, "help": help, "limits": limits, "choices": choices}
+    return field(default=default, metadata=meta)
 
 
 def _check_layer_sizes(sizes):
@@ -186,42 +212,60 @@ def check_work(config, n_samples, engine="fast"):
 class TrainConfig:
     """One training run. The defaults are micrograd's demo (moons, MLP(2, [16, 16, 1]))."""
 
-    dataset: str = "moons"  # moons, circles, xor, spiral, blobs, or csv (then csv_path)
-    samples: int = 100  # points generated (a CSV brings its own count), 2 to 10,000
-    noise: float = 0.1  # std of the gaussian jitter added to every point, 0 to 1
-    test_split: float = 0.2  # share held out for testing, 0 (no test set) up to below 1
-    seed: int = 1337  # seeds the data, the initial weights and the minibatches
-    layers: tuple = (16, 16)  # hidden layer sizes; () is a linear model
-    activation: str | tuple = "relu"  # one name, or one per hidden layer; output is linear
-    loss: str = "hinge"  # hinge (max-margin, as micrograd), mse, or bce (on a sigmoid)
-    l2: float = 1e-4  # alpha of alpha * sum(p*p) over all parameters, 0 to 1
-    lr: float = 1.0  # learning rate, above 0 and at most 1e6
-    lr_decay: str = "linear"  # linear: lr * (1 - 0.9 * k / steps), micrograd's schedule
-    momentum: float = 0.0  # SGD momentum, 0 up to below 1
-    batch_size: int = 0  # 0 = full batch, else a seeded random minibatch each step
-    steps: int = 100  # total updates of the run, 1 to 1,000,000
-    decay_steps: int = 0  # the linear decay spans this many steps (0: all `steps`), then stays
-    csv_path: str | None = None  # the x1,x2,label file when dataset is "csv"
+    # One field per setting: its default, then what people see of it (see `setting`).
+    dataset: str = setting("moons", "dataset", "toy dataset", choices=DATASETS)  # csv: csv_path
+    # a CSV brings its own count of points
+    samples: int = setting(
+        100, "samples", "points to generate", Range(2, MAX_SAMPLES, integer=True)
+    )
+    noise: float = setting(0.1, "noise", "gaussian jitter of the points", Range(0, 1))
+    test_split: float = setting(
+        0.2, "test split", "share held out for testing", Range(0, 1, high_open=True)
+    )
+    seed: int = setting(
+        1337, "seed", "seeds data, initial weights and minibatches", Range(0, MAX_SEED, True)
+    )
+    layers: tuple = setting(
+        (16, 16), "hidden layers", 'hidden layer sizes, e.g. "16,16"; "" for none'
+    )
+    # one name, or one per hidden layer; the output layer is linear
+    activation: str | tuple = setting(
+        "relu",
+        "activation",
+        f"{', '.join(ACTIVATIONS[:-1])} or {ACTIVATIONS[-1]}, or one per hidden layer",
+        choices=ACTIVATIONS,
+    )
+    loss: str = setting(
+        "hinge", "loss", "hinge (max-margin, as micrograd), mse, or bce (on a sigmoid)",
+        choices=LOSS_NAMES,
+    )  # fmt: skip
+    l2: float = setting(0.0001, "L2", "L2 penalty alpha*sum(p*p) over all parameters", Range(0, 1))
+    lr: float = setting(1.0, "learning rate", "learning rate", Range(0, MAX_LR, low_open=True))
+    lr_decay: str = setting(
+        "linear", "LR decay", "linear: lr*(1-0.9*k/steps), micrograd's schedule", choices=LR_DECAYS
+    )
+    momentum: float = setting(0.0, "momentum", "SGD momentum", Range(0, 1, high_open=True))
+    batch_size: int = setting(
+        0, "batch size", "minibatch size, 0 = full batch (else a seeded random minibatch)",
+        Range(0, MAX_SAMPLES, integer=True),
+    )  # fmt: skip
+    steps: int = setting(100, "steps", "updates to make", Range(1, MAX_STEPS, integer=True))
+    decay_steps: int = setting(
+        0, "decay steps", "the linear decay spans this many steps (0: all steps), then stays",
+        Range(0, MAX_STEPS, integer=True),
+    )  # fmt: skip
+    csv_path: str | None = setting(None, "CSV file", 'x1,x2,label rows when dataset is "csv"')
 
     def __post_init__(self):
         set_ = object.__setattr__  # frozen: normalise through the back door, once
-        set_(self, "dataset", _choice("dataset", self.dataset, DATASETS))
-        set_(self, "samples", _check("samples", self.samples, 2, MAX_SAMPLES, integer=True))
-        set_(self, "noise", _check("noise", self.noise, 0, 1))
-        set_(self, "test_split", _check("test_split", self.test_split, 0, 1, high_open=True))
-        set_(self, "seed", _check("seed", self.seed, 0, MAX_SEED, integer=True))
-        set_(self, "layers", self._layers())
-        set_(self, "activation", self._activation())
-        set_(self, "loss", _choice("loss", self.loss, LOSS_NAMES))
-        set_(self, "l2", _check("l2", self.l2, 0, 1))
-        set_(self, "lr", _check("lr", self.lr, 0, MAX_LR, low_open=True))
-        set_(self, "lr_decay", _choice("lr_decay", self.lr_decay, LR_DECAYS))
-        set_(self, "momentum", _check("momentum", self.momentum, 0, 1, high_open=True))
-        set_(
-            self, "batch_size", _check("batch_size", self.batch_size, 0, MAX_SAMPLES, integer=True)
-        )
-        set_(self, "steps", _check("steps", self.steps, 1, MAX_STEPS, integer=True))
-        set_(self, "decay_steps", _check("decay_steps", self.decay_steps, 0, MAX_STEPS, True))
+        for f in fields(self):  # in field order: the first bad setting is the one reported
+            name, meta = f.name, f.metadata
+            if name in ("layers", "activation"):  # their own rules: a text, names per layer
+                set_(self, name, getattr(self, f"_{name}")())
+            elif meta["choices"]:
+                set_(self, name, _choice(name, getattr(self, name), meta["choices"]))
+            elif meta["limits"]:
+                set_(self, name, meta["limits"].check(name, getattr(self, name)))
         if self.csv_path is not None and not isinstance(self.csv_path, str):
             raise ConfigError("csv_path", f"must be a file name (got {_shown(self.csv_path)})")
         if self.dataset == "csv":
@@ -286,6 +330,11 @@ class TrainConfig:
             raise
         except (TypeError, ValueError, OverflowError) as exc:  # anything a file may hold
             raise ConfigError("config", f"cannot be read ({exc})") from None
+
+
+# What people call each setting: str(ConfigError) starts with this, never the field's name
+# in the code (the CLI names the flag instead, a session file its key).
+FIELD_LABELS = {f.name: f.metadata["label"] for f in fields(TrainConfig)}
 
 
 @dataclass(frozen=True)

@@ -62,12 +62,6 @@ class Dataset:
     x_test: tuple = ()
     y_test: tuple = ()
 
-    def bounds(self, margin=0.5):
-        """(xmin, xmax, ymin, ymax) around every point, widened by `margin`."""
-        points = self.x_train + self.x_test
-        xs, ys = [p[0] for p in points], [p[1] for p in points]
-        return (min(xs) - margin, max(xs) + margin, min(ys) - margin, max(ys) + margin)
-
 
 def linspace(start, stop, n):
     """n evenly spaced numbers from start to stop inclusive (numpy.linspace)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from operator import mul
 
 from mgdesk.engine import MLP
+from mgdesk.engine.activations import ACTIVATION
 from mgdesk.train.config import FIELD_LABELS, TrainConfig
 from mgdesk.train.data import file_name
 
@@ -60,11 +61,7 @@ def dead_neurons(model, points):
         if act == "relu":
             alive = [any(z[j] > 0 for z in sums) for j in range(len(neurons))]
             dead += [n.name for n, ok in zip(layer.neurons, alive) if not ok]
-            outputs = [[v if v > 0 else 0.0 for v in z] for z in sums]
-        elif act == "tanh":
-            outputs = [list(map(math.tanh, z)) for z in sums]
-        else:
-            outputs = sums
+        outputs = [list(map(ACTIVATION[act].function, z)) for z in sums]
     return dead
 
 

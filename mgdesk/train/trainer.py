@@ -8,12 +8,12 @@ import gc
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from mgdesk.engine import MLP, FastMLP, Value
-from mgdesk.train.config import MAX_STEPS, check_work
+from mgdesk.train.config import check_work
 from mgdesk.train.data import linspace, make_dataset
 from mgdesk.train.history import History
 from mgdesk.train.losses import LOSSES, accuracy
@@ -55,34 +55,6 @@ class StepStats:
     def to_dict(self):
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, d):
-        """Rebuild from `to_dict()`; ValueError when a field is missing or not a finite number
-        (the step: a whole number from 1 to MAX_STEPS)."""
-        names = [f.name for f in fields(cls)]
-        if not isinstance(d, dict) or set(d) != set(names):
-            raise ValueError(f"a step needs exactly the fields {', '.join(names)}")
-        values = {}
-        for name in names:
-            value = d[name]
-            if value is None and name in ("test_loss", "test_acc"):
-                values[name] = None
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"step field {name} must be a number (got {value!r:.40})")
-            if name == "step":
-                if not isinstance(value, int) or not 1 <= value <= MAX_STEPS:
-                    raise ValueError(f"the step must be a whole number from 1 to {MAX_STEPS:,}")
-                values[name] = value
-                continue
-            try:
-                values[name] = float(value)
-            except OverflowError:  # an int too big for a float
-                values[name] = math.inf
-            if not math.isfinite(values[name]):
-                raise ValueError(f"step field {name} must be a finite number")
-        return cls(**values)
-
 
 @dataclass(frozen=True)
 class TrainingFailure:
@@ -121,7 +93,7 @@ class Trainer:
     step's gradients in `grad`), and the next step copies back whatever the reader changed.
     So `trainer.model` is up to date whenever it is read between steps (in the thread that
     trains); to change weights, read it again after a step. A reference to the MLP kept
-    from earlier is brought up to date when a `train()` run ends.
+    from earlier is brought up to date when a `run()` ends.
     """
 
     def __init__(self, config, model=None, data=None, history=(), engine="fast", velocity=None):
@@ -150,7 +122,7 @@ class Trainer:
         self._x_train, self._y_train = _points(self.data.x_train), np.array(self.data.y_train)
         self._x_test, self._y_test = _points(self.data.x_test), np.array(self.data.y_test)
         self._elapsed = self.history[-1].elapsed if self.history else 0.0
-        self._stop = None  # the stop event of the train() run in progress
+        self._stop = None  # the stop event of the run() in progress
 
     @property
     def model(self):
@@ -264,9 +236,33 @@ class Trainer:
             "test_acc": test_acc,
         }
 
+    def run(self, stop=None, steps=None):
+        """Yield a StepStats per step until `steps` (default: `config.steps`) are done in
+        total, counting the steps already made.
+
+        Checks `stop` (a threading.Event) before every step, and the plain Value engine also
+        within a step, so setting it ends the run within a fraction of a second at any size.
+        A loss or gradient that overflows ends the run quietly: look at `failure` (a
+        TrainingFailure). At the end the model's Values hold the weights reached.
+        """
+        steps = self.config.steps if steps is None else steps
+        self._stop = stop
+        try:
+            while self.step < steps:
+                if stop is not None and stop.is_set():
+                    break
+                stats = self.step_once()
+                if stats is None:
+                    break
+                yield stats
+        finally:  # a reference to the model kept by the caller is up to date after the run
+            self._stop = None
+            self.sync_values()
+        return self.failure
+
     def step_once(self):
         """One forward, backward and update. Returns StepStats, or None and sets `failure`
-        when the loss or the gradient stops being a finite number. Inside a `train()` run
+        when the loss or the gradient stops being a finite number. Inside a `run()`
         whose stop event is set during a long step, returns None with nothing changed."""
         if self.failure is not None:
             return None
@@ -325,32 +321,16 @@ class Trainer:
             return self._fast.predict(_points(points))[:, 0].tolist()
 
 
-def _run(trainer, steps, stop):
-    trainer._stop = stop
-    try:
-        while trainer.step < steps:
-            if stop is not None and stop.is_set():
-                break
-            stats = trainer.step_once()
-            if stats is None:
-                break
-            yield stats
-    finally:  # a reference to the model kept by the caller is up to date after the run
-        trainer._stop = None
-        trainer.sync_values()
-    return trainer.failure
-
-
 def train(config, stop=None, trainer=None):
-    """Yield a StepStats per step until `config.steps` steps are done in total.
+    """Yield a StepStats per step of a new `Trainer(config)` until `config.steps` steps are
+    done: `trainer.run(stop)` (see Trainer.run). Bad settings raise ConfigError at once.
 
-    Checks `stop` (a threading.Event) before every step, and the plain Value engine also
-    within a step, so setting it ends the run within a fraction of a second at any size.
-    A loss or gradient that overflows ends the run quietly: look at `trainer.failure` (a
-    TrainingFailure). Bad settings raise ConfigError here, at once.
+    `trainer=` is the window's older call, `train(config or None, stop, trainer=t)`:
+    `t.run(stop, config.steps)`; it goes once the window calls `run` itself.
     """
-    trainer = trainer if trainer is not None else Trainer(config)
-    return _run(trainer, (config or trainer.config).steps, stop)
+    if trainer is None:
+        return Trainer(config).run(stop)
+    return trainer.run(stop, None if config is None else config.steps)
 
 
 def scores(model, points):

@@ -20,6 +20,7 @@ __all__ = [
     "FONT",
     "FONT_SIZE",
     "FONT_WEIGHT",
+    "LEGEND",
     "NUMBER_WIDTH",
     "PAD",
     "ROLE_STYLE",
@@ -27,6 +28,7 @@ __all__ = [
     "format_compact",
     "format_number",
     "grad_colour",
+    "legend_text",
     "node_fields",
     "to_dot",
 ]
@@ -36,13 +38,14 @@ FONT_SIZE = 14  # points, the record text
 NUMBER_WIDTH = 9  # "+123.4567", "-1.23e-05", "+1.2e+100"
 PAD = "\u00a0"  # pads numbers in the DOT (an escaped space), so boxes fit the widest one
 
-# Border colour and width by role; fills show the gradient.
+# Border colour and width by role (viz.roles.ROLES, and "neuron", "op", "header" boxes);
+# fills show the gradient.
 ROLE_STYLE = {
     "input": ("#1a9850", 2.0),
     "target": ("#1a9850", 2.0),
-    "param": ("#8c510a", 2.0),
-    "const": ("#999999", 1.0),
-    "hidden": ("#444444", 1.0),
+    "parameter": ("#8c510a", 2.0),
+    "constant": ("#999999", 1.0),
+    "intermediate": ("#444444", 1.0),
     "loss": ("#000000", 3.0),
     "neuron": ("#444444", 1.0),
     "op": ("#666666", 1.0),
@@ -285,3 +288,26 @@ def _network_dot(graph, styled):
                 attrs |= {"color": colour, "penwidth": f"{width:.2f}"}
         dot.edge(a, b, **attrs)
     return dot.source
+
+
+# ---- what the colours and markers mean ----
+
+LEGEND = (
+    ("node fill", "#ca0020", "red: raising this value raises the loss (grad > 0)"),
+    ("node fill", "#0571b0", "blue: raising it lowers the loss (grad < 0); paler = smaller |grad|"),
+    ("node fill", "#ffffff", "white: grad 0, nothing flows back through it"),
+    ("node border", "#1a9850", "green border: an input (x1, x2) or the label y"),
+    ("node border", "#8c510a", "brown border: a parameter (weight w or bias b), trained"),
+    ("node border", "#000000", "thick black border: the loss"),
+    ("edge", "#e08214", "orange edge: a positive weight; wider = larger |w|"),
+    ("edge", "#8073ac", "purple edge: a negative weight"),
+    ("edge", "#a0a0a0", "grey edge: a value used by an operation"),
+    ("point", "filled", "filled dot: a training point, coloured by its class"),
+    ("point", "ring", "white dot: a test point (not trained on)"),
+    ("point", "big ring", "large black ring: the traced point, whose graph is drawn"),
+)
+
+
+def legend_text():
+    """The legend as lines of text (the command line prints it)."""
+    return "\n".join(text for _, _, text in LEGEND)

@@ -15,13 +15,14 @@ The ids are stable for a given architecture, so a layout can be reused and patch
 GUI can hit-test a node by its SVG element id.
 """
 
-import re
 from dataclasses import dataclass
 
-__all__ = ["Graph", "GraphNode", "ops_node_count", "trace_graph", "trace_neurons"]
+from mgdesk.viz.roles import value_role
 
-_PARAMETER = re.compile(r"L\d+\.N\d+\.(w\d+|b)$")
+__all__ = ["HUB_OP", "Graph", "GraphNode", "ops_node_count", "trace_graph", "trace_neurons"]
+
 DENSE_EDGES = 1024  # neuron view: more edges than this between two layers go through a hub
+HUB_OP = "all to all"  # the op of the hub node between two wide layers
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class GraphNode:
     kind: str  # "value", "op" or "neuron"
     label: str  # engine name ("x1", "L1.N3.w2", "loss"), "" if unnamed; the op for op nodes
     op: str  # the operation that made the value ("" for a leaf); a neuron's activation
-    role: str  # "input", "target", "param", "const", "hidden", "loss", "op" or "neuron"
+    role: str  # a value's role (viz.roles.ROLES: "input", "parameter", ...), "op" or "neuron"
     index: int  # topological index of the value (of the output value for an op or a neuron)
     data: float
     grad: float
@@ -60,18 +61,6 @@ class Graph:
         )
 
 
-def _role(value, is_root):
-    if is_root:
-        return "loss"
-    if value._prev:
-        return "hidden"
-    if not value.label:
-        return "const"
-    if _PARAMETER.match(value.label):
-        return "param"
-    return "target" if value.label == "y" else "input"
-
-
 def ops_node_count(root):
     """How many nodes the ops view of `root` has (values plus op nodes), without drawing it."""
     topo = root.topological_order()
@@ -86,7 +75,7 @@ def trace_graph(root):
     for i, v in enumerate(topo):
         vid = f"n{i}"
         nodes.append(
-            GraphNode(vid, "value", v.label, v._op, _role(v, v is root), i, v.data, v.grad)
+            GraphNode(vid, "value", v.label, v._op, value_role(v, root), i, v.data, v.grad)
         )
         if v._prev:
             oid = f"{vid}_op"
@@ -130,7 +119,7 @@ def _connect(previous, current, edges):
         return []
     first = current[0]
     size = f"{len(previous)}x{len(current)}"
-    hub = GraphNode(f"{first.id}_all", "op", size, "all to all", "op", first.index, 0.0, 0.0)
+    hub = GraphNode(f"{first.id}_all", "op", size, HUB_OP, "op", first.index, 0.0, 0.0)
     edges.extend([(p.id, hub.id) for p in previous] + [(hub.id, c.id) for c in current])
     return [hub]
 
@@ -150,8 +139,8 @@ def trace_neurons(root, model):
         )
 
     leaves = [v for v in topo if not v._prev and v.label]
-    inputs = [value_node(v, "input") for v in leaves if _role(v, False) == "input"]
-    targets = [value_node(v, "target") for v in leaves if _role(v, False) == "target"]
+    inputs = [value_node(v, "input") for v in leaves if value_role(v) == "input"]
+    targets = [value_node(v, "target") for v in leaves if value_role(v) == "target"]
     nodes, edges, previous = list(inputs), [], inputs
     for layer in model.layers:
         current = [_neuron_node(n, _neuron_output(n, users), index) for n in layer.neurons]

@@ -24,10 +24,9 @@ re-rank and re-order everything). `pos` pins each node; the layout program only 
 import re
 from dataclasses import dataclass, field
 
-from mgdesk.train import LOSSES
-from mgdesk.train.trainer import scores
 from mgdesk.viz.dot import COMPACT_WIDTH, FONT_SIZE
-from mgdesk.viz.graph import DENSE_EDGES, Graph, GraphNode, _role
+from mgdesk.viz.graph import DENSE_EDGES, HUB_OP, Graph, GraphNode
+from mgdesk.viz.roles import value_role
 
 __all__ = [
     "AREA",
@@ -35,15 +34,11 @@ __all__ = [
     "Group",
     "Groups",
     "READABLE_PX",
-    "LEGEND",
     "choose_open",
-    "legend_text",
     "fit_text_px",
     "network_groups",
     "parse_open",
-    "quiet_caption",
     "trace_network",
-    "worst_sample",
 ]
 
 AREA = (1000, 480)  # the graph area of the window at its default size, px
@@ -127,7 +122,7 @@ def network_groups(root, model):
     groups = [
         Group(v.label, "input", 0, v, [v])
         for v in topo
-        if not v._prev and v.label and _role(v, False) == "input"
+        if not v._prev and v.label and value_role(v) == "input"
     ]
     for column, layer in enumerate(model.layers, start=1):
         groups.extend(_neuron_group(n, users, column) for n in layer.neurons)
@@ -135,7 +130,7 @@ def network_groups(root, model):
     groups.extend(
         Group(v.label, "target", last, v, [v])
         for v in topo
-        if not v._prev and _role(v, False) == "target"
+        if not v._prev and value_role(v) == "target"
     )
     owner = {id(v): g for g in groups for v in g.members}
     loss = Group("loss", "loss", last + 1, root)
@@ -211,7 +206,7 @@ class _Builder:
 
     def value(self, v, x, y, group, label=None):
         i = self.g.index[id(v)]
-        role = _role(v, v is self.g.root)
+        role = value_role(v, self.g.root)
         label = v.label if label is None else label
         node = GraphNode(f"n{i}", "value", label, v._op, role, i, v.data, v.grad, group=group)
         self.nodes.append(node)
@@ -448,7 +443,7 @@ def _hub(b, groups, column, x, top):
         return None
     hid = f"hub{column}"
     label = f"{len(prev)}x{len(this)}"
-    b.nodes.append(GraphNode(hid, "op", label, "all to all", "op", -1, 0.0, 0.0))
+    b.nodes.append(GraphNode(hid, "op", label, HUB_OP, "op", -1, 0.0, 0.0))
     b.pos.append((x - COL_GAP / 2, HEADER + top / 2))
     for g in prev:
         b.edge(b.vid(g.output), hid)
@@ -520,55 +515,3 @@ def node_count(groups, opened):
 
 def is_readable(groups, opened, stacked, area=AREA):
     return fit_text_px(layout_size(groups, opened, stacked), area) >= READABLE_PX
-
-
-# ---- which sample to trace ----
-
-
-def worst_sample(model, xs, ys, loss="hinge"):
-    """Index of the training point with the largest loss (the first of equals): its graph
-    has gradients worth looking at, where a well-classified point's may all be 0."""
-    point = LOSSES[loss].point
-    losses = [point(s, y)[0] for s, y in zip(scores(model, xs), ys, strict=True)]
-    return max(range(len(losses)), key=losses.__getitem__)
-
-
-def quiet_caption(loss, root):
-    """Why nothing flows back when the traced sample's gradient is 0, or "" when it is not."""
-    score = next((v for v in root.topological_order() if v.label == "score"), None)
-    if score is None or score.grad != 0 or root.data != root.data:
-        return ""
-    if loss == "hinge":
-        return (
-            "classified with margin: hinge loss 0, so every gradient is 0 — click a point "
-            "near the boundary"
-        )
-    if loss == "mse":
-        return "the score equals the label: squared error 0, so every gradient is 0"
-    return (
-        "the loss is flat here (saturated), so every gradient is 0 — click a point near "
-        "the boundary"
-    )
-
-
-# ---- what the colours and markers mean ----
-
-LEGEND = (
-    ("node fill", "#ca0020", "red: raising this value raises the loss (grad > 0)"),
-    ("node fill", "#0571b0", "blue: raising it lowers the loss (grad < 0); paler = smaller |grad|"),
-    ("node fill", "#ffffff", "white: grad 0, nothing flows back through it"),
-    ("node border", "#1a9850", "green border: an input (x1, x2) or the label y"),
-    ("node border", "#8c510a", "brown border: a parameter (weight w or bias b), trained"),
-    ("node border", "#000000", "thick black border: the loss"),
-    ("edge", "#e08214", "orange edge: a positive weight; wider = larger |w|"),
-    ("edge", "#8073ac", "purple edge: a negative weight"),
-    ("edge", "#a0a0a0", "grey edge: a value used by an operation"),
-    ("point", "filled", "filled dot: a training point, coloured by its class"),
-    ("point", "ring", "white dot: a test point (not trained on)"),
-    ("point", "big ring", "large black ring: the traced point, whose graph is drawn"),
-)
-
-
-def legend_text():
-    """The legend as lines of text (the command line prints it)."""
-    return "\n".join(text for _, _, text in LEGEND)

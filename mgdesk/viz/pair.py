@@ -42,9 +42,9 @@ def side_graph(side):
     nodes, edges = [], []
     for i, node in enumerate(side["nodes"]):
         vid, inputs = node["id"], made.get(node["id"], [])
-        role = (
-            "loss" if vid == last else "hidden" if inputs else "input" if node["label"] else "const"
-        )
+        role = "loss" if vid == last else "intermediate" if inputs else "input"
+        if role == "input" and not node["label"]:
+            role = "constant"
         data, grad = float(node["data"]), float(node["grad"])
         nodes.append(GraphNode(vid, "value", node["label"], node["op"], role, i, data, grad))
         if inputs:

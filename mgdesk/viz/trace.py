@@ -9,15 +9,16 @@ inspector's copy, the backward stepper's copy, the gradient check, `mgdesk graph
     sample.root.grad, sample.topo[0], sample.names[sample.root]   # -> 1.0, x1, "loss"
 
 `choose_view` is the one rule for "auto": the ops view (a box per Value) up to NODE_BUDGET
-boxes, one box per neuron above it.
+boxes, one box per neuron above it. `worst_sample` picks the point worth tracing (the largest
+loss), `quiet_caption` says why a traced sample's gradients are all 0.
 """
 
 from dataclasses import dataclass, field
 
 from mgdesk.engine import MLP
-from mgdesk.train import sample_loss
-from mgdesk.viz.graph import ops_node_count
-from mgdesk.viz.stepper import node_names
+from mgdesk.train import LOSSES, sample_loss
+from mgdesk.train.trainer import scores
+from mgdesk.viz.graph import HUB_OP, ops_node_count
 
 __all__ = [
     "HUB_OP",
@@ -26,11 +27,19 @@ __all__ = [
     "TraceCache",
     "TraceCancelled",
     "choose_view",
+    "node_names",
+    "quiet_caption",
     "trace_sample",
+    "worst_sample",
 ]
 
 NODE_BUDGET = 600  # above this many ops-view boxes, "auto" draws one box per neuron
-HUB_OP = "all to all"  # the op of the neuron view's hub node between two wide layers
+
+
+def node_names(topo):
+    """Name for each node in topological order: its label, or `n<index>` (its place in
+    `topo`, the graph view's node numbering) for an unnamed one."""
+    return {node: node.label or f"n{i}" for i, node in enumerate(topo)}
 
 
 class TraceCancelled(Exception):
@@ -121,3 +130,29 @@ def auto_view(root, view, has_model=True, budget=NODE_BUDGET):
     """`choose_view` for the graph of `root` (counted only when the view is "auto")."""
     count = ops_node_count(root) if view == "auto" else 0
     return choose_view(view, count, has_model, budget)
+
+
+def worst_sample(model, xs, ys, loss="hinge"):
+    """Index of the training point with the largest loss (the first of equals): its graph
+    has gradients worth looking at, where a well-classified point's may all be 0."""
+    point = LOSSES[loss].point
+    losses = [point(s, y)[0] for s, y in zip(scores(model, xs), ys, strict=True)]
+    return max(range(len(losses)), key=losses.__getitem__)
+
+
+def quiet_caption(loss, root):
+    """Why nothing flows back when the traced sample's gradient is 0, or "" when it is not."""
+    score = next((v for v in root.topological_order() if v.label == "score"), None)
+    if score is None or score.grad != 0 or root.data != root.data:
+        return ""
+    if loss == "hinge":
+        return (
+            "classified with margin: hinge loss 0, so every gradient is 0 — click a point "
+            "near the boundary"
+        )
+    if loss == "mse":
+        return "the score equals the label: squared error 0, so every gradient is 0"
+    return (
+        "the loss is flat here (saturated), so every gradient is 0 — click a point near "
+        "the boundary"
+    )

@@ -223,17 +223,21 @@ def test_without_the_notes_the_tests_that_need_them_skip_with_a_reason(monkeypat
     assert learner_notes.NOTES.name == "LEARNER_NOTES.md"
 
 
-def test_a_relu_input_exactly_at_zero_is_no_failure_of_the_mlp(tmp_path, capsys):
-    # All weights 0: every ReLU input is exactly 0, where its two sides have two slopes.
-    source = (
-        "from mgdesk.engine import MLP as _MLP, Value\n"
-        "def MLP(nin, nouts):\n"
-        "    model = _MLP(nin, nouts)\n"
-        "    for p in model.parameters():\n"
-        "        p.data = 0.0\n"
-        "    model.layers[-1].neurons[0].w[0].data = 1.0\n"
-        "    return model\n"
-    )
-    code, report, checks = check_json(capsys, write(tmp_path, source))
-    mlp = next(c for c in report["checks"] if c["name"] == "MLP gradients")
-    assert mlp["status"] == "pass" and "kink" in mlp["hint"], mlp
+def test_a_relu_at_its_kink_is_skipped_not_failed():
+    """Biases start at 0: a second-layer neuron whose inputs are all 0 sits exactly at ReLU's
+    kink, where nudging its bias up and down gives two slopes. That is no backward bug."""
+    from mgdesk.check.networks import check_mlp
+    from mgdesk.engine import MLP
+    from mgdesk.engine import Value as V
+
+    class LearnerFile:
+        @staticmethod
+        def MLP(nin, nouts):
+            model = MLP(nin, nouts, seed=3)
+            for neuron in model.layers[0].neurons:  # every first-layer output is relu(0) = 0
+                for w in neuron.w:
+                    w.data = 0.0
+            return model
+
+    status, hint = check_mlp(V, LearnerFile)
+    assert status == "pass" and "kink" in hint, hint

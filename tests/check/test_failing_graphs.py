@@ -5,8 +5,9 @@ import importlib.util
 from learner_notes import engine_source, mutant
 
 from mgdesk.check import run_checks
-from mgdesk.check.checks import OP, _smallest_failing, _text
+from mgdesk.check.expressions import _smallest_failing, _text
 from mgdesk.check.graphs import snapshot
+from mgdesk.check.ops import OP
 from mgdesk.engine import Value
 from mgdesk.viz.pair import MARK, pair_graphs
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mgdesk.cli import main
-from mgdesk.compare_command import CompareProgress
+from mgdesk.cli.compare import CompareProgress
 from mgdesk.engine import MLP
 from mgdesk.io import (
     SessionError,
@@ -258,7 +258,7 @@ def test_a_neuron_with_only_negative_sums_is_dead_and_named():
 
 def test_steps_to_95_is_the_first_step_the_curve_shows_at_95_percent():
     trainer = Trainer(TrainConfig(samples=60, layers=(16,), steps=40, test_split=0))
-    list(train(trainer.config, trainer=trainer))
+    list(trainer.run())
     accs = [s.train_acc for s in trainer.history]
     expected = next(i + 1 for i, a in enumerate(accs) if a >= 0.95)
     assert steps_to_accuracy(trainer.history) == expected
@@ -277,7 +277,7 @@ def test_steps_to_95_is_the_first_step_the_curve_shows_at_95_percent():
 
 def finished(config, **kwargs):
     trainer = Trainer(config)
-    list(train(config, trainer=trainer))
+    list(trainer.run())
     return trainer
 
 

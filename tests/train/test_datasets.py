@@ -51,13 +51,6 @@ def test_noise_moves_the_points():
     assert max(moved) > 0.01
 
 
-def test_bounds_cover_every_point():
-    data = make_dataset(TrainConfig())
-    xmin, xmax, ymin, ymax = data.bounds(margin=0.5)
-    for x, y in data.x_train + data.x_test:
-        assert xmin + 0.5 <= x <= xmax - 0.5 and ymin + 0.5 <= y <= ymax - 0.5
-
-
 # ---- CSV ----
 
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from mgdesk.train import StepStats, TrainConfig, Trainer, train
+from mgdesk.train import StepStats, TrainConfig, Trainer
 from mgdesk.train.history import History
 
 
@@ -37,7 +37,7 @@ def test_missing_test_values_stay_none():
 def test_the_file_form_round_trips_exactly():
     config = TrainConfig(samples=30, layers=(3,), steps=20)
     trainer = Trainer(config)
-    list(train(config, trainer=trainer))
+    list(trainer.run())
     assert isinstance(trainer.history, History) and len(trainer.history) == 20
     again = History.from_json(trainer.history.to_json(), 1_000_000)
     assert again == trainer.history and list(again) == list(trainer.history)

@@ -1,11 +1,19 @@
 """TrainConfig: every bad value raises ConfigError naming the field and the allowed range."""
 
 import math
+from dataclasses import fields
 
 import pytest
 
 from mgdesk.train import ConfigError, TrainConfig, make_dataset, parse_layers
-from mgdesk.train.config import FIELD_LABELS, MAX_HIDDEN_LAYERS, MAX_NEURONS
+from mgdesk.train.config import (
+    DATASETS,
+    FIELD_LABELS,
+    MAX_HIDDEN_LAYERS,
+    MAX_NEURONS,
+    InspectConfig,
+    Range,
+)
 
 
 def test_defaults_are_micrograds_demo():
@@ -209,3 +217,37 @@ def test_a_csv_error_names_the_csv_file_not_an_internal_name(tmp_path):
         load_csv(data)
     assert str(info.value) == "CSV file: pts.csv line 2: x2 'x' is not a number"
     assert info.value.field == "csv_path"  # still marks the right control and flag
+
+
+# ---- each setting's label, help and range: metadata on its field ----
+
+
+def test_every_setting_carries_its_label_help_and_what_it_accepts():
+    for f in fields(TrainConfig):
+        assert f.metadata["label"] and f.metadata["help"], f.name
+        assert FIELD_LABELS[f.name] == f.metadata["label"] and "_" not in FIELD_LABELS[f.name]
+        assert f.metadata["limits"] is None or f.metadata["choices"] is None
+    assert fields(TrainConfig)[0].metadata["choices"] == DATASETS
+
+
+@pytest.mark.parametrize(
+    "f", [f for f in fields(TrainConfig) if f.metadata["limits"]], ids=lambda f: f.name
+)
+def test_a_settings_range_is_the_one_it_is_checked_against(f):
+    low, high, integer, low_open, high_open = f.metadata["limits"]
+    step = 1 if integer else 1e-9 * max(1, abs(high))
+    cases = {low: not low_open, low - step: False, high: not high_open, high + step: False}
+    for value, accepted in cases.items():
+        try:
+            InspectConfig(**{f.name: value})
+        except ConfigError as err:
+            assert not accepted, (f.name, value, err)
+            assert err.field == f.name and str(err).startswith(FIELD_LABELS[f.name] + ":")
+        else:
+            assert accepted, (f.name, value)
+
+
+def test_range_texts():
+    assert Range(2, 10_000, integer=True).text() == "2-10000"
+    assert Range(0, 1e6, low_open=True).text() == "above 0, at most 1e6"
+    assert Range(0, 1, high_open=True).text() == "0 <= x < 1"

@@ -90,14 +90,12 @@ def test_minibatches_are_seeded():
     batches = [a._batch(k) for k in range(3)]
     assert batches == [b._batch(k) for k in range(3)]
     assert all(len(x) == 8 for x, _ in batches) and batches[0] != batches[1]
-    assert [s.train_loss for s in train(config, trainer=a)] == [
-        s.train_loss for s in train(config, trainer=b)
-    ]
+    assert [s.train_loss for s in a.run()] == [s.train_loss for s in b.run()]
 
 
 def test_train_yields_one_stats_per_step_up_to_the_total():
     trainer = Trainer(SMALL)
-    stats = list(train(SMALL, trainer=trainer))
+    stats = list(trainer.run())
     assert [s.step for s in stats] == list(range(1, 21))
     assert all(isinstance(s, StepStats) for s in stats)
     assert stats[-1].test_acc is not None and 0 <= stats[-1].test_acc <= 1
@@ -426,3 +424,12 @@ def test_stop_ends_a_run_at_the_largest_allowed_size_quickly(engine, layers):
     thread.join()
     # 0.5 s on an idle machine (benchmarks/bench_engine.py measures it); generous here
     assert ended - set_at[0] < 2.0
+
+
+def test_run_goes_on_to_a_later_step_limit_and_train_keeps_the_windows_call():
+    trainer = Trainer(SMALL)
+    assert [s.step for s in trainer.run(steps=5)] == [1, 2, 3, 4, 5]
+    assert [s.step for s in trainer.run(steps=7)] == [6, 7]  # counted in total
+    # the window's call until it calls run(): train(config with the limit, trainer=...)
+    assert [s.step for s in train(SMALL.replace(steps=9), trainer=trainer)] == [8, 9]
+    assert [s.step for s in train(None, trainer=trainer)][-1] == SMALL.steps

@@ -37,9 +37,9 @@ def role(node_id, label, ids):
     if label in ("x1", "x2"):
         return "input"
     if PARAMETER.match(label):
-        return "param"
+        return "parameter"
     if f"{node_id}_op" in ids:
-        return "hidden"
+        return "intermediate"
     return None  # the target and constants: not asked about
 
 
@@ -73,10 +73,10 @@ def test_borders_tell_input_parameter_hidden_and_loss_apart(trace_sample):
     renderer = GraphRenderer()
     first = renderer.render_root(root, model, view="ops")
     by_role = borders_by_role(first.svg)
-    assert set(by_role) == {"input", "param", "hidden", "loss"}
+    assert set(by_role) == {"input", "parameter", "intermediate", "loss"}
     for kind, styles in by_role.items():
         assert len(styles) == 1, (kind, styles)  # one look per role
-    looks = [next(iter(by_role[kind])) for kind in ("input", "param", "hidden", "loss")]
+    looks = [next(iter(by_role[kind])) for kind in ("input", "parameter", "intermediate", "loss")]
     assert len(set(looks)) == 4, looks
     assert len({stroke for stroke, _ in looks}) == 4  # by colour, not only by width
 

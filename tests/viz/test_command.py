@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
+from mgdesk.cli.graph import add_graph_parser, run_graph
 from mgdesk.io import save_session
 from mgdesk.train import TrainConfig, Trainer, make_dataset
-from mgdesk.viz.command import add_graph_parser, run_graph
 from mgdesk.viz.dot import format_compact
 
 

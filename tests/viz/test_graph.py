@@ -30,10 +30,10 @@ def test_roles_and_names_come_from_the_engine(trace_sample):
     roles = {n.label: n.role for n in trace_graph(root).nodes if n.kind == "value" and n.label}
     assert roles["x1"] == roles["x2"] == "input"
     assert roles["y"] == "target"
-    assert roles["L1.N2.w1"] == roles["L2.N1.b"] == "param"
-    assert roles["loss"] == "loss" and roles["score"] == "hidden"
+    assert roles["L1.N2.w1"] == roles["L2.N1.b"] == "parameter"
+    assert roles["loss"] == "loss" and roles["score"] == "intermediate"
     consts = [n for n in trace_graph(root).nodes if n.kind == "value" and not n.label]
-    assert {n.role for n in consts if not n.op} == {"const"}
+    assert {n.role for n in consts if not n.op} == {"constant"}
 
 
 def test_a_value_used_twice_has_two_edges():

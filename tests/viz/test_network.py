@@ -3,23 +3,21 @@
 import pytest
 
 from mgdesk.engine import MLP
+from mgdesk.teach.stepper import NetworkStepper
 from mgdesk.train import LOSSES, TrainConfig, make_dataset, sample_loss
 from mgdesk.train.trainer import scores
 from mgdesk.viz import GraphRenderer
-from mgdesk.viz.dot import format_compact, to_dot, weight_style
+from mgdesk.viz.dot import LEGEND, format_compact, to_dot, weight_style
 from mgdesk.viz.network import (
-    LEGEND,
     READABLE_PX,
     choose_open,
     fit_text_px,
     layout_size,
     network_groups,
     parse_open,
-    quiet_caption,
     trace_network,
-    worst_sample,
 )
-from mgdesk.viz.stepper import NetworkStepper
+from mgdesk.viz.trace import quiet_caption, worst_sample
 
 
 def groups_of(hidden, activation="tanh", x=(0.5, -0.3), y=1.0, loss="hinge", seed=0):

@@ -31,14 +31,12 @@ from mgdesk.viz.network import (
     choose_open,
     network_groups,
     parse_open,
-    quiet_caption,
     trace_network,
-    worst_sample,
 )
 from mgdesk.viz.program import RENDERERS, RenderError
 from mgdesk.viz.renderer import VIEWS, GraphRenderer
 from mgdesk.viz.svg import LayoutError
-from mgdesk.viz.trace import trace_sample
+from mgdesk.viz.trace import quiet_caption, trace_sample, worst_sample
 
 __all__ = ["add_graph_parser", "run_graph"]
 

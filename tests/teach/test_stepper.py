@@ -6,7 +6,7 @@ import time
 import pytest
 
 from mgdesk.engine import MLP, Value
-from mgdesk.viz.stepper import BackwardStepper
+from mgdesk.teach.stepper import BackwardStepper
 
 
 def hinge_graph(nouts, activation, seed=0):

@@ -5,14 +5,8 @@ import math
 import pytest
 
 from mgdesk.engine import MLP, Value
-from mgdesk.viz.explain import (
-    check_sample_gradients,
-    describe,
-    fmt,
-    local_derivative,
-    node_role,
-    update_text,
-)
+from mgdesk.teach.explain import describe, fmt, local_derivative, node_role, update_text
+from mgdesk.viz.gradcheck import check_sample_gradients
 
 UNARY = ("tanh", "relu", "exp", "log", "sigmoid")
 

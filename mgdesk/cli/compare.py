@@ -14,17 +14,15 @@ import json
 import sys
 import time
 
-from mgdesk.cli import (
-    Progress,
-    _config_changes,
-    _error,
-    _finite_or_none,
-    _flag,
-    _outputs,
+from mgdesk.cli.common import (
     add_run_arguments,
+    config_changes,
+    error,
+    finite_or_none,
+    flag,
     keep_printing,
-    run_steps,
 )
+from mgdesk.cli.train import Progress, run_outputs, run_steps
 from mgdesk.io import Session, SessionError, save_comparison
 from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.compare import VARIABLE, Comparison, compare, make_variants, parse_vary
@@ -55,12 +53,12 @@ def add_compare_parser(subparsers):
 
 
 def _variants(args):
-    changes = _config_changes(args)
+    changes = config_changes(args)
     varied = parse_vary(args.vary)
     for field, _ in varied:
         if field in changes:
             raise ConfigError(
-                "vary", f"{field} is also set by {_flag(field)}: give its values in --vary only"
+                "vary", f"{field} is also set by {flag(field)}: give its values in --vary only"
             )
     return make_variants(TrainConfig(**changes), varied)
 
@@ -111,7 +109,7 @@ def _final(trainer, figures, status):
     failure = trainer.failure
     return {
         "step": trainer.step,
-        **_finite_or_none(trainer.evaluate()),
+        **finite_or_none(trainer.evaluate()),
         "ms_per_step": figures.ms_per_step,
         "elapsed": run[-1].elapsed if run else 0.0,
         "final": True,
@@ -124,7 +122,7 @@ def _final(trainer, figures, status):
 
 def run_compare(args):
     variants = _variants(args)
-    outputs = _outputs(args)
+    outputs = run_outputs(args)
     comparison = Comparison.start(variants)
     labels = comparison.labels
     steps = variants[0].config.steps
@@ -144,7 +142,7 @@ def run_compare(args):
         figures = run_figures(trainer)
         finals.append(_final(trainer, figures, status))
         if trainer.failure:
-            _error("compare", f"{variant.label}: {trainer.failure.reason}: {trainer.failure.hint}")
+            error("compare", f"{variant.label}: {trainer.failure.reason}: {trainer.failure.hint}")
     if args.json:
         lines = [json.dumps({"run": label, **final}) for label, final in zip(labels, finals)]
         keep_printing(lambda: print("\n".join(lines)), files)
@@ -152,10 +150,10 @@ def run_compare(args):
         keep_printing(lambda: print(_table(comparison, finals)), files)
     failed = any(trainer.failure for trainer in comparison.trainers)
     code = 1 if failed else {"done": 0, "interrupted": 130, "aborted": 130}[status]
-    for flag, path in outputs:  # only --save
+    for option, path in outputs:  # only --save
         if failed or status == "aborted":
             why = "a run diverged" if failed else "a second Ctrl-C stopped it inside a step"
-            _error("compare", f"{flag}: {path} not written: {why}")
+            error("compare", f"{option}: {path} not written: {why}")
             continue
         sessions = [
             Session(t.config, t.model, t.history, t.velocity, t.data) for t in comparison.trainers
@@ -163,7 +161,7 @@ def run_compare(args):
         try:
             save_comparison(path, sessions, labels, [v.short_label for v in variants])
         except SessionError as exc:
-            _error("compare", f"{flag}: {exc}")
+            error("compare", f"{option}: {exc}")
             code = code or 1  # the arguments were fine: writing failed after the run
     return code
 
