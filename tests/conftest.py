@@ -23,7 +23,8 @@ def _no_dangling_qthreads(request):
     # Free this test's Qt garbage (closed windows, their cycles) here, in the GUI thread.
     # Left to the collector, it runs wherever allocation triggers it: in the next window's
     # worker thread, whose deleting a Qt object while the GUI thread paints (and waits for
-    # the GIL) can deadlock the two. The app itself does gc.freeze() after start-up.
+    # the GIL) can deadlock the two. The app collects only in its GUI thread
+    # (mgdesk.gui.app.GuiThreadCollector), and tests/gui/conftest.py does the same.
     gc.collect()
     running = [t for t in gc.get_objects() if issubclass(type(t), QThread) and t.isRunning()]
     for thread in running:  # stop them so the next tests are not affected
