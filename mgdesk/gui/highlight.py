@@ -4,8 +4,8 @@ Plain functions from a traced `Graph` to `{svg id: NodeStyle}`, which the SVG te
 patches in without a new layout (see mgdesk.viz.svg).
 """
 
+from mgdesk.teach.explain import fmt
 from mgdesk.viz import NodeStyle
-from mgdesk.viz.explain import fmt
 from mgdesk.viz.trace import HUB_OP
 
 __all__ = ["CURRENT", "DISAGREES", "RECEIVING", "WAITING", "mark_styles", "node_tooltip"]

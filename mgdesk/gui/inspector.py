@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mgdesk.viz.explain import describe, fmt, update_text
+from mgdesk.teach.explain import describe, fmt, update_text
 
 __all__ = ["GradCheckPanel", "NodeInspector", "neuron_names"]
 

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from mgdesk.gui.highlight import stepper_styles
+from mgdesk.teach.stepper import BackwardStepper
 from mgdesk.viz import trace_graph
 from mgdesk.viz.graph import ops_node_count
-from mgdesk.viz.stepper import BackwardStepper
 from mgdesk.viz.trace import NODE_BUDGET, choose_view, trace_job
 
 __all__ = ["StepperPanel"]

@@ -22,8 +22,7 @@ from mgdesk.engine import MLP
 from mgdesk.gui.highlight import mark_styles
 from mgdesk.train import Trainer, decision_grid_bands, train
 from mgdesk.viz import GraphRenderer, RenderCancelled
-from mgdesk.viz.explain import check_sample_gradients
-from mgdesk.viz.gradcheck import nudge_choice
+from mgdesk.viz.gradcheck import check_sample_gradients, nudge_choice
 from mgdesk.viz.trace import TraceCache, TraceCancelled, trace_job
 
 __all__ = [

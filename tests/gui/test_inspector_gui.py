@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication, QToolTip
 
 from mgdesk.engine import MLP, Value
 from mgdesk.gui.highlight import DISAGREES
+from mgdesk.teach.explain import fmt, local_derivative
 from mgdesk.train import sample_loss
-from mgdesk.viz.explain import fmt, local_derivative
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from mgdesk.engine import MLP
 from mgdesk.gui.highlight import CURRENT, RECEIVING, WAITING
 from mgdesk.gui.stepper_panel import FRAME_MS
+from mgdesk.teach.explain import fmt
 from mgdesk.train import sample_loss
-from mgdesk.viz.explain import fmt
 
 
 def shown_position(window):
