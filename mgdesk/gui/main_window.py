@@ -32,6 +32,7 @@ from mgdesk.gui.graph_view import READABLE_ZOOM, GraphPanel
 from mgdesk.gui.highlight import node_tooltip
 from mgdesk.gui.inspector import GradCheckPanel, NodeInspector, neuron_names
 from mgdesk.gui.loss_plot import LossPlot
+from mgdesk.gui.network_control import NetworkControl
 from mgdesk.gui.stepper_panel import StepperPanel
 from mgdesk.gui.widgets import Banner, BannerSlot, icon, style_sheet
 from mgdesk.gui.workers import (
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
         self.graph_view.view_changed.connect(self._on_graph_view_view_changed)
         self.graph_view.busy.cancel_requested.connect(self.cancel_graph)
         self.graph_view.node_clicked.connect(self._on_graph_view_node_clicked)
+        self.network = NetworkControl(self)  # the network view's openings, hover, sample
         self._build_side()
 
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -478,6 +480,7 @@ class MainWindow(QMainWindow):
             self.loss_plot.new_run(self.run.ghost)
         self.boundary.set_data(snapshot.data, snapshot.box)
         self.boundary.set_traced(*self.run.traced)
+        self.network.reset()
         self._pending_stats.clear()
         self.loss_plot.load_history(snapshot.history)
         if snapshot.grid is not None:
@@ -569,6 +572,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, int)
     def _on_boundary_sample_clicked(self, kind, index):
+        self.network.user_traced = True
         self.trace_sample(kind, index)
 
     @Slot(tuple)
@@ -595,7 +599,8 @@ class MainWindow(QMainWindow):
             return None
         x, y, caption = sample
         view = self.graph_panel.mode.currentText()
-        return GraphJob(self.run.model, x, y, self.run.applied.loss, view, caption)
+        extra = self.network.job_fields(view)
+        return GraphJob(self.run.model, x, y, self.run.applied.loss, view, caption, **extra)
 
     def _request_graph(self):
         job = self._graph_job()
@@ -661,7 +666,7 @@ class MainWindow(QMainWindow):
             return  # a layout that was cancelled or asked for before the latest one
         self.graph_view.show_graph(graph)
         self._show_graph_busy()
-        note = f"{graph.view} view · {graph.node_count:,} boxes"
+        note = self.network.shown(graph) or f"{graph.view} view · {graph.node_count:,} boxes"
         if graph.message:  # why "auto" chose this view
             note = f"{graph.message} · {graph.node_count:,} boxes"
         self.graph_panel.set_caption(graph.job.caption, note)
@@ -747,6 +752,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_graph_view_node_clicked(self, sid):
+        if not self.stepping and self.network.clicked(sid):
+            return  # it opened or closed a neuron
         self._inspected = sid
         self.inspector.pick(self.graph_view.graph, sid)
         self.show_side_panel(True)

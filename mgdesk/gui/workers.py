@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 from mgdesk.engine import MLP
+from mgdesk.gui.graph_network import network_view
 from mgdesk.gui.highlight import mark_styles
 from mgdesk.train import Trainer, decision_grid_bands, train
 from mgdesk.viz import GraphRenderer, RenderCancelled
@@ -342,6 +343,8 @@ class GraphJob:
     graph: object = None  # a traced Graph to draw as it is (the backward stepper's), or None
     styles: dict | None = None  # svg id -> NodeStyle, for `graph` (the stepper's highlights)
     marked: tuple = ()  # labels of parameters to mark (the gradient check's disagreements)
+    opened: frozenset | None = None  # network view: groups opened (None: the default)
+    bounds: tuple = ()  # network view: the plane of the neurons' heatmaps (none when empty)
 
     def same_sample(self, other):
         """Does `other` draw the same network on the same sample?"""
@@ -375,6 +378,7 @@ class GraphImage:
     detail: QImage = None
     detail_rect: tuple = ()
     detail_scale: float = 0.0
+    network: object = None  # network view: a graph_network.NetworkExtras (opened, heatmaps)
 
 
 class GraphWorker(QObject):
@@ -473,6 +477,7 @@ class GraphWorker(QObject):
         with self._lock:
             if self._renderer is None:
                 self._renderer = GraphRenderer(self._renderer_choice)
+        extras = None
         if job.graph is not None:
             graph, message = job.graph, ""
         else:  # ~0.3 s and ~0.6 s at 256,256: closing is looked at between the parts
@@ -480,7 +485,10 @@ class GraphWorker(QObject):
                 sample = self._traces.get(job, cancelled=self._closing.is_set)
             except TraceCancelled:
                 raise RenderCancelled("closing") from None
-            graph, message = self._renderer.trace(sample.root, sample.model, job.view)
+            if job.view == "auto":  # the network view (gui/graph_network.py)
+                graph, message, extras = network_view(sample, job)
+            else:
+                graph, message = self._renderer.trace(sample.root, sample.model, job.view)
             self._check_closing()
         styles = mark_styles(graph, job.marked, job.styles)
         result = self._renderer.render_graph(graph, message, styles)
@@ -504,6 +512,7 @@ class GraphWorker(QObject):
             size=(view_box.width(), view_box.height()),
             boxes=self._hit_boxes(qsvg, result),
             node_ids=dict(result.node_ids),
+            network=extras,
         )
         self._raster(image, qsvg, view)
 
@@ -655,7 +664,8 @@ def _shape(job):
     """What decides a graph's layout; a job of another shape makes an older layout useless."""
     if job is None:
         return None
-    return (tuple(job.model["nouts"]), tuple(job.model["activations"]), job.loss, job.view)
+    model = job.model
+    return (tuple(model["nouts"]), tuple(model["activations"]), job.loss, job.view, job.opened)
 
 
 def _one_line(exc):

@@ -36,18 +36,20 @@ __all__ = [
     "READABLE_PX",
     "choose_open",
     "fit_text_px",
+    "network_graph",
     "network_groups",
     "parse_open",
     "trace_network",
 ]
 
-AREA = (1000, 480)  # the graph area of the window at its default size, px
+AREA = (1040, 430)  # the graph area of the window at its default size (1400 x 900), px
 READABLE_PX = 9.0  # the smallest text height, on screen at fit, that reads comfortably
 CHAR_WIDTH = 0.6 * FONT_SIZE  # Courier's advance, in points
 FIELD_PAD = 7.2  # graphviz adds this to each record field's text width
 ROW = 18.0  # one text line of a record, points
 ROW_GAP = 4.0  # between the boxes of a column
-COL_GAP = 56.0  # between columns: room for the edges to be told apart
+COL_GAP = 48.0  # between columns: room for the edges to be told apart
+HEAT_GAP = 3.0  # between a closed neuron's heatmap square and its record
 SUB_GAP = 14.0  # between the parts of an open group
 HEADER = 22.0  # the layer titles above the columns
 OP_SIZE = {"tanh": 44.0, "relu": 44.0, "exp": 36.0, "log": 36.0}  # op circles' diameters
@@ -226,7 +228,9 @@ class _Builder:
 
 
 def _closed_size(group, stacked):
-    return record_size(group.name if group.kind != "loss" else "loss", stacked)
+    """A closed neuron is its heatmap square (as tall as its record) and its record."""
+    width, height = record_size(group.name if group.kind != "loss" else "loss", stacked)
+    return (width + height + HEAT_GAP if group.kind == "neuron" else width), height
 
 
 def _neuron_parts(group, stacked):
@@ -378,28 +382,12 @@ def trace_network(groups, opened=frozenset(), stacked=False):
             elif group.name in opened and group.kind == "loss":
                 _open_loss(b, group, x, y, h)
             else:
-                label = group.name if group.kind != "neuron" else group.name
                 v = group.output
                 i = groups.index[id(v)]
                 if group.kind == "neuron":
-                    grads = [wt.grad for wt in group.neuron.w]
-                    node = GraphNode(
-                        f"n{i}",
-                        "neuron",
-                        label,
-                        group.neuron.activation,
-                        "neuron",
-                        i,
-                        v.data,
-                        v.grad,
-                        (min(grads), max(grads)),
-                        group=group.name,
-                    )
-                    b.nodes.append(node)
-                    b.pos.append((x + w / 2, y + h / 2))
-                    _closed_inputs(b, group, hub)
+                    _closed_neuron(b, group, x, y, w, h, hub)
                 else:
-                    b.value(v, x + w / 2, y + h / 2, group.name, label=label)
+                    b.value(v, x + w / 2, y + h / 2, group.name, label=group.name)
                     if group.kind == "loss":
                         for c2 in _external_inputs(groups, group):
                             b.edge(b.vid(c2), f"n{i}")
@@ -413,6 +401,24 @@ def trace_network(groups, opened=frozenset(), stacked=False):
         positions=tuple(b.pos),
         stacked=stacked,
     )
+
+
+def _closed_neuron(b, group, x, y, w, h, hub):
+    """A closed neuron: its heatmap square (`heat<i>`, painted by the window), its record."""
+    v = group.output
+    i = b.g.index[id(v)]
+    grads = [wt.grad for wt in group.neuron.w]
+    act = group.neuron.activation
+    b.nodes.append(GraphNode(f"heat{i}", "heat", "", act, "heat", i, 0.0, 0.0, group=group.name))
+    b.pos.append((x + h / 2, y + h / 2))
+    b.nodes.append(
+        GraphNode(
+            f"n{i}", "neuron", group.name, act, "neuron", i, v.data, v.grad,
+            (min(grads), max(grads)), group=group.name,
+        )
+    )  # fmt: skip
+    b.pos.append((x + (w + h + HEAT_GAP) / 2, y + h / 2))
+    _closed_inputs(b, group, hub)
 
 
 def _external_inputs(groups, group):
@@ -508,10 +514,12 @@ def _open_loss(b, group, x0, y0, height):
         x += OP_DEFAULT + SUB_GAP + plain_w + SUB_GAP
 
 
-def node_count(groups, opened):
-    """How many boxes `trace_network(groups, opened)` draws (headers included)."""
-    return len(trace_network(groups, opened).nodes)
-
-
-def is_readable(groups, opened, stacked, area=AREA):
-    return fit_text_px(layout_size(groups, opened, stacked), area) >= READABLE_PX
+def network_graph(root, model, opened=None, area=AREA):
+    """(Graph, groups opened, groups) of the loss `root` under `model`: the default opening
+    (`choose_open`) when `opened` is None, else those of `opened` that are in this network."""
+    groups = network_groups(root, model)
+    default, stacked, _ = choose_open(groups, area)
+    if opened is None:
+        opened = default
+    opened = frozenset(opened) & {g.name for g in groups.groups if g.kind in ("neuron", "loss")}
+    return trace_network(groups, opened, stacked), opened, groups

@@ -1,0 +1,54 @@
+"""The network view in the window: what the graph worker adds to a picture of it.
+
+`network_view(sample, job)` runs in the graph thread: the network view of the traced
+sample (viz.network: one box per neuron, the groups in `job.opened` opened in place), each
+neuron's output over the plane as a small image for its box (viz.heat), and why nothing
+flows back when the sample's loss is 0 (viz.trace.quiet_caption). All of it is immutable
+once made, so it crosses to the GUI thread with the picture.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from mgdesk.viz.heat import heat_rgb, neuron_outputs
+from mgdesk.viz.network import network_graph
+from mgdesk.viz.trace import quiet_caption
+
+__all__ = ["NetworkExtras", "heat_image", "network_view"]
+
+
+@dataclass(frozen=True)
+class NetworkExtras:
+    """What the window needs beside the SVG of a network view."""
+
+    opened: frozenset  # the groups drawn open
+    openable: tuple  # every group that opens (neurons, then "loss")
+    quiet: str  # why every gradient is 0, or ""
+    heat: dict = field(default_factory=dict)  # neuron name -> QImage of its output
+    outputs: dict = field(default_factory=dict)  # neuron name -> its output grid (NumPy)
+    bounds: tuple = ()  # the plane of those grids
+    widest: int = 0  # neurons in the widest layer
+
+
+def heat_image(values):
+    """A QImage of a neuron's output grid (row 0 at ymin, drawn at the bottom)."""
+    rgb = np.ascontiguousarray(heat_rgb(values)[::-1])
+    rows, cols, _ = rgb.shape
+    return QImage(rgb.data, cols, rows, 3 * cols, QImage.Format.Format_RGB888).copy()
+
+
+def network_view(sample, job):
+    """(Graph, message, NetworkExtras) of `job`'s traced sample in the network view."""
+    graph, opened, groups = network_graph(sample.root, sample.model, job.opened)
+    outputs, heat = {}, {}
+    if job.bounds:
+        outputs = neuron_outputs(sample.model, job.bounds)
+        heat = {name: heat_image(values) for name, values in outputs.items()}
+    openable = tuple(g.name for g in groups.groups if g.kind in ("neuron", "loss"))
+    widest = max(len(layer.neurons) for layer in sample.model.layers)
+    extras = NetworkExtras(
+        opened, openable, quiet_caption(job.loss, sample.root), heat, outputs, job.bounds, widest
+    )
+    return graph, "", extras
