@@ -16,7 +16,7 @@ from mgdesk.viz.heat import heat_rgb, neuron_outputs
 from mgdesk.viz.network import network_graph
 from mgdesk.viz.trace import quiet_caption
 
-__all__ = ["NetworkExtras", "heat_image", "network_view"]
+__all__ = ["NetworkExtras", "heat_image", "network_extras", "network_view"]
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,18 @@ def heat_image(values):
 
 def network_view(sample, job):
     """(Graph, message, NetworkExtras) of `job`'s traced sample in the network view."""
-    graph, opened, groups = network_graph(sample.root, sample.model, job.opened)
+    graph, opened, _ = network_graph(sample.root, sample.model, job.opened)
+    return graph, "", network_extras(job, opened, quiet_caption(job.loss, sample.root))
+
+
+def network_extras(job, opened, quiet=""):
+    """The NetworkExtras of `job` (its model dict, its plane) drawn with `opened` open."""
     outputs, heat = {}, {}
     if job.bounds:
-        outputs = neuron_outputs(sample.model, job.bounds)
+        outputs = neuron_outputs(job.model, job.bounds)
         heat = {name: heat_image(values) for name, values in outputs.items()}
-    openable = tuple(g.name for g in groups.groups if g.kind in ("neuron", "loss"))
-    widest = max(len(layer.neurons) for layer in sample.model.layers)
-    extras = NetworkExtras(
-        opened, openable, quiet_caption(job.loss, sample.root), heat, outputs, job.bounds, widest
+    sizes = job.model["nouts"]
+    openable = tuple(f"L{i + 1}.N{j + 1}" for i, n in enumerate(sizes) for j in range(n))
+    return NetworkExtras(
+        frozenset(opened), (*openable, "loss"), quiet, heat, outputs, job.bounds, max(sizes)
     )
-    return graph, "", extras

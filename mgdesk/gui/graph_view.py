@@ -144,8 +144,9 @@ class GraphView(QGraphicsView):
         """Each neuron's heatmap in its square (network view), over the picture."""
         extras = graph.network
         heat = extras.heat if extras is not None else {}
+        styles = graph.job.styles or {}  # the stepper dims the boxes still waiting
         squares = [
-            (graph.boxes[sid], heat[node.group])
+            (graph.boxes[sid], heat[node.group], getattr(styles.get(sid), "opacity", None))
             for sid, node in graph.node_ids.items()
             if node.kind == "heat" and node.group in heat and sid in graph.boxes
         ]
@@ -158,11 +159,18 @@ class GraphView(QGraphicsView):
         for k, item in enumerate(self._heat_items):
             item.setVisible(k < len(squares))
             if k < len(squares):
-                (x, y, w, h), image = squares[k]
+                (x, y, w, h), image, opacity = squares[k]
                 item.setPixmap(QPixmap.fromImage(image))
                 item.setScale((w - 2) / max(image.width(), 1))
                 item.setPos(x + 1, y + 1)
-                item.setOpacity(self._item.opacity())
+                item.setOpacity(self._item.opacity() * (1.0 if opacity is None else opacity))
+
+    @Slot(bool)
+    def show_legend(self, on):
+        """Show or hide the legend in the top right corner."""
+        self.legend.setVisible(on)
+        self.legend.raise_()
+        self._place_busy()
 
     def set_quiet(self, text):
         """Say over the picture why nothing flows back ('' hides it)."""
@@ -408,7 +416,9 @@ class GraphPanel(QWidget):
         header.setSpacing(12)
         header.addWidget(self.caption)
         header.addWidget(self.note, 1)
-        self.hint = hint = QLabel("click a neuron: open/close · wheel: zoom · drag: pan")
+        self.hint = hint = QLabel(
+            "click a neuron: open/close · K: legend · wheel: zoom · drag: pan"
+        )
         hint.setProperty("role", "hint")
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         hint.setMinimumWidth(0)

@@ -752,7 +752,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_graph_view_node_clicked(self, sid):
-        if not self.stepping and self.network.clicked(sid):
+        if self.network.clicked(sid):
             return  # it opened or closed a neuron
         self._inspected = sid
         self.inspector.pick(self.graph_view.graph, sid)

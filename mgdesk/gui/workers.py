@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 from mgdesk.engine import MLP
-from mgdesk.gui.graph_network import network_view
+from mgdesk.gui.graph_network import network_extras, network_view
 from mgdesk.gui.highlight import mark_styles
 from mgdesk.train import Trainer, decision_grid_bands, train
 from mgdesk.viz import GraphRenderer, RenderCancelled
@@ -480,6 +480,8 @@ class GraphWorker(QObject):
         extras = None
         if job.graph is not None:
             graph, message = job.graph, ""
+            if job.view == "auto":  # the stepper's network view
+                extras = network_extras(job, job.opened or ())
         else:  # ~0.3 s and ~0.6 s at 256,256: closing is looked at between the parts
             try:
                 sample = self._traces.get(job, cancelled=self._closing.is_set)
