@@ -47,13 +47,13 @@ READABLE_PX = 9.0  # the smallest text height, on screen at fit, that reads comf
 CHAR_WIDTH = 0.6 * FONT_SIZE  # Courier's advance, in points
 FIELD_PAD = 7.2  # graphviz adds this to each record field's text width
 ROW = 18.0  # one text line of a record, points
-ROW_GAP = 4.0  # between the boxes of a column
+ROW_GAP = 2.0  # between the boxes of a column
 COL_GAP = 48.0  # between columns: room for the edges to be told apart
+LOSS_GAP = 8.0  # between the records of one step of the loss
+OPEN_PAD = 6.0  # above and below an open neuron, so that it reads as one group
 HEAT_GAP = 3.0  # between a closed neuron's heatmap square and its record
-SUB_GAP = 14.0  # between the parts of an open group
+SUB_GAP = 10.0  # between the parts of an open group
 HEADER = 22.0  # the layer titles above the columns
-OP_SIZE = {"tanh": 44.0, "relu": 44.0, "exp": 36.0, "log": 36.0}  # op circles' diameters
-OP_DEFAULT = 28.0
 
 
 @dataclass
@@ -185,10 +185,6 @@ def record_size(label, stacked):
     return width, ROW
 
 
-def op_size(op):
-    return OP_SIZE.get(op, OP_DEFAULT)
-
-
 # ---- tracing: nodes, edges, weights and pinned positions ----
 
 
@@ -214,14 +210,6 @@ class _Builder:
         self.nodes.append(node)
         self.pos.append((x, y))
 
-    def op(self, v, x, y, group, label=None):
-        i = self.g.index[id(v)]
-        op = label or v._op
-        self.nodes.append(
-            GraphNode(f"n{i}_op", "op", op, v._op, "op", i, v.data, v.grad, group=group)
-        )
-        self.pos.append((x, y))
-
     def edge(self, a, b, weight=None):
         self.edges.append((a, b))
         self.weights.append(weight)
@@ -233,20 +221,36 @@ def _closed_size(group, stacked):
     return (width + height + HEAT_GAP if group.kind == "neuron" else width), height
 
 
+OPS = {"*": "×", "+": "+", "-": "−", "**": "**", "neg": "−"}  # an unnamed value's label
+
+
+def _labels(group):
+    """The records of an open neuron: each is named by what it is (no op circles: the
+    label says the operation, so 2-2-1 opens whole at a readable size)."""
+    act, name = group.neuron.activation, group.name
+    products = [f"w{j + 1}·x{j + 1}" for j in range(len(group.products))]
+    if group.output is group.chain[-1]:
+        return products, f"{name} = Σ w·x + b", ""
+    return products, "Σ w·x + b", f"{name} = {act}(Σ)"
+
+
 def _neuron_parts(group, stacked):
-    """Widths of an open neuron's sub-columns and its height."""
-    w_width = max(record_size(w.label, stacked)[0] for _, w, _ in group.products)
-    w_width = max(w_width, record_size(group.neuron.b.label, stacked)[0])
-    plain_w, plain_h = record_size("", stacked)
-    out_w, out_h = record_size(group.name, stacked)
-    w_h = record_size("L1.N1.w1", stacked)[1]
-    k = len(group.products)
-    line = w_h + ROW_GAP
-    widths = [w_width, OP_DEFAULT, plain_w, OP_DEFAULT, plain_w]
-    if group.output is not group.chain[-1]:
-        widths += [op_size(group.neuron.activation), out_w]
-    height = (2 * k + 1) * line - ROW_GAP
-    return widths, line, height
+    """Widths of an open neuron's sub-columns (weights and bias, products, sum,
+    activation), the height of one of its rows, and its height.
+
+    Row j holds weight j and its product w·x; the last row the bias; the sum and the
+    activation sit in the middle: k + 1 rows for k inputs."""
+    products, total, out = _labels(group)
+    labels = [w.label for _, w, _ in group.products] + [group.neuron.b.label]
+    widths = [
+        max(record_size(t, stacked)[0] for t in labels),
+        max(record_size(t, stacked)[0] for t in products),
+        record_size(total, stacked)[0],
+    ]
+    if out:
+        widths.append(record_size(out, stacked)[0])
+    line = record_size("w", stacked)[1] + ROW_GAP
+    return widths, line, (len(group.products) + 1) * line - ROW_GAP + 2 * OPEN_PAD
 
 
 def _loss_levels(group):
@@ -262,12 +266,19 @@ def _loss_levels(group):
     return levels
 
 
+def _value_label(v):
+    return v.label or (OPS.get(v._op, v._op) if v._prev else "constant")
+
+
 def _loss_size(group, stacked):
     levels = _loss_levels(group)
-    plain_w, plain_h = record_size("", stacked)
-    loss_w = record_size("loss", stacked)[0]
-    width = sum(OP_DEFAULT + SUB_GAP + max(plain_w, loss_w) + SUB_GAP for _ in levels)
-    height = max(len(level) for level in levels) * (plain_h + ROW_GAP) + plain_h
+    width = sum(
+        max(record_size(_value_label(v), stacked)[0] for v in level) + SUB_GAP for level in levels
+    )
+    height = max(
+        sum(record_size(_value_label(v), stacked)[1] + LOSS_GAP for v in level) - LOSS_GAP
+        for level in levels
+    )
     return width, height
 
 
@@ -311,19 +322,28 @@ def fit_text_px(size, area=AREA):
 
 
 def choose_open(groups, area=AREA, readable=READABLE_PX):
-    """(opened, stacked, text px): the default opening of a network.
+    """(opened, stacked, text px): the default opening of a network, the most that reads.
 
-    Everything opens when every record of the open picture still reads at fit (text of at
-    least `readable` px in `area`); else every group stays closed. Of the two record shapes
-    (one row, or stacked in three) the one with the larger text wins.
+    The first of these whose every record still reads at fit (text of at least `readable`
+    px in `area`): everything open (2-1-1, 2-2-1), the loss and the output neuron (2-4-1,
+    2-2-2-1), the loss (2-8-8-1), nothing. Of the two record shapes (one row, or stacked
+    in three) the one with the larger text wins.
     """
-    everything = frozenset(g.name for g in groups.groups if g.kind in ("neuron", "loss"))
-    best = None
-    for opened in (everything, frozenset()):
-        for stacked in (True, False):
-            px = fit_text_px(layout_size(groups, opened, stacked), area)
-            if best is None or px > best[2]:
-                best = (opened, stacked, px)
+    last = f"L{groups.layers}."
+    choices = [
+        frozenset(g.name for g in groups.groups if g.kind in ("neuron", "loss")),
+        frozenset(g.name for g in groups.groups if g.name == "loss" or g.name.startswith(last)),
+        frozenset({"loss"}),
+        frozenset(),
+    ]
+    for opened in choices:
+        best = max(
+            (
+                (opened, st, fit_text_px(layout_size(groups, opened, st), area))
+                for st in (True, False)
+            ),
+            key=lambda choice: choice[2],
+        )
         if best[2] >= readable:
             return best
     return best
@@ -458,60 +478,44 @@ def _hub(b, groups, column, x, top):
 
 def _open_neuron(b, group, x0, y0):
     widths, line, height = _neuron_parts(group, b.stacked)
+    products, total_label, out_label = _labels(group)
     xs, x = [], x0
     for w in widths:
         xs.append(x + w / 2)
         x += w + SUB_GAP
-    name = group.name
-    k = len(group.products)
-    for j, (product, w, x_in) in enumerate(group.products):
-        b.value(w, xs[0], y0 + 2 * j * line + line / 2 - ROW_GAP / 2, name)
-        y = y0 + (2 * j + 1) * line + line / 2 - ROW_GAP / 2
-        b.op(product, xs[1], y, name)
-        b.value(product, xs[2], y, name)
-        pid = b.vid(product)
-        b.edge(b.vid(x_in), f"{pid}_op", w.data)  # wide layers too: k edges, not k x k
-        b.edge(b.vid(w), f"{pid}_op")
-        b.edge(f"{pid}_op", pid)
-    bias = group.neuron.b
-    b.value(bias, xs[0], y0 + 2 * k * line + line / 2 - ROW_GAP / 2, name)
-    middle = y0 + height / 2
+    name, k = group.name, len(group.products)
+    top = y0 + OPEN_PAD + line / 2 - ROW_GAP / 2
     total = group.chain[-1]
-    b.op(total, xs[3], middle, name, label="Σ")
-    b.value(total, xs[4], middle, name, label=name if group.output is total else "Σ")
     tid = b.vid(total)
-    for product, _, _ in group.products:
-        b.edge(b.vid(product), f"{tid}_op")
-    b.edge(b.vid(bias), f"{tid}_op")
-    b.edge(f"{tid}_op", tid)
-    if group.output is not total:
-        out = group.output
-        b.op(out, xs[5], middle, name)
-        b.value(out, xs[6], middle, name, label=name)
-        oid = b.vid(out)
-        b.edge(tid, f"{oid}_op")
-        b.edge(f"{oid}_op", oid)
+    for j, (product, w, x_in) in enumerate(group.products):
+        b.value(w, xs[0], top + j * line, name)
+        b.value(product, xs[1], top + j * line, name, label=products[j])
+        pid = b.vid(product)
+        b.edge(b.vid(x_in), pid, w.data)  # wide layers too: k edges, not k x k
+        b.edge(b.vid(w), pid)
+        b.edge(pid, tid)
+    bias = group.neuron.b
+    b.value(bias, xs[0], top + k * line, name)
+    b.edge(b.vid(bias), tid)
+    middle = y0 + height / 2
+    b.value(total, xs[2], middle, name, label=total_label)
+    if out_label:
+        b.value(group.output, xs[3], middle, name, label=out_label)
+        b.edge(tid, b.vid(group.output))
 
 
 def _open_loss(b, group, x0, y0, height):
-    levels = _loss_levels(group)
-    plain_w = max(record_size("", b.stacked)[0], record_size("loss", b.stacked)[0])
-    plain_h = record_size("", b.stacked)[1]
     x = x0
-    for level in levels:
-        span = len(level) * (plain_h + ROW_GAP) - ROW_GAP
-        y = y0 + (height - span) / 2 + plain_h / 2
-        for v in level:
-            if v._prev:
-                b.op(v, x + OP_DEFAULT / 2, y, group.name)
-            b.value(v, x + OP_DEFAULT + SUB_GAP + plain_w / 2, y, group.name)
-            if v._prev:
-                vid = b.vid(v)
-                for c in v._prev:
-                    b.edge(b.vid(c), f"{vid}_op")
-                b.edge(f"{vid}_op", vid)
-            y += plain_h + ROW_GAP
-        x += OP_DEFAULT + SUB_GAP + plain_w + SUB_GAP
+    for level in _loss_levels(group):
+        width = max(record_size(_value_label(v), b.stacked)[0] for v in level)
+        hs = [record_size(_value_label(v), b.stacked)[1] for v in level]
+        y = y0 + (height - sum(hs) - LOSS_GAP * (len(hs) - 1)) / 2
+        for v, h in zip(level, hs, strict=True):
+            b.value(v, x + width / 2, y + h / 2, group.name, label=_value_label(v))
+            for c in v._prev:
+                b.edge(b.vid(c), b.vid(v))
+            y += h + LOSS_GAP
+        x += width + SUB_GAP
 
 
 def network_graph(root, model, opened=None, area=AREA):
