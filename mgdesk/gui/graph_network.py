@@ -16,7 +16,7 @@ from mgdesk.viz.heat import heat_rgb, neuron_outputs
 from mgdesk.viz.network import network_graph
 from mgdesk.viz.trace import quiet_caption
 
-__all__ = ["NetworkExtras", "heat_image", "network_extras", "network_view"]
+__all__ = ["NetworkExtras", "heat_image", "names_its_group", "network_extras", "network_view"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,12 @@ class NetworkExtras:
     outputs: dict = field(default_factory=dict)  # neuron name -> its output grid (NumPy)
     bounds: tuple = ()  # the plane of those grids
     widest: int = 0  # neurons in the widest layer
+
+
+def names_its_group(node):
+    """Is `node` the record that stands for its whole group (an open neuron's output,
+    `L1.N2 = tanh(Σ)`; an input `x1`)?"""
+    return node.kind == "value" and bool(node.group) and node.label.split(" ")[0] == node.group
 
 
 def heat_image(values):

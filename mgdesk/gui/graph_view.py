@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from mgdesk.gui.graph_legend import GraphLegend
+from mgdesk.gui.graph_network import names_its_group
 from mgdesk.gui.highlight import node_tooltip
 from mgdesk.gui.widgets import icon
 from mgdesk.viz.dot import FONT_SIZE
@@ -325,7 +326,7 @@ class GraphView(QGraphicsView):
         """Tell which neuron is under the pointer (network view), once per change."""
         node = self.graph.node_ids.get(sid) if self.graph is not None and sid else None
         name = node.group if node is not None and node.kind in ("neuron", "heat") else ""
-        if node is not None and node.kind == "value" and node.label == node.group:
+        if node is not None and names_its_group(node):
             name = node.group  # an open neuron's output
         if name != self._hovered:
             self._hovered = name

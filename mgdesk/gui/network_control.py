@@ -15,6 +15,7 @@ and the traced sample do with it.
 from PySide6.QtCore import QObject, Slot
 
 from mgdesk.engine import MLP
+from mgdesk.gui.graph_network import names_its_group
 from mgdesk.viz.trace import worst_sample
 
 __all__ = ["NetworkControl"]
@@ -72,7 +73,7 @@ class NetworkControl(QObject):
         opened = extras.opened
         if node.kind in ("neuron", "heat") or (node.label == "loss" and "loss" not in opened):
             names = {node.group}
-        elif node.kind == "value" and node.label == node.group and node.group in opened:
+        elif names_its_group(node) and node.group in opened:
             names = {node.group}  # an open neuron's output record: close it
         elif node.kind == "header" and node.group:
             names = {n for n in extras.openable if n.startswith(node.group + ".")}

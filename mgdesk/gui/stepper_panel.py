@@ -215,8 +215,7 @@ class StepperPanel(QWidget):
             self.job = replace(job, opened=self.net.opened)
             return
         done = self.stepper.position if same and self.stepper is not None else 0
-        if self.stepper is not None:
-            self.stepper.restore()
+        kept = self.net.position if self.net is not None and not same else None
         sample = trace_job(job, backward=False)
         graph, opened, groups = network_graph(sample.root, sample.model, job.opened)
         self.net = NetworkStepper(groups, opened, sample.params)
@@ -225,7 +224,10 @@ class StepperPanel(QWidget):
         self.topo = groups.topo
         self._index = {value: i for i, value in enumerate(self.topo)}
         self._fill_list(len(self.net))
-        self.net.jump_to(sum(1 for end in self.net._ends if end <= done))
+        if kept is not None:  # a training step: the same step of the new network
+            self.net.jump_to(min(kept, len(self.net)))
+        else:
+            self.net.jump_to(self.net.whole_steps(done))
         self._show_position(0, len(self.net))
 
     def _fill_list(self, rows):
