@@ -1,6 +1,6 @@
 """The network view in the window: what the graph worker adds to a picture of it.
 
-`network_view(sample, job)` runs in the graph thread: the network view of the traced
+`NetworkViews.view(sample, job)` runs in the graph thread: the network view of the traced
 sample (viz.network: one box per neuron, the groups in `job.opened` opened in place), each
 neuron's output over the plane as a small image for its box (viz.heat), and why nothing
 flows back when the sample's loss is 0 (viz.trace.quiet_caption). All of it is immutable
@@ -13,10 +13,10 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from mgdesk.viz.heat import heat_rgb, neuron_outputs
-from mgdesk.viz.network import network_graph
+from mgdesk.viz.network import network_graph, network_groups
 from mgdesk.viz.trace import quiet_caption
 
-__all__ = ["NetworkExtras", "heat_image", "names_its_group", "network_extras", "network_view"]
+__all__ = ["NetworkExtras", "NetworkViews", "heat_image", "names_its_group", "network_extras"]
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,23 @@ def heat_image(values):
     return QImage(rgb.data, cols, rows, 3 * cols, QImage.Format.Format_RGB888).copy()
 
 
-def network_view(sample, job):
-    """(Graph, message, NetworkExtras) of `job`'s traced sample in the network view."""
-    graph, opened, _ = network_graph(sample.root, sample.model, job.opened)
-    return graph, "", network_extras(job, opened, quiet_caption(job.loss, sample.root))
+class NetworkViews:
+    """Draws network views in one thread; the groups of the latest sample are kept (about
+    1.5 s to make at 256,256), so opening a neuron does not make them again."""
+
+    def __init__(self):
+        self._sample = None
+        self._groups = None
+
+    def view(self, sample, job, cancelled=None):
+        """(Graph, message, NetworkExtras) of `job`'s traced sample in the network view;
+        raises TraceCancelled when `cancelled()` says so."""
+        if sample is not self._sample:
+            self._sample, self._groups = None, None
+            self._groups = network_groups(sample.root, sample.model, cancelled)
+            self._sample = sample
+        graph, opened, _ = network_graph(sample.root, sample.model, job.opened, groups=self._groups)
+        return graph, "", network_extras(job, opened, quiet_caption(job.loss, sample.root))
 
 
 def network_extras(job, opened, quiet=""):

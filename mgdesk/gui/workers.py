@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 from mgdesk.engine import MLP
-from mgdesk.gui.graph_network import network_extras, network_view
+from mgdesk.gui.graph_network import NetworkViews, network_extras
 from mgdesk.gui.highlight import mark_styles
 from mgdesk.train import Trainer, decision_grid_bands, train
 from mgdesk.viz import GraphRenderer, RenderCancelled
@@ -406,6 +406,7 @@ class GraphWorker(QObject):
         self._busy = None  # the job being rendered
         self._closing = threading.Event()
         self._traces = TraceCache()  # the latest traced sample, used in this thread only
+        self._network = NetworkViews()  # ... and its network view's groups
         self.render_requested.connect(self._render_pending)
 
     def request(self, job):
@@ -485,11 +486,11 @@ class GraphWorker(QObject):
         else:  # ~0.3 s and ~0.6 s at 256,256: closing is looked at between the parts
             try:
                 sample = self._traces.get(job, cancelled=self._closing.is_set)
+                if job.view == "auto":  # the network view (gui/graph_network.py)
+                    graph, message, extras = self._network.view(sample, job, self._closing.is_set)
             except TraceCancelled:
                 raise RenderCancelled("closing") from None
-            if job.view == "auto":  # the network view (gui/graph_network.py)
-                graph, message, extras = network_view(sample, job)
-            else:
+            if extras is None:
                 graph, message = self._renderer.trace(sample.root, sample.model, job.view)
             self._check_closing()
         styles = mark_styles(graph, job.marked, job.styles)

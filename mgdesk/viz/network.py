@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from mgdesk.viz.dot import COMPACT_WIDTH, FONT_SIZE
 from mgdesk.viz.graph import DENSE_EDGES, HUB_OP, Graph, GraphNode
 from mgdesk.viz.roles import value_role
+from mgdesk.viz.trace import TraceCancelled
 
 __all__ = [
     "AREA",
@@ -88,11 +89,13 @@ class Groups:
         return next(g for g in self.groups if g.name == name)
 
 
-def _users(topo):
+def _users(topo, check):
     users = {}
-    for v in topo:
+    for k, v in enumerate(topo):
         for c in v._prev:
             users.setdefault(id(c), []).append(v)
+        if k % 20000 == 0:
+            check()
     return users
 
 
@@ -116,18 +119,28 @@ def _neuron_group(neuron, users, column):
     return group
 
 
-def network_groups(root, model):
-    """Split the loss graph of one sample (after `root.backward()`) into groups."""
+def network_groups(root, model, cancelled=None):
+    """Split the loss graph of one sample (after `root.backward()`) into groups.
+
+    About 1.5 s at 256,256: `cancelled()`, when given, is asked every few ms and raises
+    TraceCancelled when it is true (the window is closing)."""
+
+    def check():
+        if cancelled is not None and cancelled():
+            raise TraceCancelled("network view cancelled")
+
     topo = root.topological_order()
     index = {id(v): i for i, v in enumerate(topo)}
-    users = _users(topo)
+    users = _users(topo, check)
     groups = [
         Group(v.label, "input", 0, v, [v])
         for v in topo
         if not v._prev and v.label and value_role(v) == "input"
     ]
     for column, layer in enumerate(model.layers, start=1):
-        groups.extend(_neuron_group(n, users, column) for n in layer.neurons)
+        for n in layer.neurons:
+            groups.append(_neuron_group(n, users, column))
+            check()
     last = len(model.layers)
     groups.extend(
         Group(v.label, "target", last, v, [v])
@@ -518,10 +531,11 @@ def _open_loss(b, group, x0, y0, height):
         x += width + SUB_GAP
 
 
-def network_graph(root, model, opened=None, area=AREA):
+def network_graph(root, model, opened=None, area=AREA, groups=None):
     """(Graph, groups opened, groups) of the loss `root` under `model`: the default opening
-    (`choose_open`) when `opened` is None, else those of `opened` that are in this network."""
-    groups = network_groups(root, model)
+    (`choose_open`) when `opened` is None, else those of `opened` that are in this network.
+    `groups`: the network_groups of `root` when already made."""
+    groups = groups or network_groups(root, model)
     default, stacked, _ = choose_open(groups, area)
     if opened is None:
         opened = default
