@@ -527,6 +527,7 @@ class MainWindow(QMainWindow):
             return
         if was_running:
             self._update_actions()
+        self.network.trace_worst()  # the point worth tracing now (unless one was clicked)
         self._refresh_timer.stop()
         self._refresh()
         if why == "done":

@@ -8,8 +8,9 @@ and the traced sample do with it.
   by its size again: small networks open fully, see viz.network.choose_open).
 - Hovering a neuron shows its output over the plane in the decision-boundary plot until
   the pointer leaves it.
-- The traced sample: on Reset, the training point with the largest loss (its graph has
-  gradients to look at); a point the user clicks is kept until the next Reset.
+- The traced sample: on Reset and whenever training stops, the training point with the
+  largest loss (its graph has gradients to look at, where a point classified with margin
+  has none); a point the user clicks is kept until the next Reset.
 """
 
 from PySide6.QtCore import QObject, Slot
@@ -27,6 +28,7 @@ class NetworkControl(QObject):
         self.window = window
         self.opened = None  # the groups to draw open; None: the network's default
         self.user_traced = False  # the user clicked the traced point (kept until Reset)
+        self._focus = ""  # the group just opened or closed: kept in view when drawn
         panel = window.graph_panel
         panel.open_all_requested.connect(self._on_graph_panel_open_all_requested)
         panel.view.neuron_hovered.connect(self._on_graph_view_neuron_hovered)
@@ -77,11 +79,11 @@ class NetworkControl(QObject):
             names = {node.group}  # an open neuron's output record: close it
         elif node.kind == "header" and node.group:
             names = {n for n in extras.openable if n.startswith(node.group + ".")}
-            self._set(opened - names if names <= opened else opened | names)
+            self._set(opened - names if names <= opened else opened | names, min(names))
             return True
         else:
             return False
-        self._set(opened ^ names)
+        self._set(opened ^ names, node.group)
         return True
 
     @Slot(bool)
@@ -91,8 +93,9 @@ class NetworkControl(QObject):
             return
         self._set(frozenset(graph.network.openable) if on else frozenset())
 
-    def _set(self, opened):
+    def _set(self, opened, focus=""):
         self.opened = frozenset(opened)
+        self._focus = focus
         self.window._request_graph()
 
     # ---- the picture shown ----
@@ -104,14 +107,25 @@ class NetworkControl(QObject):
         panel.open_all.setVisible(extras is not None)
         if extras is None:
             return None
+        if self._focus and graph.job.opened == self.opened:
+            self._keep_in_view(graph, self._focus)
         everything = set(extras.openable) <= extras.opened
         panel.open_all.setChecked(everything)
         panel.open_all.setText("Close all" if everything else "Open all")
         closed = len(extras.openable) - len(extras.opened)
-        note = f"{len(extras.opened)} open, {closed} closed · {graph.node_count:,} boxes"
+        note = (
+            f"click a neuron to open or close it · {len(extras.opened)} open, {closed} closed"
+            f" · K: legend"
+        )
         if self.window.graph_view.scrolls_at_fit():
             note = f"scroll to see it all (text kept readable) · {note}"
         return note
+
+    def _keep_in_view(self, graph, name):
+        """Scroll the group just opened or closed into view (the zoom stays)."""
+        self._focus = ""
+        sids = [sid for sid, node in graph.node_ids.items() if node.group == name]
+        self.window.graph_view.follow(sids, zoom=0.0)
 
     @Slot(tuple)
     def _on_boundary_plane_changed(self, plane):

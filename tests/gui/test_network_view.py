@@ -125,6 +125,16 @@ def test_the_traced_sample_is_the_worst_until_a_point_is_clicked(qtbot, window):
     assert run.traced == ("train", worst)  # chosen again for the new network
 
 
+def test_when_training_stops_the_worst_point_is_traced_again(qtbot, window):
+    window.panel.steps.setValue(5)  # the step limit
+    window.train()
+    qtbot.waitUntil(lambda: window.step_count == 5 and not window.run.running, timeout=10000)
+    run = window.run
+    model = MLP.from_dict(run.model)
+    worst = worst_sample(model, run.data.x_train, run.data.y_train, run.applied.loss)
+    qtbot.waitUntil(lambda: run.traced == ("train", worst), timeout=5000)
+
+
 def test_a_sample_with_zero_loss_says_why_the_graph_is_white(qtbot, window):
     use_network(qtbot, window, "2")
     model = MLP.from_dict(window.run.model)
