@@ -79,6 +79,21 @@ def test_open_all_covers_every_value_and_layers_open_whole():
         parse_open("L9", groups)
 
 
+@pytest.mark.parametrize(
+    ("hidden", "opened"),
+    [
+        ([2], "all"),  # 2-2-1: every operation reads at the default window size
+        ([4], "L2,loss"),  # 2-4-1: the output neuron and the loss
+        ([2, 2], "L3,loss"),
+        ([8, 8], "loss"),
+        ([16, 16], ""),
+    ],
+)
+def test_the_default_opening_is_the_most_that_reads(hidden, opened):
+    groups, _, _ = groups_of(hidden)
+    assert choose_open(groups)[0] == parse_open(opened, groups)
+
+
 @pytest.mark.parametrize("hidden", [[4], [8, 8], [16, 16], [32, 32]])
 def test_the_default_view_reads_at_fit(hidden):
     groups, _, _ = groups_of(hidden)
