@@ -187,9 +187,14 @@ def window_side(hidden, repeats):
     except ImportError:
         return None
     from mgdesk.gui.graph_view import GraphView
-    from mgdesk.gui.workers import GraphJob, GraphWorker, GuiGate, start_thread, stop_threads
+    from mgdesk.gui.graph_worker import GraphJob, GraphWorker
+    from mgdesk.gui.threads import GuiGate, start_thread, stop_threads
+
+    from mgdesk.gui.app import GuiThreadCollector, tune_for_gui
 
     app = QApplication.instance() or QApplication([])
+    tune_for_gui()  # as the app runs: gc.freeze, a 1 ms switch interval,
+    collector = GuiThreadCollector()  # ... and the cyclic collector in the GUI thread only
     view = GraphView()
     view.resize(1048, 433)  # the graph area of the window at 1400 x 900
     view.show()
@@ -204,7 +209,7 @@ def window_side(hidden, repeats):
             shown.append(image)
 
     shower = Shower()
-    worker.graph_rendered.connect(shower.show)
+    worker.returned.connect(shower.show)
     stall = {"last": time.perf_counter(), "worst": 0.0, "on": False}
 
     def tick():
@@ -255,6 +260,7 @@ def window_side(hidden, repeats):
         figures["refresh"].append(shown_in(step))
         figures["open"].append(shown_in(lambda k=k: job(frozenset({f"L2.N{k % hidden + 1}"}))))
     timer.stop()
+    collector.stop()
     worker.close()
     stop_threads([thread], 5000)
     view.close()

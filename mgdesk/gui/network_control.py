@@ -50,17 +50,20 @@ class NetworkControl(QObject):
         self.trace_worst()
 
     def trace_worst(self):
-        """Trace the training point with the largest loss (unless the user chose one)."""
+        """Trace the training point with the largest loss (unless the user chose one);
+        True when that is another point than the one traced."""
         run = self.window.run
         if self.user_traced or run.data is None or run.model is None or not len(run.data.x_train):
-            return
+            return False
         try:
             model = MLP.from_dict(run.model)
             index = worst_sample(model, run.data.x_train, run.data.y_train, run.applied.loss)
         except (ValueError, OverflowError):
-            return  # a diverged network: any point will do
+            return False  # a diverged network: any point will do
+        changed = run.traced != ("train", index)
         run.traced = ("train", index)
         self.window.boundary.set_traced("train", index)
+        return changed
 
     # ---- clicks ----
 
