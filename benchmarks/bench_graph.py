@@ -186,11 +186,10 @@ def window_side(hidden, repeats):
         from PySide6.QtWidgets import QApplication
     except ImportError:
         return None
+    from mgdesk.gui.app import GuiThreadCollector, tune_for_gui
     from mgdesk.gui.graph_view import GraphView
     from mgdesk.gui.graph_worker import GraphJob, GraphWorker
     from mgdesk.gui.threads import GuiGate, start_thread, stop_threads
-
-    from mgdesk.gui.app import GuiThreadCollector, tune_for_gui
 
     app = QApplication.instance() or QApplication([])
     tune_for_gui()  # as the app runs: gc.freeze, a 1 ms switch interval,
