@@ -105,6 +105,18 @@ def test_each_neuron_shows_its_output_and_hovering_shows_it_over_the_plane(qtbot
     assert not window.boundary._overlay.isVisible()
 
 
+def test_the_heatmaps_follow_the_training(qtbot, window):
+    use_network(qtbot, window, "4")
+    before = dict(window.graph_view.graph.network.outputs)
+    assert set(before) == {"L1.N1", "L1.N2", "L1.N3", "L1.N4", "L2.N1"}
+    window.panel.steps.setValue(20)
+    window.train()
+    qtbot.waitUntil(lambda: window.step_count == 20 and not window.run.running, timeout=10000)
+    qtbot.waitUntil(lambda: window.graph_view.graph.job.model == window.run.model, timeout=10000)
+    after = window.graph_view.graph.network.outputs
+    assert any(abs(after[name] - before[name]).max() > 1e-6 for name in before)
+
+
 def test_the_traced_sample_is_the_worst_until_a_point_is_clicked(qtbot, window):
     run = window.run
     model = MLP.from_dict(run.model)
