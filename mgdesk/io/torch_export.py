@@ -86,7 +86,7 @@ BATCH_SIZE = {batch_size}  # 0 = every training point in every step
 SEED = {seed}  # seeds the minibatch of step k: random.Random(f"{{SEED}}:{{k}}")
 
 torch.set_default_dtype(torch.float64)
-model = torch.nn.Sequential(
+{module_classes}model = torch.nn.Sequential(
 {modules}
 )
 linears = [m for m in model if isinstance(m, torch.nn.Linear)]
@@ -221,6 +221,26 @@ def _modules(model):
     return "\n".join(lines)
 
 
+# Activations torch.nn has no module for: the script defines them before the network.
+MODULE_CLASSES = {
+    "Sine()": '''
+
+class Sine(torch.nn.Module):
+    """sin(x), element by element (torch.nn has no module for it)."""
+
+    def forward(self, x):
+        return torch.sin(x)
+
+
+''',
+}
+
+
+def _module_classes(model):
+    used = {ACTIVATION[act].torch for act in model.activations}
+    return "".join(code for module, code in MODULE_CLASSES.items() if module in used)
+
+
 def _summary(config, data):
     hidden = ",".join(map(str, config.layers)) or "no hidden layer"
     n_points = len(data.x_train) + len(data.x_test)
@@ -256,6 +276,7 @@ def torch_script(config, model, data, step=0, velocity=(), filename="model.py"):
         batch_size=int(config.batch_size),
         seed=int(config.seed),
         modules=_modules(model),
+        module_classes=_module_classes(model),
         loss_code=LOSS_CODE[config.loss],
     )
 
