@@ -190,6 +190,7 @@ torch_cases = {
     "linear-tanh-no-test-set": dict(loss="hinge", activation=("linear", "tanh"), test_split=0),
     "mse-sigmoid-gelu": dict(loss="mse", activation=("sigmoid", "gelu"), lr=0.2),
     "hinge-leaky-relu-sin": dict(loss="hinge", activation=("leaky_relu", "sin"), lr=0.1),
+    "adam-bce-minibatch": dict(loss="bce", optimizer="adam", lr=0.01, batch_size=10),
 }
 
 
