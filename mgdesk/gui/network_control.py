@@ -23,9 +23,12 @@ __all__ = ["NetworkControl"]
 
 
 class NetworkControl(QObject):
-    def __init__(self, window):
+    """`request()` asks for the graph again (the window's GraphArea.request)."""
+
+    def __init__(self, window, request):
         super().__init__(window)
         self.window = window
+        self._request = request
         self.opened = None  # the groups to draw open; None: the network's default
         self.user_traced = False  # the user clicked the traced point (kept until Reset)
         self._focus = ""  # the group just opened or closed: kept in view when drawn
@@ -33,6 +36,7 @@ class NetworkControl(QObject):
         panel.open_all_requested.connect(self._on_graph_panel_open_all_requested)
         panel.view.neuron_hovered.connect(self._on_graph_view_neuron_hovered)
         window.boundary.plane_changed.connect(self._on_boundary_plane_changed)
+        window.boundary.sample_clicked.connect(self._on_boundary_sample_clicked)
 
     # ---- what the worker is asked for ----
 
@@ -99,7 +103,7 @@ class NetworkControl(QObject):
     def _set(self, opened, focus=""):
         self.opened = frozenset(opened)
         self._focus = focus
-        self.window._request_graph()
+        self._request()
 
     # ---- the picture shown ----
 
@@ -133,7 +137,11 @@ class NetworkControl(QObject):
     @Slot(tuple)
     def _on_boundary_plane_changed(self, plane):
         if self.window.graph_panel.mode.currentText() == "auto":
-            self.window._request_graph()  # the heatmaps cover the plane shown
+            self._request()  # the heatmaps cover the plane shown
+
+    @Slot(str, int)
+    def _on_boundary_sample_clicked(self, kind, index):
+        self.user_traced = True  # (the window traces it)
 
     @Slot(str)
     def _on_graph_view_neuron_hovered(self, name):
