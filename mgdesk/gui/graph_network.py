@@ -58,7 +58,7 @@ class NetworkViews:
         raises TraceCancelled when `cancelled()` says so."""
         if sample is not self._sample:
             self._sample, self._groups = None, None
-            self._groups = network_groups(sample.root, sample.model, cancelled)
+            self._groups = network_groups(sample.root, sample.model, cancelled, sample.topo)
             self._sample = sample
         graph, opened, _ = network_graph(sample.root, sample.model, job.opened, groups=self._groups)
         return graph, "", network_extras(job, opened, quiet_caption(job.loss, sample.root))

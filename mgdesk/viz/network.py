@@ -22,6 +22,7 @@ re-rank and re-order everything). `pos` pins each node; the layout program only 
 """
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from mgdesk.viz.graph import DENSE_EDGES, HUB_OP, Graph, GraphNode
@@ -99,10 +100,13 @@ class Groups:
 
 
 def _users(topo, check):
+    """id(value) -> the values made from it by a `+` or an activation (what a neuron's chain
+    goes through; the products, half of all values, are found from their sums)."""
     users = {}
     for k, v in enumerate(topo):
-        for c in v._prev:
-            users.setdefault(id(c), []).append(v)
+        if v._op != "*" and v._prev:
+            for c in v._prev:
+                users.setdefault(id(c), []).append(v)
         if k % 20000 == 0:
             check()
     return users
@@ -128,17 +132,20 @@ def _neuron_group(neuron, users, column):
     return group
 
 
-def network_groups(root, model, cancelled=None):
+def network_groups(root, model, cancelled=None, topo=None):
     """Split the loss graph of one sample (after `root.backward()`) into groups.
 
     About 1.5 s at 256,256: `cancelled()`, when given, is asked every few ms and raises
-    TraceCancelled when it is true (the window is closing)."""
+    TraceCancelled when it is true (the window is closing); meanwhile other threads (the
+    GUI's) get the GIL at each of those points. `topo`: root.topological_order() if known.
+    """
 
     def check():
+        time.sleep(0)  # let the GUI thread run
         if cancelled is not None and cancelled():
             raise TraceCancelled("network view cancelled")
 
-    topo = root.topological_order()
+    topo = root.topological_order() if topo is None else topo
     index = {id(v): i for i, v in enumerate(topo)}
     users = _users(topo, check)
     groups = [
