@@ -149,3 +149,12 @@ def test_the_script_export_refuses_regression_and_features_in_one_line(tmp_path,
         assert main([*base, "--export", str(tmp_path / "e.py")]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and words in err
+
+
+def test_a_loaded_session_keeps_its_features_and_task(tmp_path, capsys):
+    path = tmp_path / "c.json"
+    assert main(["train", "--quiet", "--save", str(path), "--layers", "3", "--steps", "1"]) == 0
+    for option in (["--features", "x1^2,x2^2"], ["--task", "regression"]):
+        assert main(["train", "--quiet", "--load", str(path), *option]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and ": a loaded" in err  # --task regression: sine data
