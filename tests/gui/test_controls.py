@@ -11,7 +11,10 @@ from mgdesk.gui.controls import ArchitecturePanel
 from mgdesk.train import ConfigError, TrainConfig
 
 META = {f.name: f.metadata for f in fields(TrainConfig)}
-RANGED = [name for name, meta in META.items() if meta["limits"] and name != "decay_steps"]
+# classes: its box comes with the window side of issue 13 (the CLI has --classes already)
+RANGED = [
+    name for name, meta in META.items() if meta["limits"] and name not in ("decay_steps", "classes")
+]
 
 
 def _outside(value, r, up):
