@@ -177,9 +177,9 @@ class GraphWorker(QObject):
         result = self._renderer.render_graph(graph, message, styles)
         if self._closing.is_set():
             return
-        with self._lock:
-            if self._job is not None:
-                return  # a newer graph is waiting: do not spend time drawing this one
+        with self._lock:  # a newer graph of another layout waiting: this one is of no use
+            if self._job is not None and graph_shape(self._job) != graph_shape(job):
+                return  # (one of this layout is shown, or a big graph never would be)
         svg = bytes(result.svg)
         self.gate.wait()
         qsvg = QSvgRenderer(QByteArray(svg))

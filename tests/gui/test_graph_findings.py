@@ -1,0 +1,75 @@
+"""The graph, run and stepper findings of the hostile window test: big openings refused
+with a reason, a failed layout keeps the picture, a big opened graph follows training."""
+
+from dataclasses import replace
+
+from gui_helpers import use_network
+
+from mgdesk.engine import MLP
+from mgdesk.gui.graph_worker import GraphJob, GraphWorker
+from mgdesk.gui.network_control import OPEN_LIMIT, open_records
+
+
+def test_open_all_is_refused_where_the_layout_cannot_finish_in_time(qtbot, window):
+    use_network(qtbot, window, "256, 256")
+    shown = window.graph_view.graph
+    model = window.run.model
+    assert open_records(model, shown.network.openable) > OPEN_LIMIT
+    window.graph_panel.open_all.click()
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Not opened: the network 256,256") and "smaller network" in message
+    assert not window.graph_panel.open_all.isChecked()
+    assert window.graph.network.opened is None  # nothing asked for
+    assert window.graph_view.graph is shown  # the picture stays
+
+
+def test_open_all_still_opens_a_network_that_fits(qtbot, window):
+    use_network(qtbot, window, "8, 8")
+    window.graph_panel.open_all.click()
+    extras = window.graph.network
+    assert extras.opened == frozenset(window.graph_view.graph.network.openable)
+    assert open_records(window.run.model, extras.opened) <= OPEN_LIMIT
+
+
+def test_a_failed_layout_keeps_the_previous_picture_and_says_why(qtbot, window):
+    use_network(qtbot, window, "8, 8")
+    shown = window.graph_view.graph
+    window.graph_panel.open_all.click()  # asks for a new layout ...
+    reason = (
+        "the graph layout took longer than 20 s and was stopped; a smaller network draws faster"
+    )
+    window.graph.graph_worker.cancel()
+    window.graph._on_graph_worker_errored(reason)  # ... which fails
+    assert window.graph_view.graph is shown
+    assert window.graph.network.opened == shown.job.opened  # back to what is shown
+    assert not window.graph_panel.open_all.isChecked()
+    assert reason in window.statusBar().currentMessage()
+    assert "previous one" in window.graph_panel.note.toolTip()
+    window.graph.request()  # the next request starts its own busy clock
+    assert window.graph._since >= window.graph.asked - 0.01
+
+
+def test_a_render_finished_while_a_newer_one_of_its_layout_waits_is_still_shown():
+    """A big opened graph takes longer to draw than training takes to ask again: each
+    finished picture is shown (before, each was dropped for the next, and the graph stayed
+    at step 0 while training)."""
+    model = MLP(2, [4, 1]).to_dict()
+    first = GraphJob(model, (0.5, -0.5), 1.0, "hinge", "ops", "first")
+    newer = replace(first, x=(0.1, 0.2), caption="newer")
+    worker = GraphWorker()
+    worker.render_requested.disconnect()  # no thread here: the test runs each render itself
+    shown = []
+    worker.returned.connect(lambda image: shown.append(image.job.caption))
+    worker.request(first)
+    draw = GraphWorker._render
+
+    def render_while_training_asks_again(self, job, view):
+        if job is first:
+            self.request(newer)  # training asks for the next step's graph meanwhile
+        draw(self, job, view)
+
+    worker._render = render_while_training_asks_again.__get__(worker)
+    worker._render_pending()
+    assert shown == ["first"]
+    worker._render_pending()
+    assert shown == ["first", "newer"]
