@@ -162,6 +162,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_panel_changed(self):
         config = self._validate()
+        if config is not None and self.run.running and config.steps != self.runner.limit:
+            self.pause()  # the step limit applies at once: train on to the new one (at or
+            self.train()  # below the steps done, the step-limit banner says so)
         edit = self.run.edit(config)
         if edit is None:
             return

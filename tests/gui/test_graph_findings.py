@@ -73,3 +73,25 @@ def test_a_render_finished_while_a_newer_one_of_its_layout_waits_is_still_shown(
     assert shown == ["first"]
     worker._render_pending()
     assert shown == ["first", "newer"]
+
+
+def test_a_step_limit_typed_while_training_applies_at_once(qtbot, window):
+    window.panel.lr.setValue(0.01)
+    window.panel.steps.setValue(100_000)
+    window.train()
+    qtbot.waitUntil(lambda: window.step_count >= 20, timeout=10000)
+    window.panel.steps.setValue(10)  # below the steps done: training stops now
+    assert not window.running
+    assert "Reached the step limit" in window.banner.text.text()
+    qtbot.wait(300)  # the run's last snapshot arrives
+    stopped_at = window.step_count
+    window.banner.clear()
+    window.panel.steps.setValue(100_000)
+    window.train()
+    qtbot.waitUntil(lambda: window.step_count > stopped_at + 5, timeout=10000)
+    limit = window.step_count + 300
+    window.panel.steps.setValue(limit)  # above them: training goes on to exactly that
+    assert window.running
+    qtbot.waitUntil(lambda: not window.running, timeout=20000)
+    qtbot.waitUntil(lambda: window.step_count == limit, timeout=5000)
+    assert "Reached the step limit" in window.banner.text.text()
