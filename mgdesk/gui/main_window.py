@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
         self.boundary.set_data(snapshot.data, snapshot.box)
         self.boundary.set_traced(*self.run.traced)
         self.graph.network.reset()  # the worst point of the new network, default opening
+        self.stepper_panel.new_network()  # ... and the stepper (if on) from its start
         self.loss_plot.load_history(snapshot.history)
         if not self.run.failed:
             self.graph.request()

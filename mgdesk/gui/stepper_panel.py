@@ -253,6 +253,10 @@ class StepperPanel(QWidget):
         self.stepper.jump_to(min(position, len(self.stepper)))
         self._show_position(0, len(self.stepper))
 
+    def new_network(self):
+        """A Reset: the next stepper starts at step 0 (a training step keeps the position)."""
+        self.stepper, self.net, self.job = None, None, None
+
     def close_stepper(self):
         self.stepper, self.job, self.topo, self.params, self._index = None, None, [], [], {}
         self.net = None

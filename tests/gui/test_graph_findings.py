@@ -3,7 +3,8 @@ with a reason, a failed layout keeps the picture, a big opened graph follows tra
 
 from dataclasses import replace
 
-from gui_helpers import use_network
+import pytest
+from gui_helpers import start_stepper, use_network
 
 from mgdesk.engine import MLP
 from mgdesk.gui.graph_worker import GraphJob, GraphWorker
@@ -95,3 +96,24 @@ def test_a_step_limit_typed_while_training_applies_at_once(qtbot, window):
     qtbot.waitUntil(lambda: not window.running, timeout=20000)
     qtbot.waitUntil(lambda: window.step_count == limit, timeout=5000)
     assert "Reached the step limit" in window.banner.text.text()
+
+
+@pytest.mark.parametrize("then", ["4", "16, 16"])  # Reset onto the same shape, or another
+def test_the_backward_stepper_starts_again_on_reset(qtbot, window, then):
+    use_network(qtbot, window, "16, 16")
+    panel = start_stepper(qtbot, window)
+    for _ in range(12):
+        panel.step()
+    assert panel.walker.position == 12
+    window.panel.layers.setText(then)
+    with qtbot.waitSignal(window.runner.reset_shown, timeout=10000):
+        window.reset()
+    qtbot.waitUntil(
+        lambda: (
+            window.graph_view.graph.job.graph is not None
+            and window.graph_view.graph.job.model == window.run.model
+        ),
+        timeout=10000,
+    )
+    assert panel.walker.position == 0
+    assert panel.position_label.text().startswith("step 0 of")
