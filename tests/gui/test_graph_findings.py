@@ -4,7 +4,7 @@ with a reason, a failed layout keeps the picture, a big opened graph follows tra
 from dataclasses import replace
 
 import pytest
-from gui_helpers import start_stepper, use_network
+from gui_helpers import plain, start_stepper, use_network
 
 from mgdesk.engine import MLP
 from mgdesk.gui.graph_worker import GraphJob, GraphWorker
@@ -117,3 +117,16 @@ def test_the_backward_stepper_starts_again_on_reset(qtbot, window, then):
     )
     assert panel.walker.position == 0
     assert panel.position_label.text().startswith("step 0 of")
+
+
+def test_the_stepper_names_products_as_the_graph_does(qtbot, window):
+    use_network(qtbot, window, "4")
+    panel = start_stepper(qtbot, window)
+    rows = [panel.list.item(k).text() for k in range(panel.list.count())]
+    labels = {n.label for n in window.graph_view.graph.node_ids.values()}
+    assert "w1·x1" in labels  # the graph's name of an open neuron's first product
+    assert any(row.endswith("L2.N1.w1·x1") for row in rows)
+    assert not any("(" in row for row in rows)  # no internal "n24 (*)"
+    k = next(k for k, row in enumerate(rows) if row.endswith("L2.N1.w1·x1"))
+    panel.jump_to(k + 1)
+    assert "L2.N1.w1·x1" in plain(panel.caption.text())
