@@ -112,11 +112,18 @@ class BoundaryPlot(pg.PlotWidget):
         self.stale = True
         self.image.setOpacity(STALE_OPACITY)
         self.contour.setOpacity(STALE_OPACITY)
+        self.show_note(WAITING_NOTE)
+
+    def show_note(self, text):
+        """A line over the picture saying what it is (hidden by the next grid)."""
+        self.note.setText(text)
+        self.resizeEvent(None)
         self.note.show()
         self.note.raise_()
 
     def resizeEvent(self, event):
-        super().resizeEvent(event)
+        if event is not None:
+            super().resizeEvent(event)
         if getattr(self, "note", None) is None:
             return  # (a resize during construction)
         width = min(self.width() - 20, 260)

@@ -280,6 +280,10 @@ class MainWindow(QMainWindow):
     @Slot(object, int, object)
     def _on_runner_grid_shown(self, grid, size, bounds):
         self.boundary.set_grid(grid, size, bounds)
+        if self.run.failed:  # the weights the trainer kept: the step before the failure
+            self.boundary.show_note(
+                f"The network of step {self.run.step:,}, the last with finite numbers"
+            )
 
     @Slot(tuple)
     def _on_runner_steps_shown(self, stats):
@@ -324,6 +328,7 @@ class MainWindow(QMainWindow):
     @Slot(str, str)
     def _on_runner_failed(self, reason, hint):
         hint = hint[:1].upper() + hint[1:].rstrip(".")
+        self.boundary.show_note("Training stopped: this boundary is of an earlier step")
         self._show_banner("error", f"<b>Training paused: {reason}.</b> {hint}.", "Reset")
         self.statusBar().showMessage(f"Training paused: {reason}", 8000)
         self._update_actions()

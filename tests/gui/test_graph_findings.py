@@ -130,3 +130,17 @@ def test_the_stepper_names_products_as_the_graph_does(qtbot, window):
     k = next(k for k, row in enumerate(rows) if row.endswith("L2.N1.w1·x1"))
     panel.jump_to(k + 1)
     assert "L2.N1.w1·x1" in plain(panel.caption.text())
+
+
+def test_after_the_loss_blows_up_the_boundary_is_the_last_finite_network(qtbot, window):
+    use_network(qtbot, window, "16, 16", activation="relu")
+    qtbot.waitUntil(lambda: not window.boundary.stale, timeout=10000)
+    untrained = window.boundary.image.image.copy()
+    window.panel.lr.setValue(1e6)
+    window.train()
+    qtbot.waitUntil(lambda: window.run.failed, timeout=10000)
+    note = window.boundary.note
+    qtbot.waitUntil(lambda: "last with finite numbers" in note.text(), timeout=10000)
+    assert note.isVisible() and f"step {window.run.step:,}," in note.text()
+    assert window.run.step > 0
+    assert (window.boundary.image.image != untrained).any()  # not the untrained picture
