@@ -217,7 +217,7 @@ class GraphArea(QObject):
             w.stepper_panel.close_stepper()
         self._followed = None
         w.stepper_panel.setVisible(on)
-        w.stepper_panel.caption.setVisible(on)
+        w.stepper_panel.caption_area.setVisible(on)
         if on:
             self.show_side_panel(True)
         self.request()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -134,10 +135,18 @@ class StepperPanel(QWidget):
         self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.RichText)
-        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         _mono(self.caption)
-        line = self.caption.fontMetrics().lineSpacing()
-        self.caption.setFixedHeight(CAPTION_LINES * line + 10)
+        # the caption scrolls inside a box of CAPTION_LINES whole lines (a closed neuron's
+        # step has a line per weight), so the graph does not jump and no line is cut
+        self.caption_area = QScrollArea()
+        self.caption_area.setObjectName("stepperCaptionArea")
+        self.caption_area.setWidgetResizable(True)
+        self.caption_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.caption_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.caption_area.setWidget(self.caption)
+        self.caption.setText(caption_html("\n".join(["x"] * CAPTION_LINES)))
+        self.caption_area.setFixedHeight(self.caption.sizeHint().height())
+        self.caption.clear()
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._emit_frame)
         self._framed = 0.0  # time.monotonic() of the last frame asked for

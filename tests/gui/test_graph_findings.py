@@ -144,3 +144,17 @@ def test_after_the_loss_blows_up_the_boundary_is_the_last_finite_network(qtbot, 
     assert note.isVisible() and f"step {window.run.step:,}," in note.text()
     assert window.run.step > 0
     assert (window.boundary.image.image != untrained).any()  # not the untrained picture
+
+
+def test_the_stepper_caption_shows_whole_lines_and_scrolls_to_the_rest(qtbot, window):
+    use_network(qtbot, window, "16, 16")
+    panel = start_stepper(qtbot, window)
+    panel.step()
+    panel.step()  # a closed neuron: a line per weight, far more than fit
+    area, caption = panel.caption_area, panel.caption
+    qtbot.waitUntil(lambda: caption.height() >= caption.heightForWidth(caption.width()))
+    assert area.isVisible() and caption.isVisible()
+    assert caption.height() > area.viewport().height()  # the rest is reached by scrolling
+    assert area.verticalScrollBar().maximum() > 0
+    line = caption.fontMetrics().lineSpacing()
+    assert area.viewport().height() >= 4 * line  # four whole lines in view
