@@ -147,13 +147,10 @@ class NetworkControl(QObject):
         everything = set(extras.openable) <= extras.opened
         panel.open_all.setChecked(everything)
         panel.open_all.setText("Close all" if everything else "Open all")
-        closed = len(extras.openable) - len(extras.opened)
-        note = (
-            f"click a neuron to open or close it · {len(extras.opened)} open, {closed} closed"
-            f" · K: legend"
-        )
-        if self.window.graph_view.scrolls_at_fit():
-            note = f"scroll to see it all (text kept readable) · {note}"
+        # what to do first (the header is narrow: the end may be cut, the tooltip has all)
+        scroll = "scroll for more · " if self.window.graph_view.scrolls_at_fit() else ""
+        count = f"{len(extras.opened)}/{len(extras.openable)} open"
+        note = f"click a neuron to open it · {scroll}K: legend · {count}"
         return note
 
     def _keep_in_view(self, graph, name):

@@ -158,3 +158,16 @@ def test_the_stepper_caption_shows_whole_lines_and_scrolls_to_the_rest(qtbot, wi
     assert area.verticalScrollBar().maximum() > 0
     line = caption.fontMetrics().lineSpacing()
     assert area.viewport().height() >= 4 * line  # four whole lines in view
+
+
+@pytest.mark.parametrize("layers", ["8, 8", "32, 32"])
+def test_the_graph_header_hint_is_whole_at_the_default_size(qtbot, window, layers):
+    use_network(qtbot, window, layers)
+    note = window.graph_panel.note
+    assert note.toolTip().startswith("click a neuron to open it · ")
+    shown = note.text()  # what to do is read whole (the counts at the end may be cut)
+    assert shown.startswith("click a neuron to open it · ")
+    if window.graph_view.scrolls_at_fit():
+        assert shown.startswith("click a neuron to open it · scroll for more · K: legend")
+    else:
+        assert shown.startswith("click a neuron to open it · K: legend")
