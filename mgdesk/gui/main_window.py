@@ -162,8 +162,13 @@ class MainWindow(QMainWindow):
         self.log_box = QCheckBox("log scale")
         self.log_box.setObjectName("logScaleCheck")
         self.log_box.setToolTip("Loss on a logarithmic axis (L)")
+        loss_tools = QWidget()
+        tools = QHBoxLayout(loss_tools)
+        tools.setContentsMargins(0, 0, 0, 0)
+        tools.addWidget(self.loss_plot.runs_button)
+        tools.addWidget(self.log_box)
         self.top_splitter.addWidget(
-            self._titled(self.loss_plot, "Loss · the previous run stays in grey", self.log_box)
+            self._titled(self.loss_plot, "Loss · earlier runs stay faint (Runs)", loss_tools)
         )
         self.top_splitter.addWidget(
             self._titled(self.boundary, "Decision boundary · click a point to trace it")
@@ -475,7 +480,8 @@ class MainWindow(QMainWindow):
         if not self.run.reset_done(snapshot):
             return  # a newer reset is on its way
         if self.run.ghost is not None:  # (None: the reset was refused, the run goes on)
-            self.loss_plot.new_run(self.run.ghost)
+            config, diverged = self.run.ghost_settings
+            self.loss_plot.new_run(None if config else self.run.ghost, config, None, diverged)
         self.boundary.set_data(snapshot.data, snapshot.box)
         self.boundary.set_traced(*self.run.traced)
         self._pending_stats.clear()
