@@ -56,6 +56,12 @@ ACTIONS = (
         help="Reset: a new network with the current settings",
     ),
     ActionSpec(
+        "compare", "&Compare Runs…", "compare.open_dialog", "C",
+        "Train a second run beside this one, one setting changed: tanh vs ReLU, ... (C)",
+        "compare", icon_text="Compare",
+        help="Compare: a second run beside this one, one setting changed (tanh vs ReLU…)",
+    ),
+    ActionSpec(
         "fit", "&Fit Graph", "graph_view.fit", "F", icon="fit",
         help="Fit the graph to its view",
     ),
@@ -135,7 +141,7 @@ _STEPPER = ("undo_node", "next_node", "run_to_end", "restart")
 _EXPORTS = tuple(s.name for s in ACTIONS if s.name.startswith("export_"))
 _MENUS = (
     ("&File", ("open", "save", None, "import", "&Export", None, "quit")),
-    ("&View", ("settings", "log", None, "modes", "fit", "zoom_in", "zoom_out", "side",
+    ("&View", ("settings", "log", "compare", None, "modes", "fit", "zoom_in", "zoom_out", "side",
                "renderers", None, "restore_layout")),
     ("&Backprop", ("stepper", "undo_node", "next_node", "run_to_end", "restart", None, "check",
                    "check_engine")),
@@ -218,7 +224,7 @@ def _build_toolbar(window):
     toolbar.setObjectName("runToolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     toolbar.setMovable(False)
-    for name in ("train", "step", "reset"):
+    for name in ("train", "step", "reset", "compare"):
         action = getattr(window, f"{name}_action")
         toolbar.addAction(action)
         toolbar.widgetForAction(action).setObjectName(f"{name}Button")

@@ -271,6 +271,15 @@ class LossPlot(pg.PlotWidget):
         self._live[run].append(stats)
         self._redraw()
 
+    def append_runs(self, stats):
+        """Add StepStats rows to each live run (`stats[i]` to run i) and redraw once."""
+        if not any(stats):
+            return
+        for run, rows in zip(self._live, stats):
+            if rows:
+                run.append(rows)
+        self._redraw()
+
     def new_run(self, label=None, config=None, lr=None, diverged=False):
         """Start empty; the finished (first live) run, if it had steps, is kept in the
         history: labelled `label`, or by what changed in TrainConfig `config` from the run

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 from mgdesk import __version__
 from mgdesk.gui.actions import build_actions, show_shortcuts
 from mgdesk.gui.boundary import BoundaryPlot
+from mgdesk.gui.compare_mode import CompareMode
+from mgdesk.gui.compare_view import dead_relu_text
 from mgdesk.gui.controls import ArchitecturePanel
 from mgdesk.gui.file_actions import FileActions, open_settings
 from mgdesk.gui.graph_view import READABLE_ZOOM, GraphPanel
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self.graph_renderer = "auto"  # which program lays graphs out (View > Graph Renderer)
 
         self._build_views()
+        self.compare = CompareMode(self)  # two runs side by side (the Compare action)
         build_actions(self)
         self._update_stepper_actions()
         self._build_status_bar()
@@ -250,7 +253,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self):
         self.status_labels = {}
-        for name, width in (("step", 80), ("loss", 130), ("accuracy", 120), ("rate", 80)):
+        self._dead = ((), 0.0, "")  # (network, step), when, the dead-ReLU count's text
+        for name, width in (
+            ("step", 80), ("loss", 130), ("accuracy", 120), ("dead", 120), ("rate", 80)
+        ):  # fmt: skip
             label = QLabel()
             label.setObjectName(f"status{name.capitalize()}")
             label.setMinimumWidth(width)
@@ -312,6 +318,8 @@ class MainWindow(QMainWindow):
         self._banner_action()
 
     def _update_actions(self):
+        if self.compare.active:
+            return self.compare.update_actions()
         running, can_train = self.run.running, self.run.can_train
         self.train_action.setEnabled(running or can_train)
         self.train_action.setText("Pause" if running else "Train")
@@ -329,6 +337,7 @@ class MainWindow(QMainWindow):
     def _show_stats(self, stats):
         labels = self.status_labels
         labels["step"].setText(f"step {self.run.step:,}")
+        labels["dead"].setText(self._dead_text())
         if stats is None:
             labels["loss"].setText("loss –")
             labels["accuracy"].setText("accuracy –")
@@ -340,6 +349,16 @@ class MainWindow(QMainWindow):
         labels["accuracy"].setText(f"accuracy {_percent(stats.train_acc)}{test}")
         rate = self.run.steps_per_second(time.monotonic())
         labels["rate"].setText(f"{rate:,.0f} steps/s" if rate is not None else "")
+
+    def _dead_text(self):
+        """'dead ReLUs 3 of 32' for the network shown, counted at most twice a second."""
+        run, now = self.run, time.monotonic()
+        key = (run.generation, run.step, id(run.model))
+        shown, when, text = self._dead
+        if key != shown and (now - when >= 0.5 or not run.running):
+            text = dead_relu_text(run.model, run.data, run.applied)
+            self._dead = (key, now, text)
+        return text
 
     # ---- settings edited ----
 
@@ -408,12 +427,16 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def toggle_training(self):
+        if self.compare.active:
+            return self.compare.toggle_training()
         if self.run.running:
             self.pause()
         else:
             self.train()
 
     def train(self):
+        if self.compare.active:
+            return self.compare.train()
         run = self.run
         if run.running or not run.can_train:
             return
@@ -435,9 +458,12 @@ class MainWindow(QMainWindow):
     def pause(self):
         if self.run.pause():  # the stop event is set directly: checked before every step
             self._update_actions()
+        self.compare.pause()
 
     @Slot()
     def step(self):
+        if self.compare.active:
+            return self.compare.step_once()
         if self.run.can_train:
             self.pause()
         generation = self.run.begin_step(self.panel.lr.value())
@@ -448,6 +474,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def reset(self):
         """A fresh network with the current settings; the finished run becomes the ghost."""
+        if self.compare.active:
+            return self.compare.reset()
         self.pause()
         if self.run.config is None:
             self.statusBar().showMessage("Fix the setting marked in red, then press Reset", 5000)
@@ -508,6 +536,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _refresh(self):
         """Show what the snapshots since the last refresh brought, in one go."""
+        if self.compare.active:  # the single run's last steps: drawn when compare mode ends
+            self._pending_stats.clear()
+            return
         self.gate.hold()  # the repaints this causes run without GIL contention
         self._gate_timer.start()
         self._refreshed = time.monotonic()
@@ -596,6 +627,8 @@ class MainWindow(QMainWindow):
 
     def _graph_job(self):
         """The GraphJob of the traced sample under the latest network, or None."""
+        if self.compare.active:
+            return self.compare.graph_job()
         sample = self.run.traced_sample()
         if sample is None:
             return None
@@ -922,6 +955,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.run.stop.set()
+        self.compare.shutdown()
         self._apply_timer.stop()
         self._gate_timer.stop()
         self._refresh_timer.stop()

@@ -36,6 +36,7 @@ from mgdesk.train.runs import (
     RunHistory,
     changes_label,
     dead_neurons,
+    dead_relus,
     run_figures,
     steps_to_accuracy,
 )
@@ -240,6 +241,7 @@ def test_dead_neurons_are_the_relus_at_zero_on_every_point(seed, layers, shift, 
     ]
     assert dead_neurons(model, points) == expected
     assert dead_neurons(model.to_dict(), points) == expected
+    assert dead_relus(model.to_dict(), points) == expected  # the window's NumPy count
 
 
 def test_a_neuron_with_only_negative_sums_is_dead_and_named():
