@@ -247,6 +247,9 @@ class CompareMode(QObject):
 
     def _show_step_limit(self, limit):
         raised = min(2 * max(limit, self.step), 1_000_000)
+        if self._told and self.window.banner.kind == "error":  # why a run stopped: kept
+            self.window.statusBar().showMessage(f"Reached the step limit of {limit:,} steps", 8000)
+            return
 
         def go():
             self.window.banner.clear()
@@ -255,7 +258,7 @@ class CompareMode(QObject):
 
         self.window._show_banner(
             "info",
-            f"<b>Both runs reached the step limit</b> of {limit:,} steps.",
+            f"<b>The runs reached the step limit</b> of {limit:,} steps.",
             f"Raise to {raised:,} and train",
             go,
         )
