@@ -45,9 +45,9 @@ class CompareMode(QObject):
         self.window = window
         self.active = False
         self.worker = None  # made on first use, with its thread
-        self.view = CompareView()
+        self.view = CompareView()  # takes the single boundary's place in compare mode
         self.view.hide()
-        window.top_splitter.addWidget(self.view)
+        self._boundary_box = None  # the single run's boundary (with its caption) meanwhile
         self.view.leave_requested.connect(self.leave)
         self.view.graph_run_changed.connect(self._on_view_graph_run_changed)
         self.view.sample_clicked.connect(self._on_view_sample_clicked)
@@ -93,8 +93,11 @@ class CompareMode(QObject):
         window._threads.append(start_thread(self.worker, "mgdesk-compare"))
 
     def shutdown(self):
-        """Stop training at once (the window stops the thread with the others)."""
+        """Stop training at once (the window stops the thread with the others); the layout
+        saved is the single run's."""
         self.stop.set()
+        if self.active:
+            self._restore_sizes()
         self._refresh_timer.stop()
         if self.worker is not None:
             self.worker.close()
@@ -169,15 +172,21 @@ class CompareMode(QObject):
         if not self.active:
             self.active = True
             self._sizes = (window.top_splitter.sizes(), window.view_splitter.sizes())
-            window.top_splitter.widget(1).hide()  # the single run's boundary
+            self._boundary_box = window.top_splitter.replaceWidget(1, self.view)
+            self._boundary_box.hide()
             self.view.show()
             window.settings_dock.widget().setEnabled(False)
             height = sum(self._sizes[1])
             top = int(height * TOP_SHARE)
             window.view_splitter.setSizes([top, height - top])
             width = sum(self._sizes[0])
-            window.top_splitter.setSizes([int(width * 0.42), 0, width - int(width * 0.42)])
+            window.top_splitter.setSizes([int(width * 0.42), width - int(width * 0.42)])
         self.update_actions()
+
+    def _restore_sizes(self):
+        if self._sizes is not None:
+            self.window.top_splitter.setSizes(self._sizes[0])
+            self.window.view_splitter.setSizes(self._sizes[1])
 
     def _keep_runs(self):
         """The compared runs go to the loss plot's history (with the rates they ended)."""
@@ -203,12 +212,12 @@ class CompareMode(QObject):
         self.generation += 1  # what the worker still sends is dropped
         if self.worker is not None:
             self.worker.latest_generation = self.generation
+        window.top_splitter.replaceWidget(1, self._boundary_box)
+        self._boundary_box.show()
         self.view.hide()
-        window.top_splitter.widget(1).show()
+        self.view.setParent(None)
         window.settings_dock.widget().setEnabled(True)
-        if self._sizes is not None:
-            window.top_splitter.setSizes(self._sizes[0][:2] + [0])
-            window.view_splitter.setSizes(self._sizes[1])
+        self._restore_sizes()
         plot = window.loss_plot
         plot.set_runs([None])
         plot.load_history(window.run.history)

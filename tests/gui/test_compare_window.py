@@ -106,6 +106,7 @@ def test_leaving_compare_mode_brings_the_single_run_back_as_it_was(qtbot, window
     window.findChild(QPushButton, "leaveCompareButton").click()
     assert not compare.active and not compare.view.isVisible() and window.boundary.isVisible()
     assert window.settings_dock.widget().isEnabled()
+    assert window.top_splitter.count() == 2 and window.top_splitter.widget(1).isVisible()
     plot = window.loss_plot
     assert plot.run_labels == [None] and plot.point_count() == 20
     assert [r.label for r in plot.history][-2:] == ["compare: lr=1", "compare: lr=0.1"]
