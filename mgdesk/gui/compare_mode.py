@@ -176,6 +176,7 @@ class CompareMode(QObject):
             self._boundary_box.hide()
             self.view.show()
             window.settings_dock.widget().setEnabled(False)
+            window.settings_dock.setWindowTitle("Settings · off while comparing")
             height = sum(self._sizes[1])
             top = int(height * TOP_SHARE)
             window.view_splitter.setSizes([top, height - top])
@@ -217,6 +218,7 @@ class CompareMode(QObject):
         self.view.hide()
         self.view.setParent(None)
         window.settings_dock.widget().setEnabled(True)
+        window.settings_dock.setWindowTitle("Settings")
         self._restore_sizes()
         plot = window.loss_plot
         plot.set_runs([None])
@@ -411,9 +413,13 @@ class CompareMode(QObject):
             " · ".join(f"{n} {100 * acc:.0f}%" for n, _, acc in parts) or "accuracy –"
         )
         labels["rate"].setText("")
-        if "dead" in labels:
-            dead = [len(f.dead) for f in self.figures if f is not None]
-            labels["dead"].setText("dead ReLUs " + " · ".join(map(str, dead)) if dead else "")
+        if "dead" in labels:  # for the runs that have ReLUs
+            dead = [
+                f"{'AB'[i]} {len(f.dead)}"
+                for i, f in enumerate(self.figures)
+                if f is not None and self.view.relus(i)
+            ]
+            labels["dead"].setText("dead ReLUs " + " · ".join(dead) if dead else "")
 
     @Slot(int, str)
     def _on_worker_run_finished(self, run_id, why):

@@ -166,6 +166,10 @@ class CompareView(QWidget):
         height += sum(table.rowHeight(i) for i in range(table.rowCount()))
         table.setFixedHeight(height)
 
+    def relus(self, run):
+        """How many hidden ReLUs run `run` has."""
+        return self._relus[run]
+
     @property
     def graph_run(self):
         return max(0, self.graph_group.checkedId())

@@ -103,6 +103,9 @@ class _LiveRun:
         )
         accuracy_box.addItem(self.train_acc)
         accuracy_box.addItem(self.test_acc)
+        # compare mode: the train accuracies only (four lines near 100% hide each other;
+        # the compare table has the test accuracy)
+        self.test_acc.setVisible(label is None)
         if label is None:
             names = ("train loss", "test loss", "train accuracy", "test accuracy")
             curves = (self.train_loss, self.test_loss, self.train_acc, self.test_acc)
