@@ -25,6 +25,7 @@ from mgdesk.io import (
     history_csv,
     load_session,
     save_session,
+    script_refusal,
     session_inputs,
     silence,
     write_history_csv,
@@ -67,13 +68,21 @@ def add_train_parser(sub):
 
 
 # What --load keeps: a continued run trains the same network on the same points.
-KEPT_ON_LOAD = ("csv_path", "dataset", "samples", "noise", "test_split", "seed")
+KEPT_ON_LOAD = ("csv_path", "dataset", "samples", "noise", "classes", "test_split", "seed")
 KEPT_NETWORK = ("layers", "activation")
 
 
 def setup(args):
     """(config, session) from the options, or from --load plus the options (session: the
     loaded Session, or None)."""
+    config, session = _setup(args)
+    refusal = script_refusal(config) if args.export else None
+    if refusal:
+        raise ConfigError("export", refusal)
+    return config, session
+
+
+def _setup(args):
     changes = config_changes(args)
     if not args.load:
         return TrainConfig(**changes), None
@@ -102,6 +111,11 @@ def setup(args):
         more = min(room, saved.steps - done if done < saved.steps else first_run)
     # The decay keeps the first run's length: a continued run goes on at the rate it reached.
     config = saved.replace(**changes, steps=done + more, decay_steps=first_run)
+    if config.outputs != saved.outputs:
+        raise ConfigError(
+            "loss", f"a loaded network keeps its {saved.outputs} output(s): ce needs one per "
+            "class, the other losses one score; start a new run to change it",
+        )  # fmt: skip
     for field in KEPT_ON_LOAD + KEPT_NETWORK:
         value, before = getattr(config, field), getattr(saved, field)
         if field == "activation":
@@ -226,6 +240,8 @@ def run_train(args):
     if session is not None:  # train a copy: `session` stays what was loaded, for --export
         model = MLP.from_dict(session.model.to_dict())
         history, velocity, data = session.history, session.velocity, session.data
+        if config.optimizer != session.config.optimizer:  # another optimizer starts afresh
+            velocity = None
     trainer = Trainer(
         config, model, data=data, history=history, engine=args.engine, velocity=velocity
     )

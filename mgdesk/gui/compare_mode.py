@@ -20,8 +20,10 @@ from mgdesk.engine import MLP
 from mgdesk.gui.compare_dialog import CompareDialog
 from mgdesk.gui.compare_view import CompareView
 from mgdesk.gui.compare_worker import CompareRequest, CompareWorker
+from mgdesk.gui.graph_worker import GraphJob
+from mgdesk.gui.run_controller import GATE_MS
+from mgdesk.gui.threads import start_thread
 from mgdesk.gui.widgets import icon
-from mgdesk.gui.workers import GraphJob, start_thread
 from mgdesk.train.compare import Variant
 
 __all__ = ["CompareMode"]
@@ -74,6 +76,9 @@ class CompareMode(QObject):
         self._sizes = None  # the splitters' sizes before compare mode
         self._refresh_timer = QTimer(self, singleShot=True)
         self._refresh_timer.timeout.connect(self._refresh)
+        self._gate_timer = QTimer(self, singleShot=True, interval=GATE_MS)
+        self._gate_timer.timeout.connect(window.gate.release)
+        self.thread = None  # the CompareWorker's, made with it
 
     # ---- the worker ----
 
@@ -90,7 +95,12 @@ class CompareMode(QObject):
         self.run_requested.connect(self.worker.run)
         self.step_requested.connect(self.worker.step)
         self.grid_requested.connect(self.worker.refresh_grid)
-        window._threads.append(start_thread(self.worker, "mgdesk-compare"))
+        self.thread = start_thread(self.worker, "mgdesk-compare")
+
+    @property
+    def threads(self):
+        """The compare thread, once there is one (the window stops it with the others)."""
+        return () if self.thread is None else (self.thread,)
 
     def shutdown(self):
         """Stop training at once (the window stops the thread with the others); the layout
@@ -99,6 +109,7 @@ class CompareMode(QObject):
         if self.active:
             self._restore_sizes()
         self._refresh_timer.stop()
+        self._gate_timer.stop()
         if self.worker is not None:
             self.worker.close()
 
@@ -226,7 +237,7 @@ class CompareMode(QObject):
         history = window.run.history
         window._update_actions()
         window._show_stats(history[-1] if history else None)
-        window._request_graph()
+        window.graph.request()
 
     # ---- train, pause, step, reset (the window's actions while active) ----
 
@@ -336,7 +347,7 @@ class CompareMode(QObject):
         self._show_figures(snapshot.figures)
         self.update_actions()
         self._show_stats()
-        window._request_graph()
+        window.graph.request()
 
     @Slot(object)
     def _on_worker_step_completed(self, snapshot):
@@ -362,7 +373,7 @@ class CompareMode(QObject):
             return
         window = self.window
         window.gate.hold()  # the repaints run without GIL contention (see GuiGate)
-        window._gate_timer.start()
+        self._gate_timer.start()
         self._refreshed = time.monotonic()
         window.loss_plot.append_runs(self._pending)
         self._pending = [[] for _ in self._pending]
@@ -377,7 +388,7 @@ class CompareMode(QObject):
         self._show_stats()
         if not self.running or self._refreshed - self._graph_asked >= GRAPH_MS / 1000:
             self._graph_asked = self._refreshed
-            window._request_graph()
+            window.graph.request()
 
     def _show_figures(self, figures):
         if figures:
@@ -441,7 +452,7 @@ class CompareMode(QObject):
 
     @Slot(int)
     def _on_view_graph_run_changed(self, run):
-        self.window._request_graph()
+        self.window.graph.request()
 
     @Slot(str, int)
     def _on_view_sample_clicked(self, kind, index):

@@ -5,7 +5,7 @@ same seed, initial weights and minibatch order) and iterates `compare()`: step k
 run, then step k + 1, so the window always shows the runs at the same step. It reports
 through `CompareSnapshot`s (plain numbers, tuples, model dicts, grid bytes), about 30 a
 second, with the runs' boundary grids and table figures now and then. The threading rules
-are the TrainWorker's (workers.py): a parentless QObject on its own QThread, queued
+are the TrainWorker's (train_worker.py, threads.py): a parentless QObject on its own QThread, queued
 requests, a `threading.Event` to stop, the GuiGate between steps.
 """
 
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from mgdesk.gui.workers import GuiGate, grid_resolution, plane_bounds
+from mgdesk.gui.threads import GuiGate
+from mgdesk.gui.train_worker import grid_resolution, plane_bounds
 from mgdesk.train import decision_grid_bands
 from mgdesk.train.compare import Comparison, compare
 from mgdesk.train.runs import TARGET_ACCURACY, RunFigures, dead_relus
@@ -25,7 +26,7 @@ __all__ = ["CompareRequest", "CompareSnapshot", "CompareWorker"]
 
 SNAPSHOTS_PER_SECOND = 30
 FIGURES_SECONDS = 0.3  # the table's figures (full-set loss, dead ReLUs) at most this often
-BAND_SECONDS = 0.02  # a grid is made a band of rows at a time (see workers.BAND_SECONDS)
+BAND_SECONDS = 0.02  # a grid is made a band of rows at a time (see train_worker.BAND_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The control panel: data, network and training settings, turned into a `TrainConfig`."""
 
 import math
+from dataclasses import fields
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -22,16 +23,36 @@ from mgdesk.gui.exact_spin_box import ExactSpinBox
 from mgdesk.gui.widgets import restyle
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
 from mgdesk.train import config as train_config
-from mgdesk.train.config import LOSS_NAMES, MAX_LR, MAX_SAMPLES, MAX_SEED, MAX_STEPS
+from mgdesk.train.config import LOSS_NAMES
 
 __all__ = ["ArchitecturePanel"]
 
 DATASETS = tuple(name for name in train_config.DATASETS if name != "csv")  # CSV: its own entry
 ACTIVATIONS = ("tanh", "relu", "linear")
 SAME = "as above"  # a layer that follows the network's activation
-# TrainConfig's open bounds as floats: a box holds every value the settings accept
-SMALLEST = math.ulp(0.0)  # the learning rate is above 0
-BELOW_ONE = math.nextafter(1.0, 0.0)  # test split and momentum are below 1
+SETTINGS = {f.name: f.metadata for f in fields(TrainConfig)}  # label, help, limits
+LABELS = {"steps": "Step limit"}  # where the window names a setting otherwise
+
+
+def _limits(name):
+    """The lowest and highest value the setting `name` accepts, as TrainConfig says (an
+    open end moved to the nearest float inside): a box holds every value that is valid."""
+    r = SETTINGS[name]["limits"]
+    low = math.nextafter(float(r.low), math.inf) if r.low_open else r.low
+    high = math.nextafter(float(r.high), -math.inf) if r.high_open else r.high
+    return low, high
+
+
+def _label(name):
+    text = SETTINGS[name]["label"]
+    return LABELS.get(name, text[:1].upper() + text[1:])
+
+
+def _help(name):
+    """The setting's help (and range) from TrainConfig, as a tooltip."""
+    meta = SETTINGS[name]
+    text = meta["help"][:1].upper() + meta["help"][1:]
+    return f"{text} ({meta['limits'].text()})" if meta["limits"] else text
 
 
 def _spin(cls, minimum, maximum, step=1, decimals=None, special=None):
@@ -81,11 +102,11 @@ class ArchitecturePanel(QWidget):
         self.dataset = _combo(DATASETS, "datasetCombo")
         self.dataset.addItem("csv file…", "csv")
         self.dataset.setToolTip("The 2-D points to classify; 'csv file…' imports your own")
-        self.samples = _spin(QSpinBox, 2, MAX_SAMPLES, 10)
-        self.noise = ExactSpinBox(0.0, 1.0, 0.05)
-        self.test_split = ExactSpinBox(0.0, BELOW_ONE, 0.1, special="no test set")
+        self.samples = _spin(QSpinBox, *_limits("samples"), 10)
+        self.noise = ExactSpinBox(*_limits("noise"), 0.05)
+        self.test_split = ExactSpinBox(*_limits("test_split"), 0.1, special="no test set")
         # the config's range (to 2**32 - 1): past a QSpinBox's int32, so whole floats
-        self.seed = _spin(QDoubleSpinBox, 0, MAX_SEED, 1, 0)
+        self.seed = _spin(QDoubleSpinBox, *_limits("seed"), 1, 0)
 
         self.layers = QLineEdit()
         self.layers.setObjectName("layersEdit")
@@ -97,14 +118,14 @@ class ArchitecturePanel(QWidget):
         self.activation.setToolTip("Activation of every hidden layer (change single layers below)")
         self.loss = _combo(LOSS_NAMES, "lossCombo")
 
-        self.lr = ExactSpinBox(SMALLEST, MAX_LR)
+        self.lr = ExactSpinBox(*_limits("lr"))
         self.lr.setObjectName("learningRateSpin")
         self.lr.setToolTip("Changes apply at once, also while training. Arrows: 1-2-5 steps")
         self.lr_decay = _combo(train_config.LR_DECAYS, "lrDecayCombo")
-        self.momentum = ExactSpinBox(0.0, BELOW_ONE, 0.1)
-        self.batch_size = _spin(QSpinBox, 0, MAX_SAMPLES, 10, special="full batch")
-        self.l2 = ExactSpinBox(0.0, 1.0)
-        self.steps = _spin(QSpinBox, 1, MAX_STEPS, 100)
+        self.momentum = ExactSpinBox(*_limits("momentum"), 0.1)
+        self.batch_size = _spin(QSpinBox, *_limits("batch_size"), 10, special="full batch")
+        self.l2 = ExactSpinBox(*_limits("l2"))
+        self.steps = _spin(QSpinBox, *_limits("steps"), 100)
         self.steps.setToolTip("Training stops after this many updates; it applies at once")
 
         layout = QVBoxLayout(self)
@@ -128,20 +149,23 @@ class ArchitecturePanel(QWidget):
     # ---- building ----
 
     def _group(self, title, rows):
-        """A titled form of (label, TrainConfig field) rows, the field's control being the
-        attribute of that name; a row can instead be a layout, placed as is. Every field
-        gets a hidden error line under it."""
+        """A titled form of TrainConfig fields, each the attribute of that name, labelled
+        and explained (tooltip, unless the control has its own) from the field's metadata;
+        a row can instead be a layout, placed as is. Every field gets a hidden error line
+        under it."""
         group = QGroupBox(title)
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setContentsMargins(8, 8, 8, 8)
         for row in rows:
-            if not isinstance(row, tuple):
+            if not isinstance(row, str):
                 form.addRow(row)
                 continue
-            label, field = row
+            field = row
             widget = getattr(self, field)
-            form.addRow(label, widget)
+            if not widget.toolTip():
+                widget.setToolTip(_help(field))
+            form.addRow(_label(field), widget)
             error = QLabel()
             error.setProperty("role", "fieldError")
             error.setWordWrap(True)
@@ -151,8 +175,7 @@ class ArchitecturePanel(QWidget):
         return group
 
     def _data_group(self):
-        rows = (("Dataset", "dataset"), ("Samples", "samples"), ("Noise", "noise"))
-        return self._group("Data", rows + (("Test split", "test_split"), ("Seed", "seed")))
+        return self._group("Data", ("dataset", "samples", "noise", "test_split", "seed"))
 
     def _network_group(self):
         remove = _tool("− layer", "Remove the last hidden layer")
@@ -168,12 +191,11 @@ class ArchitecturePanel(QWidget):
         buttons.addWidget(add)
         self._rows_box = QVBoxLayout()  # one line per hidden layer, see _layer_row
         self._rows_box.setSpacing(2)
-        rows = (("Hidden layers", "layers"), buttons, self._rows_box)
-        return self._group("Network", rows + (("Activation", "activation"), ("Loss", "loss")))
+        rows = ("layers", buttons, self._rows_box, "activation", "loss")
+        return self._group("Network", rows)
 
     def _training_group(self):
-        rows = (("Learning rate", "lr"), ("LR decay", "lr_decay"), ("Momentum", "momentum"))
-        rows += (("Batch size", "batch_size"), ("L2", "l2"), ("Step limit", "steps"))
+        rows = ("lr", "lr_decay", "momentum", "batch_size", "l2", "steps")
         return self._group("Training", rows)
 
     def _layer_row(self, index):
@@ -267,9 +289,10 @@ class ArchitecturePanel(QWidget):
     def _sync_data_fields(self):
         """Samples and noise make the generated datasets; a CSV file has its own points."""
         csv = self.dataset.currentData() == "csv"
-        for box in (self.samples, self.noise):
+        for name in ("samples", "noise"):
+            box = getattr(self, name)
             box.setEnabled(not csv)
-            box.setToolTip("The CSV file's points are used as they are" if csv else "")
+            box.setToolTip("The CSV file's points are used as they are" if csv else _help(name))
 
     @Slot(float)
     def _on_lr_changed(self, _rounded):

@@ -34,6 +34,7 @@ from mgdesk.train import ConfigError, Dataset, StepStats, TrainConfig, make_data
 from mgdesk.train.config import MAX_SAMPLES, MAX_STEPS
 from mgdesk.train.data import file_name, read_file
 from mgdesk.train.history import ENCODING, History
+from mgdesk.train.optim import state_size
 
 __all__ = [
     "FORMAT",
@@ -66,7 +67,7 @@ class Session:
     config: TrainConfig
     model: MLP
     history: History  # a sequence of StepStats
-    velocity: tuple = ()  # SGD momentum per parameter; () when not saved
+    velocity: tuple = ()  # the optimizer's state (Trainer.velocity); () when not saved
     data: Dataset | None = None  # the points; None from versions 1-2 (make_dataset(config))
 
 
@@ -147,7 +148,7 @@ def _run_doc(config, model, velocity):
     return {
         "config": config.to_dict(),
         "model": model.to_dict(),
-        "velocity": list(velocity) if config.momentum else [],
+        "velocity": list(velocity) if config.momentum or config.optimizer == "adam" else [],
     }
 
 
@@ -323,14 +324,17 @@ def _read_run(name, doc):
         model = read_model(doc.get("model"))
     except (ValueError, TypeError, OverflowError) as exc:
         raise SessionError(f"{name}: bad model: {exc}") from None
-    if model.nin != 2 or model.nouts != [*config.layers, 1]:
+    if model.nin != 2 or model.nouts != [*config.layers, config.outputs]:
+        outputs = "one output" if config.outputs == 1 else f"{config.outputs} outputs"
         raise SessionError(
             f"{name}: the model's layers {model.nouts} do not match the settings "
-            f"(hidden layers {list(config.layers)} and one output)"
+            f"(hidden layers {list(config.layers)} and {outputs})"
         )
     if model.activations != config.layer_activations():
         raise SessionError(f"{name}: the model's activations do not match the settings")
-    velocity = _read_velocity(name, doc.get("velocity", []), len(model.parameters()))
+    velocity = _read_velocity(
+        name, doc.get("velocity", []), state_size(config.optimizer, len(model.parameters()))
+    )
     return config, model, velocity
 
 
@@ -385,7 +389,9 @@ def _labels(name, labels, count):
     return tuple(labels)
 
 
-def _points(name, what, value, pairs):
+def _points(name, what, value, pairs, classes=None):
+    """The points ([x1, x2] pairs) or labels of a data part, checked: labels -1 or 1, or
+    with `classes` K, the classes 0..K-1."""
     if not isinstance(value, list) or len(value) > MAX_SAMPLES:
         raise SessionError(f"{name}: the data's {what} must be a list of at most {MAX_SAMPLES:,}")
     try:
@@ -398,11 +404,13 @@ def _points(name, what, value, pairs):
             ):
                 raise TypeError
             return points
-        if not all(not isinstance(v, bool) and v in (-1, 1) for v in value):
+        allowed = (-1, 1) if classes is None else range(classes)
+        if not all(not isinstance(v, bool) and v in allowed for v in value):
             raise TypeError
         return tuple(float(v) for v in value)
     except (TypeError, ValueError, OverflowError):
-        kind = "[x1, x2] pairs of finite numbers" if pairs else "labels -1 or 1"
+        labels = "labels -1 or 1" if classes is None else f"classes 0 to {(classes or 1) - 1}"
+        kind = "[x1, x2] pairs of finite numbers" if pairs else labels
         raise SessionError(f"{name}: the data's {what} must hold {kind}") from None
 
 
@@ -413,8 +421,9 @@ def _read_data(name, doc, config):
     source = doc["source"]
     if not isinstance(source, str) or not source or len(source) > 300:
         raise SessionError(f"{name}: the data's source must be a name")
+    classes = config.classes if config.loss == "ce" else None
     x_train, y_train, x_test, y_test = (
-        _points(name, part, doc[part], part.startswith("x")) for part in DATA_PARTS
+        _points(name, part, doc[part], part.startswith("x"), classes) for part in DATA_PARTS
     )
     if len(x_train) != len(y_train) or len(x_test) != len(y_test) or len(x_train) < 1:
         raise SessionError(f"{name}: the data needs as many labels as points, and a point")
@@ -435,7 +444,10 @@ def _read_velocity(name, velocity, n_params):
     if velocity == []:
         return ()
     if not isinstance(velocity, list) or len(velocity) != n_params:
-        raise SessionError(f"{name}: the velocity must be a list of one number per parameter")
+        raise SessionError(
+            f"{name}: the velocity must be a list of {n_params} numbers (the optimizer's state: "
+            "one per parameter for SGD, two per parameter and the step count for Adam)"
+        )
     try:
         if any(isinstance(v, bool) or not math.isfinite(v) for v in velocity):
             raise TypeError

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from operator import attrgetter, mul
 
 from mgdesk.engine import FastMLP, Value, gradcheck
+from mgdesk.engine.activations import ACTIVATION
 from mgdesk.engine.gradcheck import relative_error, relu_sides
 from mgdesk.train.losses import LOSSES
 
@@ -74,8 +75,14 @@ def _apply(node, args):
         return args[0] * args[1]
     if node._arg is not None:
         return args[0] ** node._arg
-    if op in ("tanh", "relu", "exp", "log", "sigmoid"):
+    if op in ("tanh", "relu", "exp", "log", "sigmoid", "sin"):
         return getattr(args[0], op)()
+    if op in ("leaky_relu", "gelu"):  # methods of a Value; torch has them as functions
+        if isinstance(args[0], Value):
+            return getattr(args[0], op)()
+        import torch.nn.functional as F  # only reached with torch installed
+
+        return F.leaky_relu(args[0], 0.01) if op == "leaky_relu" else F.gelu(args[0])
     raise ValueError(f"cannot rebuild the operation {op!r}")
 
 
@@ -270,14 +277,12 @@ def float_loss(model, X, Y, loss_name, l2):
         for a, y in zip(X, Y, strict=True):
             for neurons, act in layers:
                 z = [sum(map(mul, w, a), b) for b, w in neurons]
-                if act == "relu":
+                if act in ("relu", "leaky_relu"):  # a kink at 0
                     sides += [v > 0 for v in z]
-                    a = [v if v > 0 else 0.0 for v in z]
-                else:
-                    a = list(map(math.tanh, z)) if act == "tanh" else z
+                a = list(map(ACTIVATION[act].function, z))
             if loss_name == "hinge":
                 sides.append(1 - y * a[0] > 0)
-            total += loss.point(a[0], y)[0]
+            total += loss.point(a if loss.multi else a[0], y)[0]
         return total / len(X) + l2 * penalty, tuple(sides)
 
     return evaluate

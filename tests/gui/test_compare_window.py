@@ -130,13 +130,13 @@ def test_save_and_open_keep_both_runs(qtbot, window, tmp_path):
     compare = compare_with(qtbot, window, "activation", "relu,tanh")
     train_to(qtbot, window, 15)
     path = tmp_path / "two.json"
-    assert window.save_session(str(path))
+    assert window.files.save_session(str(path))
     saved = load_comparison(path)
     assert saved.short_labels == ("relu", "tanh")
     assert [len(s.history) for s in saved.sessions] == [15, 15]
     assert list(saved.sessions[1].history) == compare.histories[1]
     window.compare.leave()
-    assert window.open_session(str(path))
+    assert window.files.open_session(str(path))
     qtbot.waitUntil(lambda: compare.ready and compare.active, timeout=10000)
     assert [len(h) for h in compare.histories] == [15, 15]
     assert window.loss_plot.point_count(1) == 15
@@ -144,8 +144,8 @@ def test_save_and_open_keep_both_runs(qtbot, window, tmp_path):
     assert [len(h) for h in compare.histories] == [20, 20]
     single = tmp_path / "one.json"
     compare.leave()
-    assert window.save_session(str(single))
-    assert window.open_session(str(path)) and window.open_session(str(single))
+    assert window.files.save_session(str(single))
+    assert window.files.open_session(str(path)) and window.files.open_session(str(single))
     assert not compare.active  # a plain session opens as the single run
 
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QToolButton
 
 from mgdesk.gui.boundary import upsample
 from mgdesk.gui.main_window import open_settings
-from mgdesk.gui.workers import GRID_SIZE
+from mgdesk.gui.train_worker import GRID_SIZE
 from mgdesk.train import ConfigError, TrainConfig, Trainer, new_model
 from mgdesk.train.trainer import scores
 
@@ -147,7 +147,7 @@ def _close_quietly(window, capfd, threads=("mgdesk-train", "mgdesk-graph")):
     err = capfd.readouterr().err
     for name in threads:
         assert f"thread {name} did not stop in time" not in err
-    for thread in window._threads:
+    for thread in window.threads:
         assert thread.wait(10_000)  # (no thread outlives the test)
     return took
 
@@ -201,7 +201,7 @@ def test_the_applies_on_reset_message_goes_with_the_reset(qtbot, window):
 def test_samples_and_noise_are_off_for_a_csv_file(qtbot, window, tmp_path):
     path = tmp_path / "points.csv"
     path.write_text("x1,x2,label\n" + "".join(f"{i},{-i},{i % 2}\n" for i in range(20)))
-    assert window.import_csv(str(path))
+    assert window.files.import_csv(str(path))
     assert not window.panel.samples.isEnabled() and not window.panel.noise.isEnabled()
     window.panel.dataset.setCurrentText("moons")
     assert window.panel.samples.isEnabled() and window.panel.noise.isEnabled()
@@ -212,7 +212,7 @@ def test_a_bad_csv_file_is_named_without_internal_field_names(qtbot, window, tmp
     monkeypatch.setattr(window.files, "error", lambda title, text: shown.append(text))
     path = tmp_path / "bad.csv"
     path.write_text("x1,x2,label\n1,2,7\n")
-    assert not window.import_csv(str(path))
+    assert not window.files.import_csv(str(path))
     assert shown and shown[0].startswith("bad.csv") and "csv_path" not in shown[0]
 
 
