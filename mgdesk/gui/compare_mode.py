@@ -87,10 +87,9 @@ class CompareMode(QObject):
             return
         window = self.window
         self.worker = CompareWorker(window.gate)
-        self.worker.started.connect(self._on_worker_started)
-        self.worker.step_completed.connect(self._on_worker_step_completed)
-        self.worker.run_finished.connect(self._on_worker_run_finished)
-        self.worker.error_occurred.connect(self._on_worker_error_occurred)
+        self.worker.yielded.connect(self._on_worker_yielded)
+        self.worker.finished.connect(self._on_worker_finished)
+        self.worker.errored.connect(self._on_worker_errored)
         self.start_requested.connect(self.worker.start)
         self.run_requested.connect(self.worker.run)
         self.step_requested.connect(self.worker.step)
@@ -320,9 +319,15 @@ class CompareMode(QObject):
     # ---- news from the worker ----
 
     @Slot(object)
-    def _on_worker_started(self, snapshot):
+    def _on_worker_yielded(self, snapshot):
         if snapshot.generation != self.generation or not self.active:
             return
+        if snapshot.data is not None:
+            self._started(snapshot)
+        else:
+            self._stepped(snapshot)
+
+    def _started(self, snapshot):
         window = self.window
         self.ready = True
         self.data = snapshot.data
@@ -349,10 +354,7 @@ class CompareMode(QObject):
         self._show_stats()
         window.graph.request()
 
-    @Slot(object)
-    def _on_worker_step_completed(self, snapshot):
-        if snapshot.generation != self.generation or not self.active:
-            return
+    def _stepped(self, snapshot):
         for i, stats in enumerate(snapshot.stats):
             self.histories[i].extend(stats)
             self._pending[i].extend(stats)
@@ -433,7 +435,7 @@ class CompareMode(QObject):
             labels["dead"].setText("dead ReLUs " + " · ".join(dead) if dead else "")
 
     @Slot(int, str)
-    def _on_worker_run_finished(self, run_id, why):
+    def _on_worker_finished(self, run_id, why):
         if run_id != self.run_id:
             return
         self.running = False
@@ -444,7 +446,7 @@ class CompareMode(QObject):
             self._show_step_limit(self.window.panel.steps.value())
 
     @Slot(str)
-    def _on_worker_error_occurred(self, message):
+    def _on_worker_errored(self, message):
         self.window._error("Cannot compare these runs", message)
         self.leave()
 

@@ -74,10 +74,10 @@ class _Interrupted(Exception):
 class CompareWorker(QObject):
     """Owns the Comparison and runs it in its thread."""
 
-    started = Signal(object)  # CompareSnapshot with data, configs and labels
-    step_completed = Signal(object)  # CompareSnapshot
-    run_finished = Signal(int, str)  # run id, why: "paused", "done" or "failed"
-    error_occurred = Signal(str)  # one line: the comparison could not start
+    # superqt's vocabulary, as the other workers (threads.py)
+    yielded = Signal(object)  # CompareSnapshot: with data, configs and labels on a start
+    finished = Signal(int, str)  # run id, why: "paused", "done" or "failed"
+    errored = Signal(str)  # one line: the comparison could not start
 
     def __init__(self, gate=None):
         super().__init__()
@@ -133,7 +133,7 @@ class CompareWorker(QObject):
                 comparison = Comparison.start(request.variants, data=request.data)
         except (ValueError, OSError) as exc:  # ConfigError is a ValueError
             message = getattr(exc, "message", None) or str(exc)
-            self.error_occurred.emit(message.strip().splitlines()[0])
+            self.errored.emit(message.strip().splitlines()[0])
             return
         self.comparison, self._generation = comparison, request.generation
         count = len(comparison.trainers)
@@ -144,7 +144,7 @@ class CompareWorker(QObject):
         if box != self._box:
             self._box = self._bounds = box
         variants = comparison.variants
-        self.started.emit(
+        self.yielded.emit(
             self._snapshot(
                 [()] * count,
                 grid=False,
@@ -165,7 +165,7 @@ class CompareWorker(QObject):
         comparison = self.comparison
         self._waiting.clear()
         if comparison is None or stop.is_set() or comparison.is_done(steps):
-            self.run_finished.emit(run_id, "paused")
+            self.finished.emit(run_id, "paused")
             return
         count = len(comparison.trainers)
         pending, last = [[] for _ in range(count)], time.monotonic()
@@ -182,9 +182,9 @@ class CompareWorker(QObject):
             return
         self._emit(pending, grid=False, figures=True)
         if all(t.failure is not None for t in comparison.trainers):
-            self.run_finished.emit(run_id, "failed")
+            self.finished.emit(run_id, "failed")
             return
-        self.run_finished.emit(run_id, "paused" if stop.is_set() else "done")
+        self.finished.emit(run_id, "paused" if stop.is_set() else "done")
         if self.latest_generation == self._generation:
             self._emit([()] * count, grid=True, figures=True)
 
@@ -214,7 +214,7 @@ class CompareWorker(QObject):
         if figures is None:
             figures = now >= self._next_figures
         snapshot = self._snapshot(stats, grid, live, stop, figures)
-        self.step_completed.emit(snapshot)
+        self.yielded.emit(snapshot)
 
     def _snapshot(self, stats, grid, live=False, stop=None, figures=False, **start):
         comparison = self.comparison
