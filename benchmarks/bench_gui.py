@@ -658,8 +658,8 @@ def report_compare(results, seconds):
     alone, pairs = results["ceiling"]
     print(
         f"   without the window (1 s each): one run {alone:,.0f} steps/s, lockstep pairs "
-        f"{pairs:,.0f}/s = {pairs / alone:.0%} of one run for each: a pair is two steps' work in"
-        " one thread, so each run's share cannot pass ~50% (the tanh step is the slower)"
+        f"{pairs:,.0f}/s = {pairs / alone:.0%} of one run for each (a pair is two steps' work"
+        " in one thread: the most compare mode can give)"
     )
     fast = share >= COMPARE_SHARE
     print(
