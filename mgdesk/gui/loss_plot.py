@@ -37,7 +37,9 @@ OLDER_COLORS = (
 )  # fmt: skip
 SHOWN_BY_DEFAULT = 3  # kept runs drawn unless hidden; older ones are hidden as they age
 TINY = 1e-12  # a zero loss is drawn here on a log scale
-DRAWN_BINS = 1500  # longer runs are drawn as the low and high of this many bins of steps
+DRAWN_BINS = 600  # longer runs are drawn as the low and high of this many bins of steps
+# (about one bin per pixel column of the plot in the default window: a paint of 3,000 points
+# per curve took 2-3 times as long and showed nothing more)
 COLUMNS = ("step", "train", "test", "tacc", "vacc", "lr")
 
 
@@ -96,7 +98,10 @@ class _LiveRun:
     def __init__(self, plot, accuracy_box, legend, color, test_color, label=None):
         self.label = label
         self.train_loss = plot.plot(pen=pg.mkPen(color, width=2))
-        self.test_loss = plot.plot(pen=pg.mkPen(test_color, width=2, style=Qt.PenStyle.DashLine))
+        # Dashed or translucent lines 1 px wide: Qt strokes a wider one ~5x slower (its
+        # paint held the GUI thread for 10 ms), while pyqtgraph draws the solid train
+        # loss as separate segments at any width.
+        self.test_loss = plot.plot(pen=pg.mkPen(test_color, width=1, style=Qt.PenStyle.DashLine))
         self.train_acc = pg.PlotDataItem(pen=pg.mkPen(color + (140,), width=1))
         self.test_acc = pg.PlotDataItem(
             pen=pg.mkPen(test_color + (140,), width=1, style=Qt.PenStyle.DotLine)
@@ -356,7 +361,7 @@ class LossPlot(pg.PlotWidget):
             color = (
                 GHOST_COLOR if age == 0 else OLDER_COLORS[(age - 1) % len(OLDER_COLORS)] + (130,)
             )
-            curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2 if age == 0 else 1.5))
+            curve = pg.PlotDataItem(pen=pg.mkPen(color, width=1))  # translucent: 1 px
             curve.setSymbolBrush(color)
             curve.setSymbolPen(color)
             curve.setSymbolSize(6)

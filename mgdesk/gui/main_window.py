@@ -294,6 +294,7 @@ class MainWindow(QMainWindow):
             self.loss_plot.new_run(None if config else self.run.ghost, config, None, diverged)
         self.boundary.set_data(snapshot.data, snapshot.box)
         self.boundary.set_traced(*self.run.traced)
+        self.graph.network.reset()  # the worst point of the new network, default opening
         self.loss_plot.load_history(snapshot.history)
         if not self.run.failed:
             self.graph.request()
@@ -321,6 +322,8 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_runner_finished(self, why):
         self._update_actions()
+        if self.graph.network.trace_worst():  # the point worth tracing now (none clicked)
+            self.graph.request()
         if why == "done":
             self._show_step_limit()
 
