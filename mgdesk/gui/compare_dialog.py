@@ -2,7 +2,7 @@
 
 It proposes the comparison that teaches most first (tanh against ReLU, as
 train.compare.suggested_vary says), and any other setting a comparison may vary (learning
-rate, layers, loss, momentum, batch size, L2, LR decay) with a second value that makes a
+rate, layers, loss, optimizer, momentum, batch size, L2, LR decay) with a second value that makes a
 visible difference. The values are written as `mgdesk compare --vary` takes them, first
 the current one: "tanh,relu", "1,0.1", "16 16,8 8". A value that is not valid is said in
 one line under the field, and OK stays off.
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from mgdesk.train.compare import VARIABLE, make_variants, parse_vary, suggested_vary
 from mgdesk.train.config import FIELD_LABELS, ConfigError
 from mgdesk.train.losses import LOSSES
+from mgdesk.train.optim import OPTIMIZERS
 
 __all__ = ["CompareDialog", "proposed_values", "variants_for"]
 
@@ -39,6 +40,14 @@ def _text(name, value):
     return str(value)
 
 
+def _valid(config, name, value):
+    try:
+        config.replace(**{name: value})
+    except ConfigError:
+        return False
+    return True
+
+
 def proposed_values(config, name):
     """ "current,other" for setting `name` of TrainConfig `config`: a second value worth
     comparing with the current one."""
@@ -51,8 +60,9 @@ def proposed_values(config, name):
         other = tuple(max(1, n // 2) for n in current) if current else (8,)
         if other == current:
             other = tuple(2 * n for n in current)
-    elif name == "loss":
-        other = next(loss for loss in LOSSES if loss != current)
+    elif name in ("loss", "optimizer"):  # the first other choice these settings allow
+        choices = LOSSES if name == "loss" else OPTIMIZERS
+        other = next((c for c in choices if c != current and _valid(config, name, c)), current)
     elif name == "momentum":
         other = 0.0 if current else 0.9
     elif name == "batch_size":
