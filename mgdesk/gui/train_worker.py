@@ -45,7 +45,7 @@ class ResetSnapshot:
     generation: int  # which reset this is; older ones are ignored
     step: int
     model: dict  # model.to_dict(), a fresh copy
-    velocity: tuple  # the optimizer's momentum, with the model (() without momentum)
+    velocity: tuple  # the optimizer's state: momentum or Adam's moments
     data: object  # the (frozen) Dataset
     box: tuple  # a square around all the data points (xmin, xmax, ymin, ymax)
     config: object  # the TrainConfig in use
@@ -59,7 +59,7 @@ class StepSnapshot:
     generation: int  # which reset this belongs to; older snapshots are ignored
     step: int
     model: dict  # model.to_dict(), a fresh copy
-    velocity: tuple = ()  # the optimizer's momentum, with the model (() without momentum)
+    velocity: tuple = ()  # the optimizer's state: momentum or Adam's moments
     stats: tuple = ()  # the StepStats since the previous snapshot, in order
     grid: bytes | None = None  # network scores, float64, `grid_size` rows from ymin up
     grid_size: int = 0
@@ -240,7 +240,9 @@ class TrainWorker(QObject):
         return self._weight_cost * self._weights()
 
     def _velocity(self):
-        return tuple(self.trainer.velocity) if self.trainer.config.momentum else ()
+        config = self.trainer.config  # (SGD without momentum has no state to keep)
+        keeps = config.momentum or config.optimizer != "sgd"
+        return tuple(self.trainer.velocity) if keeps else ()
 
     def _yield_steps(self, stats, grid, live=False, stop=None):
         trainer = self.trainer

@@ -224,3 +224,22 @@ def test_a_session_made_outside_the_window_opens_with_a_model_like_it(qtbot, win
     assert window.files.open_session(str(path))
     wait_opened(qtbot, window, config)
     assert MLP.from_dict(window.run.model).to_dict() == model.to_dict()
+
+
+def test_adam_moments_survive_open_step_save(qtbot, window, errors, tmp_path):
+    path, config = saved(tmp_path, steps=3, optimizer="adam", lr=0.01)
+    session = load_session(path)
+    assert any(session.velocity)  # m, v and the step count
+    assert window.files.open_session(str(path))
+    wait_opened(qtbot, window, config)
+    window.step()
+    qtbot.waitUntil(lambda: window.step_count == 4, timeout=10000)
+    trainer = Trainer(
+        config, model=session.model, data=session.data, history=session.history,
+        velocity=session.velocity,
+    )  # fmt: skip
+    trainer.step_once()
+    assert window.run.model == trainer.model.to_dict()
+    out = tmp_path / "again.json"
+    assert window.files.save_session(str(out))
+    assert load_session(out).velocity == tuple(trainer.velocity)  # (was () before)
