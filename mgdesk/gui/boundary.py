@@ -6,10 +6,17 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QLabel
 
+from mgdesk.train.drawn import label_class
+
 __all__ = ["BoundaryPlot"]
 
 NEGATIVE = (245, 147, 34)  # class -1, as in TensorFlow Playground
 POSITIVE = (8, 119, 189)  # class +1
+# class 0, 1, ... of several classes: the first two as above, then well-told-apart hues
+CLASS_COLOURS = (
+    NEGATIVE, POSITIVE, (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (110, 110, 110), (188, 189, 34),
+)  # fmt: skip
 BACKGROUND = pg.ColorMap(
     [0.0, 0.5, 1.0], [(250, 200, 145), (246, 246, 246), (150, 196, 228)]
 )  # pale versions of the class colours, white at score 0
@@ -41,12 +48,21 @@ def upsample(grid, cells):
     return rows[:, i] * (1 - f) + rows[:, i + 1] * f
 
 
+def class_colour(number):
+    """The colour of class `number` (0-based; with two classes 0 is -1 and 1 is +1)."""
+    return CLASS_COLOURS[number % len(CLASS_COLOURS)]
+
+
+def _colour(label):
+    return class_colour(label_class(label))
+
+
 def _brushes(labels, alpha=255):
-    return [pg.mkBrush(*(POSITIVE if y > 0 else NEGATIVE), alpha) for y in labels]
+    return [pg.mkBrush(*_colour(y), alpha) for y in labels]
 
 
 def _pens(labels):
-    return [pg.mkPen(POSITIVE if y > 0 else NEGATIVE, width=2) for y in labels]
+    return [pg.mkPen(_colour(y), width=2) for y in labels]
 
 
 class BoundaryPlot(pg.PlotWidget):
@@ -124,6 +140,16 @@ class BoundaryPlot(pg.PlotWidget):
 
     def set_data(self, data, box):
         """Show the dataset's points around the box (xmin, xmax, ymin, ymax) holding them."""
+        self.show_points(data)
+        self._box = tuple(box)
+        self.grid_size = 0  # until the new network's grid comes
+        self.mark_stale()
+        self.plane = None
+        self._fit_plane()
+
+    def show_points(self, data):
+        """Show the dataset's points, the plane and the picture staying as they are (the
+        network is the same: points were drawn or erased)."""
         for kind, xs in (("train", data.x_train), ("test", data.x_test)):
             self._points[kind] = np.asarray(xs, dtype=float).reshape(-1, 2)
         train, test = self._points["train"], self._points["test"]
@@ -131,11 +157,6 @@ class BoundaryPlot(pg.PlotWidget):
             pos=train, brush=_brushes(data.y_train), data=list(range(len(train)))
         )
         self.test_points.setData(pos=test, pen=_pens(data.y_test), data=list(range(len(test))))
-        self._box = tuple(box)
-        self.grid_size = 0  # until the new network's grid comes
-        self.mark_stale()
-        self.plane = None
-        self._fit_plane()
 
     def _fit_plane(self):
         """Widen the data box to the widget's shape, so that x and y units are equal."""

@@ -26,7 +26,8 @@ from mgdesk.train.config import LOSS_NAMES, MAX_LR, MAX_SAMPLES, MAX_SEED, MAX_S
 
 __all__ = ["ArchitecturePanel"]
 
-DATASETS = tuple(name for name in train_config.DATASETS if name != "csv")  # CSV: its own entry
+DATASETS = tuple(name for name in train_config.DATASETS if name not in ("csv", "drawn"))
+DRAWN_TEXT = "drawn points"  # the dataset "drawn": what Edit points on the boundary made
 ACTIVATIONS = ("tanh", "relu", "linear")
 SAME = "as above"  # a layer that follows the network's activation
 # TrainConfig's open bounds as floats: a box holds every value the settings accept
@@ -78,9 +79,15 @@ class ArchitecturePanel(QWidget):
         self._layer_acts = []  # per hidden layer: SAME or an activation name
         self._rows = []
 
-        self.dataset = _combo(DATASETS, "datasetCombo")
+        self.dataset = _combo((), "datasetCombo")
+        for name in DATASETS:
+            self.dataset.addItem(name, name)
         self.dataset.addItem("csv file…", "csv")
-        self.dataset.setToolTip("The 2-D points to classify; 'csv file…' imports your own")
+        self.dataset.addItem(DRAWN_TEXT, "drawn")
+        self.dataset.setToolTip(
+            "The 2-D points to classify; 'csv file…' imports your own, 'drawn points' are "
+            "the ones you draw on the boundary plot (Edit points, E)"
+        )
         self.samples = _spin(QSpinBox, 2, MAX_SAMPLES, 10)
         self.noise = ExactSpinBox(0.0, 1.0, 0.05)
         self.test_split = ExactSpinBox(0.0, BELOW_ONE, 0.1, special="no test set")
@@ -265,11 +272,17 @@ class ArchitecturePanel(QWidget):
         self.changed.emit()
 
     def _sync_data_fields(self):
-        """Samples and noise make the generated datasets; a CSV file has its own points."""
-        csv = self.dataset.currentData() == "csv"
-        for box in (self.samples, self.noise):
-            box.setEnabled(not csv)
-            box.setToolTip("The CSV file's points are used as they are" if csv else "")
+        """Samples and noise make the generated datasets; a CSV file has its own points;
+        drawn points also keep their own split (a new point goes where you put it)."""
+        source = self.dataset.currentData()
+        tips = {
+            "csv": "The CSV file's points are used as they are",
+            "drawn": "The points you drew are used as they are (Edit points on the plot)",
+        }
+        for box in (self.samples, self.noise, self.test_split):
+            own = source == "drawn" or (source == "csv" and box is not self.test_split)
+            box.setEnabled(not own)
+            box.setToolTip(tips[source] if own else "")
 
     @Slot(float)
     def _on_lr_changed(self, _rounded):
@@ -285,6 +298,10 @@ class ArchitecturePanel(QWidget):
         self.dataset.setItemText(index, f"csv: {Path(path).name}")
         self.dataset.setCurrentIndex(index)
 
+    def show_drawn(self):
+        """The dataset is now the drawn points (the first edit on the plot made them)."""
+        self.dataset.setCurrentIndex(self.dataset.findData("drawn"))
+
     def has_csv(self):
         return bool(self._csv_path)
 
@@ -299,7 +316,7 @@ class ArchitecturePanel(QWidget):
         """The settings as a validated `TrainConfig`; raises `ConfigError` naming the field."""
         is_csv = self.dataset.currentData() == "csv"
         return TrainConfig(
-            dataset="csv" if is_csv else self.dataset.currentText(),
+            dataset=self.dataset.currentData(),
             samples=self.samples.value(),
             noise=self.noise.value(),
             test_split=self.test_split.value(),
@@ -326,7 +343,7 @@ class ArchitecturePanel(QWidget):
             if config.dataset == "csv" and config.csv_path:
                 self.set_csv(config.csv_path)
             else:
-                self.dataset.setCurrentText(config.dataset)
+                self.dataset.setCurrentIndex(self.dataset.findData(config.dataset))
             self.samples.setValue(config.samples)
             self.noise.setValue(config.noise)
             self.test_split.setValue(config.test_split)

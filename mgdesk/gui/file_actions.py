@@ -145,7 +145,8 @@ class FileActions:
         if not path:  # keep the dataset that was chosen before
             if panel.dataset.currentData() == "csv" and not panel.has_csv():
                 previous = window.run.applied.dataset if window.run.applied else "moons"
-                panel.dataset.setCurrentText("moons" if previous == "csv" else previous)
+                previous = "moons" if previous == "csv" else previous
+                panel.dataset.setCurrentIndex(panel.dataset.findData(previous))
             return False
         panel.set_csv(path)
         return True

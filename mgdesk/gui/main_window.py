@@ -32,6 +32,7 @@ from mgdesk.gui.graph_view import READABLE_ZOOM, GraphPanel
 from mgdesk.gui.highlight import node_tooltip
 from mgdesk.gui.inspector import GradCheckPanel, NodeInspector, neuron_names
 from mgdesk.gui.loss_plot import LossPlot
+from mgdesk.gui.point_editor import PointEditor
 from mgdesk.gui.stepper_panel import StepperPanel
 from mgdesk.gui.widgets import Banner, BannerSlot, icon, style_sheet
 from mgdesk.gui.workers import (
@@ -46,6 +47,7 @@ from mgdesk.gui.workers import (
 )
 from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.config import MAX_STEPS
+from mgdesk.train.drawn import DRAWN
 from mgdesk.train.run_model import RunModel
 from mgdesk.viz.trace import HUB_OP, TraceCache
 
@@ -149,6 +151,9 @@ class MainWindow(QMainWindow):
         self.boundary = BoundaryPlot()
         self.boundary.sample_clicked.connect(self._on_boundary_sample_clicked)
         self.boundary.plane_changed.connect(self._on_boundary_plane_changed)
+        self.points = PointEditor(self.boundary, self.files, self)  # Edit points (E)
+        self.points.points_edited.connect(self._on_points_points_edited)
+        self.points.refused.connect(self._on_points_refused)
         self.graph_panel = GraphPanel()
         self.graph_view = self.graph_panel.view
         self.graph_panel.view_mode_changed.connect(self._on_graph_panel_view_mode_changed)
@@ -166,7 +171,11 @@ class MainWindow(QMainWindow):
             self._titled(self.loss_plot, "Loss · the previous run stays in grey", self.log_box)
         )
         self.top_splitter.addWidget(
-            self._titled(self.boundary, "Decision boundary · click a point to trace it")
+            self._titled(
+                self.points.panel,
+                "Decision boundary · click a point to trace it",
+                self.points.edit_button,
+            )  # fmt: skip
         )
         self.top_splitter.setStretchFactor(0, 3)
         self.top_splitter.setStretchFactor(1, 2)
@@ -417,6 +426,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 "Backward stepper closed: training changes the network", 5000
             )
+        if self._no_training_points():
+            return
         if run.at_step_limit:  # nothing to do: say so where the user looks
             self._show_step_limit()
             return
@@ -433,6 +444,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def step(self):
+        if self._no_training_points():
+            return
         if self.run.can_train:
             self.pause()
         generation = self.run.begin_step(self.panel.lr.value())
@@ -453,6 +466,8 @@ class MainWindow(QMainWindow):
         """A new network with `config`, or a saved run: its model, history, points, momentum."""
         self._apply_timer.stop()
         self.pause()
+        if data is None and config.dataset == DRAWN:
+            data = self.points.data  # (drawn points are not made from the settings)
         model_dict = model.to_dict() if model is not None else None
         request = self.run.begin_reset(config, model_dict, history, data, velocity)
         self.boundary.mark_stale()  # the old picture is not the new network's
@@ -477,6 +492,7 @@ class MainWindow(QMainWindow):
         if self.run.ghost is not None:  # (None: the reset was refused, the run goes on)
             self.loss_plot.new_run(self.run.ghost)
         self.boundary.set_data(snapshot.data, snapshot.box)
+        self.points.set_shown(snapshot.data, snapshot.config)
         self.boundary.set_traced(*self.run.traced)
         self._pending_stats.clear()
         self.loss_plot.load_history(snapshot.history)
@@ -564,6 +580,46 @@ class MainWindow(QMainWindow):
         worker keeps the previous one, and these settings are not applied by themselves."""
         self.run.reset_refused()
         self._error("Cannot use these settings", message)
+
+    # ---- points drawn on the boundary plot (gui/point_editor.py) ----
+
+    @Slot(object)
+    def _on_points_points_edited(self, data):
+        """Points drawn or erased: the network shown trains on them from its next step,
+        keeping its weights; the settings now say the data are the drawn points."""
+        run = self.run
+        if run.applied is None:
+            return
+        if not data.x_train and run.running:
+            self.pause()
+            self.statusBar().showMessage("No training point left: training paused", 5000)
+        run.applied = run.applied.replace(dataset=DRAWN, csv_path=None)
+        run.data = data
+        self.train_worker.set_data(run.generation, data, run.applied)
+        self.panel.show_drawn()  # (the same as applied: no "applies on Reset")
+        self.boundary.show_points(data)
+        kind, index = run.traced
+        if index >= len(data.x_train if kind == "train" else data.x_test):
+            run.traced = ("train", 0)
+        self.boundary.set_traced(*run.traced)
+        if self._graph_job() is None:
+            self.graph_view.clear_graph("No point to trace: draw some (Edit points, E)")
+        self._request_graph()
+
+    @Slot(str)
+    def _on_points_refused(self, message):
+        self.statusBar().showMessage(message, 6000)
+
+    def _no_training_points(self):
+        """True (and say so) when the data have no training point to learn from."""
+        if self.run.data is None or self.run.data.x_train:
+            return False
+        self._show_banner(
+            "info",
+            "<b>No training points.</b> Draw some on the boundary plot: <b>Edit points</b> "
+            "(E), then click.",
+        )
+        return True
 
     # ---- the traced sample and its graph ----
 

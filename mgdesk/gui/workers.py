@@ -159,6 +159,7 @@ class TrainWorker(QObject):
     run_finished = Signal(int, str)  # run id, why: "paused", "done" or "failed"
     training_failed = Signal(str, str)  # reason, hint
     error_occurred = Signal(str, str)  # field, one-line message (e.g. a bad CSV file)
+    data_offered = Signal()  # internal wake-up, queued into the worker thread
 
     def __init__(self, gate=None):
         super().__init__()
@@ -172,6 +173,8 @@ class TrainWorker(QObject):
         self._waiting = threading.Event()  # set by the GUI thread: a request is queued
         self._next_grid = 0.0
         self._weight_cost = 5e-8  # seconds per grid cell and weight: a guess, then measured
+        self._offered = None  # (generation, Dataset, config): points drawn, not trained yet
+        self.data_offered.connect(self.take_data)
 
     def close(self):
         """Called from the GUI thread on shutdown: finish quickly, send nothing more."""
@@ -187,6 +190,22 @@ class TrainWorker(QObject):
         trainer = self.trainer
         if trainer is not None:
             trainer.lr = lr
+
+    def set_data(self, generation, data, config):
+        """Points drawn or erased, set from the GUI thread (one attribute written whole):
+        the trainer of `generation` takes them before its next step, keeping its weights;
+        `config` is its settings with the data's source. While idle they are taken at once."""
+        self._offered = (generation, data, config)
+        self.data_offered.emit()
+
+    @Slot()
+    def take_data(self):
+        """Give the trainer the points offered for it, if any (between steps)."""
+        offered, trainer = self._offered, self.trainer
+        if offered is None or trainer is None or offered[0] != self._generation:
+            return
+        self._offered = None
+        trainer.set_data(offered[1], offered[2])
 
     def set_bounds(self, bounds):
         """The part of the plane the boundary view shows; set from the GUI thread."""
@@ -216,6 +235,7 @@ class TrainWorker(QObject):
                 return
             config = trainer.config
         self.trainer, self._generation = trainer, generation
+        self.take_data()  # points drawn after this Reset was asked for
         box = plane_bounds(trainer.data)
         if box != self._box:  # new data: the view will say which part of the plane it shows
             self._box = self._bounds = box
@@ -235,6 +255,7 @@ class TrainWorker(QObject):
         pending, last = [], time.monotonic()
         for stats in train(config, stop=stop, trainer=trainer):
             self.gate.wait()
+            self.take_data()  # used from the next step on
             pending.append(stats)
             now = time.monotonic()
             if now - last >= 1 / SNAPSHOTS_PER_SECOND:
@@ -259,6 +280,7 @@ class TrainWorker(QObject):
         self._waiting.clear()
         if trainer is None or generation != self._generation or trainer.failure is not None:
             return
+        self.take_data()
         stats = trainer.step_once()
         if stats is None:
             self._emit_step([], grid=False)

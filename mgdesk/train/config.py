@@ -32,7 +32,7 @@ __all__ = [
     "setting",
 ]
 
-DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "csv")
+DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "csv", "drawn")  # drawn: in the window
 LOSS_NAMES = ("hinge", "mse", "bce")
 LR_DECAYS = ("none", "linear")
 

@@ -145,6 +145,12 @@ def _split(name, rows, test_split, rng):
 def make_dataset(config):
     """The dataset a TrainConfig describes; the same config always gives the same points."""
     rng = random.Random(config.seed)
+    if config.dataset == "drawn":  # its points are not made from settings
+        raise ConfigError(
+            "dataset",
+            "drawn points live in the window: save them in a session (train it with --load) "
+            "or export them as CSV (--csv)",
+        )
     if config.dataset == "csv":
         rows = load_csv(config.csv_path)
         config.check_work(len(rows))

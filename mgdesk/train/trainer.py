@@ -119,10 +119,23 @@ class Trainer:
         self._optimizer = SGD(fast.theta, config.momentum, velocity, grad=fast.grad)
         self._values_stale = False  # the arrays changed since they were copied into the Values
         self._values_shared = False  # `model` was handed out: its Values may have been changed
-        self._x_train, self._y_train = _points(self.data.x_train), np.array(self.data.y_train)
-        self._x_test, self._y_test = _points(self.data.x_test), np.array(self.data.y_test)
+        self._use_data(self.data)
         self._elapsed = self.history[-1].elapsed if self.history else 0.0
         self._stop = None  # the stop event of the run() in progress
+
+    def _use_data(self, data):
+        self.data = data
+        self._x_train, self._y_train = _points(data.x_train), np.array(data.y_train)
+        self._x_test, self._y_test = _points(data.x_test), np.array(data.y_test)
+
+    def set_data(self, data, config=None):
+        """Train on `data` from the next step on (points drawn or erased while training),
+        with the weights and the optimizer's state as they are; `config` (the same network
+        and training settings) names the new data's source. Call it between steps, in the
+        thread that trains."""
+        self._use_data(data)
+        if config is not None:
+            self.config = config
 
     @property
     def model(self):
@@ -264,8 +277,8 @@ class Trainer:
         """One forward, backward and update. Returns StepStats, or None and sets `failure`
         when the loss or the gradient stops being a finite number. Inside a `run()`
         whose stop event is set during a long step, returns None with nothing changed."""
-        if self.failure is not None:
-            return None
+        if self.failure is not None or not len(self._y_train):
+            return None  # (no training point: the window refuses to train before this)
         start = time.perf_counter()
         self._take_back_values(step=True)
         with np.errstate(all="ignore"):  # an overflow shows as inf, and ends the run below

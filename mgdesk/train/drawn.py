@@ -1,0 +1,181 @@
+"""Points the learner draws: a Dataset edited a click at a time, with undo and redo.
+
+No Qt here: the window's point editor (mgdesk.gui.point_editor) turns clicks into calls of
+`PointEdits`, and tests drive it directly. Every state is a frozen `Dataset` named
+"drawn", so a state is what the trainer, a session and the CSV export take as it is.
+
+Rules a learner can predict: a new point goes to the training set unless it is marked as
+a test point (the test split does not move drawn points); a point keeps its set when
+others are added or removed; the first edit of generated or imported points starts from
+them (that start is one undo step too, so nothing drawn before is lost).
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from mgdesk.train.config import MAX_SAMPLES, MAX_WORK, count_weights
+from mgdesk.train.data import Dataset
+
+__all__ = ["DRAWN", "MAX_UNDO", "PointEdits", "class_label", "label_class", "points_csv"]
+
+DRAWN = "drawn"  # the dataset name (TrainConfig.dataset) of drawn points
+MAX_UNDO = 500  # undo steps kept
+
+
+def label_class(label):
+    """The class number (0, 1, ...) of a label: -1 is class 0 and +1 class 1 (two classes),
+    a label 0..K-1 is its own class."""
+    return 1 if label == 1 else 0 if label < 1 else int(label)
+
+
+def class_label(number, classes=2):
+    """The label a point of class `number` gets: -1/+1 with two classes, else the number."""
+    if classes == 2:
+        return 1.0 if number == 1 else -1.0
+    return float(number)
+
+
+def empty():
+    return Dataset(DRAWN, (), (), (), ())
+
+
+def with_points(data, points, label, test=False):
+    """`data` with (x1, x2) `points` of `label` added to the training (or test) set."""
+    points = tuple((float(a), float(b)) for a, b in points)
+    labels = (float(label),) * len(points)
+    if test:
+        return Dataset(
+            DRAWN, data.x_train, data.y_train, data.x_test + points, data.y_test + labels
+        )
+    return Dataset(DRAWN, data.x_train + points, data.y_train + labels, data.x_test, data.y_test)
+
+
+def without(data, train=(), test=()):
+    """`data` without the training points at indices `train` and the test points at `test`."""
+    train, test = set(train), set(test)
+
+    def keep(xs, ys, gone):
+        kept = [i for i in range(len(xs)) if i not in gone]
+        return tuple(xs[i] for i in kept), tuple(ys[i] for i in kept)
+
+    return Dataset(
+        DRAWN, *keep(data.x_train, data.y_train, train), *keep(data.x_test, data.y_test, test)
+    )
+
+
+def size(data):
+    return len(data.x_train) + len(data.x_test)
+
+
+@dataclass(frozen=True)
+class _State:
+    data: Dataset
+    stroke: int  # the stroke (a press and its drag) that made it; 0: a single edit
+
+
+class PointEdits:
+    """The drawn points and their undo history. Each method returns the new Dataset (or
+    None when nothing changed); edits of one stroke (a press, then a drag) undo together."""
+
+    def __init__(self):
+        self._states = [_State(empty(), 0)]
+        self._at = 0  # the state shown; states after it are the redo steps
+        self._stroke = 0
+
+    @property
+    def data(self):
+        return self._states[self._at].data
+
+    @property
+    def can_undo(self):
+        return self._at > 0
+
+    @property
+    def can_redo(self):
+        return self._at < len(self._states) - 1
+
+    def new_stroke(self):
+        """The edits from now until the next call undo as one step (a drag paints many)."""
+        self._stroke += 1
+        return self._stroke
+
+    def _push(self, data, stroke=0):
+        if data == self.data:
+            return None
+        del self._states[self._at + 1 :]
+        if stroke and self._states[self._at].stroke == stroke and self._at > 0:
+            self._states[self._at] = _State(data, stroke)  # the same stroke: one undo step
+        else:
+            self._states.append(_State(data, stroke))
+            if len(self._states) > MAX_UNDO + 1:
+                del self._states[0]
+            self._at = len(self._states) - 1
+        return data
+
+    def start_from(self, data):
+        """Edit from `data` (the points shown, generated or imported): one undo step."""
+        drawn = Dataset(DRAWN, *(tuple(getattr(data, part)) for part in _PARTS))
+        return self._push(drawn)
+
+    def add(self, points, label, test=False, stroke=0):
+        """Add points of `label`; None when that would pass MAX_SAMPLES points."""
+        if size(self.data) + len(points) > MAX_SAMPLES:
+            return None
+        return self._push(with_points(self.data, points, label, test), stroke)
+
+    def remove(self, train=(), test=(), stroke=0):
+        return self._push(without(self.data, train, test), stroke)
+
+    def clear(self):
+        return self._push(empty())
+
+    def undo(self):
+        if not self.can_undo:
+            return None
+        self._at -= 1
+        return self.data
+
+    def redo(self):
+        if not self.can_redo:
+            return None
+        self._at += 1
+        return self.data
+
+
+_PARTS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def points_csv(data):
+    """The points as CSV text that `load_csv` reads back: a header x1,x2,label and a row per
+    point, training points first; labels 0..K-1 (with two classes 0 is -1 and 1 is +1).
+    The file has no column for the split: a comment says how many rows were test points."""
+    out = io.StringIO()
+    out.write(
+        f"# {len(data.x_train)} training points, then {len(data.x_test)} test points "
+        "(an import splits them again by its test split)\n"
+    )
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("x1", "x2", "label"))
+    for xs, ys in ((data.x_train, data.y_train), (data.x_test, data.y_test)):
+        for (x1, x2), y in zip(xs, ys):
+            writer.writerow((repr(float(x1)), repr(float(x2)), label_class(y)))
+    return out.getvalue()
+
+
+def work_problem(config, n_train, n_test):
+    """Why `config`'s network cannot train on that many points ('' when it can): one step
+    must stay short (see config.check_work). A batch size above the training points just
+    means the full batch here, as in the trainer."""
+    if config is None:
+        return ""
+    n = n_train + n_test
+    seen = (min(config.batch_size, n_train) or n_train) + n_test
+    work = seen * count_weights(config.layers)
+    if work <= MAX_WORK:
+        return ""
+    return (
+        f"No more points for this network: {count_weights(config.layers):,} weights x "
+        f"{n:,} points is above the limit of a step ({MAX_WORK / 1e6:g} million "
+        "multiply-adds); use smaller layers or a batch size"
+    )
