@@ -69,6 +69,7 @@ class ArchitecturePanel(QWidget):
     changed = Signal()  # any setting was edited
     lr_changed = Signal(float)
     import_csv_requested = Signal()
+    csv_imported = Signal(str)  # a CSV file was imported (maybe the same one again)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -297,6 +298,7 @@ class ArchitecturePanel(QWidget):
         index = self.dataset.findData("csv")
         self.dataset.setItemText(index, f"csv: {Path(path).name}")
         self.dataset.setCurrentIndex(index)
+        self.csv_imported.emit(self._csv_path)  # (not from set_config: signals blocked)
 
     def show_drawn(self):
         """The dataset is now the drawn points (the first edit on the plot made them)."""

@@ -4,8 +4,10 @@ All training and drawing happen in two worker threads (see workers.py); this cla
 turns clicks into requests and snapshots into pictures, so the window never freezes.
 """
 
+import html
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -45,6 +47,7 @@ from mgdesk.gui.workers import (
     start_thread,
     stop_threads,
 )
+from mgdesk.io.session import SHARED_DATA
 from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.config import MAX_STEPS
 from mgdesk.train.drawn import DRAWN
@@ -101,6 +104,7 @@ class MainWindow(QMainWindow):
         self._graph_wanted = None  # the latest GraphJob asked for
         self._graph_since = 0.0  # when a graph of a new layout was asked for
         self.graph_renderer = "auto"  # which program lays graphs out (View > Graph Renderer)
+        self._reread_csv = False  # a CSV was imported: the next Reset reads it again
 
         self._build_views()
         build_actions(self)
@@ -133,6 +137,7 @@ class MainWindow(QMainWindow):
         self.panel.changed.connect(self._on_panel_changed)
         self.panel.lr_changed.connect(self._on_panel_lr_changed)
         self.panel.import_csv_requested.connect(self._on_panel_import_csv_requested)
+        self.panel.csv_imported.connect(self._on_panel_csv_imported)
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
@@ -466,8 +471,8 @@ class MainWindow(QMainWindow):
         """A new network with `config`, or a saved run: its model, history, points, momentum."""
         self._apply_timer.stop()
         self.pause()
-        if data is None and config.dataset == DRAWN:
-            data = self.points.data  # (drawn points are not made from the settings)
+        if data is None:
+            data = self._points_kept(config)
         model_dict = model.to_dict() if model is not None else None
         request = self.run.begin_reset(config, model_dict, history, data, velocity)
         self.boundary.mark_stale()  # the old picture is not the new network's
@@ -609,6 +614,36 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_points_refused(self, message):
         self.statusBar().showMessage(message, 6000)
+
+    def _points_kept(self, config):
+        """The points a Reset with `config` keeps (None: make them from the settings):
+        the drawn points, or the points shown when no data setting changed, so that an
+        edited CSV file changes nothing until it is imported again."""
+        if config.dataset == DRAWN:
+            return self.points.data  # (drawn points are not made from the settings)
+        run, reread, self._reread_csv = self.run, self._reread_csv, False
+        if reread or not run.ready or run.applied is None:
+            return None
+        same = all(getattr(config, k) == getattr(run.applied, k) for k in SHARED_DATA)
+        return run.data if same else None
+
+    @Slot(str)
+    def _on_panel_csv_imported(self, path):
+        """A CSV file imported: the next Reset reads it, also when it is the same file
+        again (its points may have been edited)."""
+        self._reread_csv = True
+        applied = self.run.applied
+        if applied is None or applied.dataset != "csv" or applied.csv_path != path:
+            return  # a new file: a change of the settings like any other
+        if not self.run.running and self.run.step == 0:
+            self._apply_timer.start()
+            return
+        self._show_banner(
+            "info",
+            f"You imported <b>{html.escape(Path(path).name)}</b> again: its points apply "
+            "when you press <b>Reset</b> (R).",
+            "Reset now",
+        )
 
     def _no_training_points(self):
         """True (and say so) when the data have no training point to learn from."""
