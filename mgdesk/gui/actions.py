@@ -131,12 +131,13 @@ ACTIONS = (
     ),
     ActionSpec(
         "test_points", "&Test Points", "points.set_test", "T",
-        "New points go to the test set (T)", checkable=True,
+        "New points go to the test set (T)", checkable=True, icon_text="Test",
         help="Edit points: new points go to the test set, or the training set",
     ),
     ActionSpec(
         "eraser", "E&raser", "points.set_eraser", "X",
         "Click or drag to remove points (X); right-click removes too", checkable=True,
+        icon_text="Eraser",
         help="Edit points: eraser on / off (right-click always removes)",
     ),
     ActionSpec(

@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
         self.boundary.plane_changed.connect(self._on_boundary_plane_changed)
         self.points = PointEditor(self.boundary, self.files, self)  # Edit points (E)
         self.points.points_edited.connect(self._on_points_points_edited)
-        self.points.refused.connect(self._on_points_refused)
+        self.points.note_posted.connect(self._on_points_note_posted)
         self.graph_panel = GraphPanel()
         self.graph_view = self.graph_panel.view
         self.graph_panel.view_mode_changed.connect(self._on_graph_panel_view_mode_changed)
@@ -612,7 +612,7 @@ class MainWindow(QMainWindow):
         self._request_graph()
 
     @Slot(str)
-    def _on_points_refused(self, message):
+    def _on_points_note_posted(self, message):
         self.statusBar().showMessage(message, 6000)
 
     def _points_kept(self, config):

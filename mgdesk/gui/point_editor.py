@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
-    QLabel,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +31,10 @@ __all__ = ["MAX_CLASS_KEYS", "PAINT_SPACING_PX", "PointEditor"]
 MAX_CLASS_KEYS = 9  # keys 1-9 choose the class of new points
 PAINT_SPACING_PX = 14  # a drag adds a point each time the cursor has moved this far
 HINT = "click: add · drag: paint · right-click: remove"
+# a mode that is on must look on
+CHECKED_STYLE = (
+    "QToolButton:checked { background: #d4e7f6; border: 1px solid #0877bd; border-radius: 3px; }"
+)
 
 
 def _dot_icon(colour, ring=False):
@@ -55,7 +59,7 @@ class PointEditor(QObject):
     (`set_shown`) and applies what it emits; `tools` is its row of buttons."""
 
     points_edited = Signal(object)  # the new Dataset (named "drawn")
-    refused = Signal(str)  # an edit that was not made, and why (for the status bar)
+    note_posted = Signal(str)  # for the status bar: why an edit was not made, or a hint
     state_changed = Signal()  # editing on/off, undo/redo possible or not
 
     def __init__(self, plot, files, parent=None):
@@ -80,6 +84,8 @@ class PointEditor(QObject):
         self.edit_button = QToolButton()  # in the plot's caption line
         self.edit_button.setObjectName("editPointsButton")
         self.edit_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for widget in (self.edit_button, self.tools):
+            widget.setStyleSheet(CHECKED_STYLE)
         self.panel = QWidget()  # the tools over the plot
         layout = QVBoxLayout(self.panel)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -114,11 +120,13 @@ class PointEditor(QObject):
         cursor = Qt.CursorShape.CrossCursor if self.editing else Qt.CursorShape.ArrowCursor
         self.plot.viewport().setCursor(cursor)
         self._end_stroke()
+        if self.editing:
+            self.note_posted.emit(f"Edit points: {HINT}; keys 1-{self.classes} choose the class")
         self.state_changed.emit()
 
     def choose_class(self, number):
         if number >= self.classes:
-            self.refused.emit(f"There are {self.classes} classes: keys 1-{self.classes}")
+            self.note_posted.emit(f"There are {self.classes} classes: keys 1-{self.classes}")
             return
         self.number = number
         self._class_buttons[number].setChecked(True)
@@ -185,12 +193,12 @@ class PointEditor(QObject):
         n_train = len(data.x_train) + (not self.test)
         problem = work_problem(self._config, n_train, len(data.x_test) + self.test)
         if problem:
-            self.refused.emit(problem)
+            self.note_posted.emit(problem)
             return
         label = class_label(self.number, self.classes)
         added = self.edits.add([(x, y)], label, self.test, stroke)
         if added is None:
-            self.refused.emit("No more points: a dataset holds at most 10,000")
+            self.note_posted.emit("No more points: a dataset holds at most 10,000")
         self._apply(added)
 
     def erase_near(self, pos, stroke=0):
@@ -302,9 +310,9 @@ class PointEditor(QObject):
         self._action_row = QHBoxLayout()
         self._action_row.setSpacing(2)
         row.addLayout(self._action_row)
-        hint = QLabel(HINT)
-        hint.setProperty("role", "caption")
-        row.addWidget(hint, 1)
+        row.addStretch(1)
+        tools.setToolTip(HINT)
+        tools.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         return tools
 
     def bind_actions(self, actions):
