@@ -53,6 +53,31 @@ def class_colour(number):
     return CLASS_COLOURS[number % len(CLASS_COLOURS)]
 
 
+WHITE = np.array((246.0, 246.0, 246.0))  # where no class is more likely than another
+PALE = np.array(
+    [(250, 200, 145), (150, 196, 228)]  # the two-class picture's ends (BACKGROUND)
+    + [tuple(0.45 * c + 0.55 * 246 for c in colour) for colour in CLASS_COLOURS[2:]]
+)
+EDGE = np.array((60.0, 60.0, 60.0))  # the line between two classes' regions
+
+
+def class_image(scores):
+    """The picture of K class scores per cell, (n, n, K) -> (n, n, 3) uint8: each cell in
+    the pale colour of its most likely class (softmax), whiter the less sure the network
+    is (white when all K are equally likely), and a dark line where the class changes."""
+    k = scores.shape[2]
+    z = scores - scores.max(axis=2, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=2, keepdims=True)
+    best, sure = p.argmax(axis=2), (p.max(axis=2) - 1 / k) / (1 - 1 / k)
+    rgb = WHITE + (PALE[best % len(PALE)] - WHITE) * np.clip(sure, 0, 1)[..., None]
+    edge = np.zeros(best.shape, dtype=bool)
+    edge[:-1, :] |= best[:-1, :] != best[1:, :]
+    edge[:, :-1] |= best[:, :-1] != best[:, 1:]
+    rgb[edge] = EDGE
+    return np.round(rgb).astype(np.uint8)
+
+
 def _colour(label):
     return class_colour(label_class(label))
 
@@ -93,6 +118,9 @@ class BoundaryPlot(pg.PlotWidget):
             level=0.0, pen=pg.mkPen((60, 60, 60), width=1.5), axisOrder="row-major"
         )
         self.contour.setParentItem(self.image)
+        self.regions = pg.ImageItem(axisOrder="row-major")  # K classes: see class_image
+        self.regions.hide()
+        item.addItem(self.regions)
         self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1))
         self.test_points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(255, 255, 255, 200))
         self.traced = pg.ScatterPlotItem(
@@ -125,8 +153,8 @@ class BoundaryPlot(pg.PlotWidget):
         """A new network is coming: dim the picture and say that its boundary is computed
         (until `set_grid`), so that the old one is never taken for it."""
         self.stale = True
-        self.image.setOpacity(STALE_OPACITY)
-        self.contour.setOpacity(STALE_OPACITY)
+        for item in (self.image, self.contour, self.regions):
+            item.setOpacity(STALE_OPACITY)
         self.note.show()
         self.note.raise_()
 
@@ -175,11 +203,24 @@ class BoundaryPlot(pg.PlotWidget):
             self.setRange(xRange=plane[:2], yRange=plane[2:], padding=0)
             self.plane_changed.emit(plane)
 
-    def set_grid(self, values, size, bounds):
+    def set_grid(self, values, size, bounds, classes=1):
         """Show scores (float64 bytes, `size` rows from ymin up) as the background,
-        interpolated to DRAWN_CELLS a side."""
-        raw = np.frombuffer(values, dtype=np.float64).reshape(size, size)
+        interpolated to DRAWN_CELLS a side; with several classes, `classes` scores per
+        cell (class_image)."""
         self.grid_size = size
+        several = classes > 1
+        for item in (self.image, self.contour):
+            item.setVisible(not several)
+        self.regions.setVisible(several)
+        if several:
+            raw = np.frombuffer(values, dtype=np.float64).reshape(size, size, classes)
+            if np.all(np.isfinite(raw)):
+                raw = np.stack([upsample(raw[:, :, k], DRAWN_CELLS) for k in range(classes)], 2)
+            self.regions.setImage(class_image(np.nan_to_num(raw)), levels=(0, 255))
+            self.regions.setRect(_cell_rect(bounds, raw.shape[0]))
+            self._shown_fresh()
+            return
+        raw = np.frombuffer(values, dtype=np.float64).reshape(size, size)
         finite = bool(np.all(np.isfinite(raw)))
         scores = np.tanh(upsample(raw, DRAWN_CELLS) if finite else raw)
         self.image.setImage(scores, autoLevels=False)
@@ -191,10 +232,14 @@ class BoundaryPlot(pg.PlotWidget):
             scale = (scores.shape[0] - 1) / (line.shape[0] - 1)
             shift = 0.5 * (1 - scale)
             self.contour.setTransform(QTransform(scale, 0, 0, scale, shift, shift))
+        self._shown_fresh()
+
+    def _shown_fresh(self):
+        """The picture shown is the current network's."""
         self.has_heatmap = True
         self.stale = False
-        self.image.setOpacity(1.0)
-        self.contour.setOpacity(1.0)
+        for item in (self.image, self.contour, self.regions):
+            item.setOpacity(1.0)
         self.note.hide()
 
     def set_traced(self, kind, index):
