@@ -222,6 +222,7 @@ class FileActions:
             value = settings.value(key)
             if isinstance(value, QByteArray | bytes):
                 apply(QByteArray(value))
+        window.points.restore_json(_text(settings, "drawnPoints", ""))
         for key in ("config", "editedConfig"):  # the edits not applied last time win
             try:
                 config = TrainConfig.from_dict(json.loads(_text(settings, key, "")))
@@ -265,6 +266,7 @@ class FileActions:
             settings.setValue("editedConfig", json.dumps(edited.to_dict()))
         else:
             settings.remove("editedConfig")
+        settings.setValue("drawnPoints", window.points.to_json())
         settings.setValue("logScale", window.log_action.isChecked())
         settings.setValue("graphMode", window.graph_panel.mode.currentText())
         settings.setValue("graphRenderer", window.graph_renderer)

@@ -607,8 +607,6 @@ class MainWindow(QMainWindow):
         if index >= len(data.x_train if kind == "train" else data.x_test):
             run.traced = ("train", 0)
         self.boundary.set_traced(*run.traced)
-        if self._graph_job() is None:
-            self.graph_view.clear_graph("No point to trace: draw some (Edit points, E)")
         self._request_graph()
 
     @Slot(str)
@@ -691,6 +689,9 @@ class MainWindow(QMainWindow):
     def _request_graph(self):
         job = self._graph_job()
         if job is None:
+            data = self.run.data
+            if data is not None and not data.x_train and not data.x_test:
+                self.graph_view.clear_graph("No point to trace: draw some (Edit points, E)")
             return
         self._graph_asked = time.monotonic()
         if self.stepper_action.isChecked():

@@ -24,7 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from mgdesk.gui.boundary import CLICK_RADIUS_PX, class_colour
-from mgdesk.train.drawn import DRAWN, PointEdits, class_label, points_csv, work_problem
+from mgdesk.train.drawn import (
+    DRAWN,
+    PointEdits,
+    class_label,
+    from_json,
+    points_csv,
+    to_json,
+    work_problem,
+)
 
 __all__ = ["MAX_CLASS_KEYS", "PAINT_SPACING_PX", "PointEditor"]
 
@@ -107,6 +115,16 @@ class PointEditor(QObject):
         if data.name == DRAWN and not _same_points(data, self.edits.data):
             self.edits.start_from(data)  # e.g. a session's drawing: undo brings back ours
         self.state_changed.emit()
+
+    def to_json(self):
+        """The drawing, kept with the window's settings between launches."""
+        return to_json(self.edits.data)
+
+    def restore_json(self, text):
+        """Start with the drawing of the last launch (nothing when `text` is not one)."""
+        data = from_json(text)
+        if data is not None:
+            self.edits = PointEdits(data)
 
     @property
     def shows_drawn(self):

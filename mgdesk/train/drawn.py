@@ -12,12 +12,24 @@ them (that start is one undo step too, so nothing drawn before is lost).
 
 import csv
 import io
+import json
+import math
 from dataclasses import dataclass
 
 from mgdesk.train.config import MAX_SAMPLES, MAX_WORK, count_weights
 from mgdesk.train.data import Dataset
 
-__all__ = ["DRAWN", "MAX_UNDO", "PointEdits", "class_label", "label_class", "points_csv"]
+__all__ = [
+    "DRAWN",
+    "MAX_UNDO",
+    "PointEdits",
+    "class_label",
+    "from_json",
+    "label_class",
+    "points_csv",
+    "to_json",
+    "work_problem",
+]
 
 DRAWN = "drawn"  # the dataset name (TrainConfig.dataset) of drawn points
 MAX_UNDO = 500  # undo steps kept
@@ -78,8 +90,8 @@ class PointEdits:
     """The drawn points and their undo history. Each method returns the new Dataset (or
     None when nothing changed); edits of one stroke (a press, then a drag) undo together."""
 
-    def __init__(self):
-        self._states = [_State(empty(), 0)]
+    def __init__(self, data=None):
+        self._states = [_State(data if data is not None else empty(), 0)]
         self._at = 0  # the state shown; states after it are the redo steps
         self._stroke = 0
 
@@ -179,3 +191,27 @@ def work_problem(config, n_train, n_test):
         f"{n:,} points is above the limit of a step ({MAX_WORK / 1e6:g} million "
         "multiply-adds); use smaller layers or a batch size"
     )
+
+
+def to_json(data):
+    """The points as JSON text (the window keeps the drawing between launches)."""
+    return json.dumps({part: [list(v) if part[0] == "x" else v for v in getattr(data, part)]
+                       for part in _PARTS})  # fmt: skip
+
+
+def from_json(text):
+    """The drawn points `to_json` wrote, or None when the text is not that (the settings
+    file is the user's to edit or break)."""
+    try:
+        doc = json.loads(text)
+        parts = [doc[part] for part in _PARTS]
+        if not all(isinstance(p, list) for p in parts) or sum(map(len, parts[::2])) > MAX_SAMPLES:
+            return None
+        xs = [tuple((float(a), float(b)) for a, b in p) for p in parts[::2]]
+        ys = [tuple(float(v) for v in p) for p in parts[1::2]]
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
+        return None
+    numbers = [v for x in xs for point in x for v in point] + [v for y in ys for v in y]
+    if not all(math.isfinite(v) for v in numbers) or any(len(x) != len(y) for x, y in zip(xs, ys)):
+        return None
+    return Dataset(DRAWN, xs[0], ys[0], xs[1], ys[1])

@@ -1,5 +1,7 @@
 """Draw your data: Edit points on the boundary plot, driven by mouse events and keys."""
 
+import json
+
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
@@ -241,3 +243,45 @@ def _model(model_dict):
     from mgdesk.engine import MLP
 
     return MLP.from_dict(model_dict)
+
+
+def test_the_drawing_is_back_at_the_next_launch(qtbot, make_window):
+    window = make_window()
+    edit(qtbot, window)
+    window.clear_points_action.trigger()
+    for x, y in ((0.5, 0.5), (-0.5, 0.25), (1.0, -1.0)):
+        click(window, x, y)
+    drawn = window.run.data
+    window.shutdown()
+    again = make_window()
+    assert again.run.data == drawn and again.panel.dataset.currentData() == DRAWN
+    assert again.points.data == drawn and not again.undo_points_action.isEnabled()
+
+
+def test_a_broken_drawing_in_the_settings_file_is_skipped(qtbot, make_window, settings_dir):
+    from mgdesk.gui.file_actions import open_settings
+
+    settings = open_settings()
+    settings.setValue("drawnPoints", '{"x_train": [[1, "nan"]], "y_train": [1]}')
+    settings.sync()
+    window = make_window()
+    assert window.points.data.x_train == ()
+
+
+def test_a_launch_with_an_empty_drawing_says_to_draw(qtbot, settings_dir):
+    from mgdesk.gui import MainWindow
+    from mgdesk.gui.file_actions import open_settings
+    from mgdesk.train import TrainConfig
+
+    settings = open_settings()
+    settings.setValue("config", json.dumps(TrainConfig(dataset=DRAWN).to_dict()))
+    settings.sync()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(lambda: window.ready, timeout=10000)
+        qtbot.waitUntil(lambda: "draw some" in window.graph_view.placeholder.text(), timeout=5000)
+        window.train()
+        assert not window.running and "No training points" in window.banner.text.text()
+    finally:
+        window.shutdown()

@@ -128,3 +128,12 @@ def _copy(trainer, weights):
         p.data = w
     assert np.isfinite([p.data for p in model.parameters()]).all()
     return model
+
+
+def test_the_drawing_kept_between_launches_reads_back_and_junk_is_refused():
+    from mgdesk.train.drawn import from_json, to_json
+
+    data = Dataset(DRAWN, ((0.1, 2.0),), (1.0,), ((3.0, -4.5),), (-1.0,))
+    assert from_json(to_json(data)) == data
+    for junk in ("", "[]", '{"x_train": 1}', to_json(data).replace("0.1", "1e999"), "{" * 5000):
+        assert from_json(junk) is None
