@@ -8,6 +8,7 @@ from mgdesk.gui.main_window import APPLY_DELAY_MS
 
 @pytest.fixture
 def errors(window, monkeypatch):
+    """Message boxes the window would show, collected instead of shown."""
     shown = []
     monkeypatch.setattr(window.files, "error", lambda title, message: shown.append(message))
     return shown
@@ -22,18 +23,20 @@ def points(window):
     return sorted(data.x_train + data.x_test)
 
 
-def imported(qtbot, window, path):
+def imported(qtbot, window, tmp_path):
+    """A CSV of 30 points imported and applied; returns its path."""
+    path = tmp_path / "pts.csv"
+    write_points(path, 30)
     assert window.import_csv(str(path))
     qtbot.waitUntil(lambda: window.ready and window.run.applied.csv_path == str(path), timeout=5000)
+    qtbot.wait(2 * APPLY_DELAY_MS)
+    return path
 
 
 def test_an_edited_csv_changes_nothing_on_reset_until_imported_again(
     qtbot, window, errors, tmp_path
 ):
-    path = tmp_path / "pts.csv"
-    write_points(path, 30)
-    imported(qtbot, window, path)
-    qtbot.wait(2 * APPLY_DELAY_MS)
+    path = imported(qtbot, window, tmp_path)
     before = points(window)
     window.step()
     qtbot.waitUntil(lambda: window.step_count == 1, timeout=5000)
@@ -55,10 +58,7 @@ def test_an_edited_csv_changes_nothing_on_reset_until_imported_again(
 def test_the_same_csv_imported_again_before_training_applies_at_once(
     qtbot, window, errors, tmp_path
 ):
-    path = tmp_path / "pts.csv"
-    write_points(path, 30)
-    imported(qtbot, window, path)
-    qtbot.wait(2 * APPLY_DELAY_MS)
+    path = imported(qtbot, window, tmp_path)
     write_points(path, 20)
     assert window.import_csv(str(path))
     qtbot.waitUntil(lambda: window.ready and len(points(window)) == 20, timeout=5000)

@@ -12,13 +12,6 @@ from mgdesk.train import Trainer, load_csv
 from mgdesk.train.drawn import DRAWN
 
 
-@pytest.fixture
-def errors(window, monkeypatch):
-    shown = []
-    monkeypatch.setattr(window.files, "error", lambda title, message: shown.append(message))
-    return shown
-
-
 def at(window, x, y):
     return plane_position(window.boundary, x, y)
 
@@ -183,7 +176,7 @@ def test_reset_keeps_the_drawn_points(qtbot, window):
     assert window.run.data == drawn
 
 
-def test_exported_points_import_back_with_the_csv_loader(qtbot, window, errors, tmp_path):
+def test_exported_points_import_back_with_the_csv_loader(qtbot, window, tmp_path):
     edit(qtbot, window)
     click(window, 1.25, -0.75)
     data = window.run.data
@@ -192,7 +185,6 @@ def test_exported_points_import_back_with_the_csv_loader(qtbot, window, errors, 
     rows = load_csv(path)
     assert [r[:2] for r in rows] == list(data.x_train + data.x_test)
     assert [r[2] for r in rows] == list(data.y_train + data.y_test)
-    assert errors == []
 
 
 def test_drawn_points_save_and_reopen_with_the_same_numbers(qtbot, make_window, tmp_path):
