@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mgdesk.engine import ACTIVATIONS  # the table in engine/activations.py, in its order
 from mgdesk.gui.exact_spin_box import ExactSpinBox
 from mgdesk.gui.widgets import restyle
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
@@ -28,7 +29,6 @@ __all__ = ["ArchitecturePanel"]
 
 DATASETS = tuple(name for name in train_config.DATASETS if name not in ("csv", "drawn"))
 DRAWN_TEXT = "drawn points"  # the dataset "drawn": what Edit points on the boundary made
-ACTIVATIONS = ("tanh", "relu", "linear")
 SAME = "as above"  # a layer that follows the network's activation
 # TrainConfig's open bounds as floats: a box holds every value the settings accept
 SMALLEST = math.ulp(0.0)  # the learning rate is above 0
