@@ -28,8 +28,8 @@ __all__ = [
 ]
 
 CONFIG_OPTIONS = (
-    "dataset samples noise test_split seed layers activation loss l2 lr lr_decay momentum "
-    "batch_size steps"
+    "dataset samples noise test_split seed layers activation loss l2 lr lr_decay optimizer "
+    "momentum batch_size steps"
 ).split()
 
 

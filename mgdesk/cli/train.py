@@ -25,6 +25,7 @@ from mgdesk.io import (
     history_csv,
     load_session,
     save_session,
+    script_refusal,
     session_inputs,
     silence,
     write_history_csv,
@@ -74,6 +75,14 @@ KEPT_NETWORK = ("layers", "activation")
 def setup(args):
     """(config, session) from the options, or from --load plus the options (session: the
     loaded Session, or None)."""
+    config, session = _setup(args)
+    refusal = script_refusal(config) if args.export else None
+    if refusal:
+        raise ConfigError("export", refusal)
+    return config, session
+
+
+def _setup(args):
     changes = config_changes(args)
     if not args.load:
         return TrainConfig(**changes), None
@@ -226,6 +235,8 @@ def run_train(args):
     if session is not None:  # train a copy: `session` stays what was loaded, for --export
         model = MLP.from_dict(session.model.to_dict())
         history, velocity, data = session.history, session.velocity, session.data
+        if config.optimizer != session.config.optimizer:  # another optimizer starts afresh
+            velocity = None
     trainer = Trainer(
         config, model, data=data, history=history, engine=args.engine, velocity=velocity
     )

@@ -93,36 +93,41 @@ class FastMLP:
     def forward(self, X, keep=True):
         """Outputs for the rows of X, shape (n, nout). `keep=False`: no backward will follow,
         so the layers' activations are not kept (inference)."""
-        activations = self.layer_outputs(X)
-        self._cache = activations if keep else None
+        activations, inputs = self._layers_forward(X)
+        self._cache = (activations, inputs) if keep else None
         return activations[-1]
 
     def layer_outputs(self, X):
         """[A_0, A_1, ..., A_L]: the inputs X as an (n, nin) array, then each layer's
         activations for them, (n, neurons of that layer)."""
+        return self._layers_forward(X)[0]
+
+    def _layers_forward(self, X):
+        """(layer_outputs, each layer's Z where its activation's slope needs it, else None)."""
         A = np.asarray(X)
         if A.dtype.kind not in "biuf":  # NumPy would turn "2" into 2.0; a Value refuses it
             raise TypeError(f"the inputs must be real numbers, not {A.dtype}")
         A = A.astype(np.float64, copy=False).reshape(-1, self.model.nin)
-        activations = [A]
+        activations, inputs = [A], []
         for (W, b, _, _), act in zip(self.layers, self.activations):
             Z = A @ W.T
             Z += b
             A = act.numpy(np, Z)  # np.tanh(Z), np.maximum(Z, 0) or Z: see activations.py
             activations.append(A)
-        return activations
+            inputs.append(Z if act.uses_input else None)  # gelu, sin: the slope needs Z
+        return activations, inputs
 
     def backward(self, d_outputs):
         """grad <- d loss / d theta, from d loss / d outputs (shape (n, nout)), through the
         activations kept by the last `forward`. Sets `grad`; it does not add to it."""
         if self._cache is None:
             raise RuntimeError("call forward() before backward()")
-        cache, self._cache = self._cache, None
+        (cache, inputs), self._cache = self._cache, None
         dA = np.asarray(d_outputs, dtype=np.float64).reshape(cache[-1].shape)
         for index in range(len(self.layers) - 1, -1, -1):
             W, _, dW, db = self.layers[index]
             A_in, A = cache[index], cache[index + 1]
-            dZ = self.activations[index].numpy_backward(np, A, dA)  # e.g. (1 - A * A) * dA
+            dZ = self.activations[index].numpy_backward(np, inputs[index], A, dA)  # (1 - A*A) * dA
             dW[...] = dZ.T @ A_in
             db[...] = dZ.sum(axis=0)
             if index > 0:  # the inputs of the network need no gradient

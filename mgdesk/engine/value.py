@@ -15,7 +15,7 @@ ones. Call `zero_grad()` (or set `p.grad = 0.0`) between training steps.
 import math
 import numbers
 
-__all__ = ["Value", "safe_pow", "safe_exp"]
+__all__ = ["Value", "gelu_slope", "safe_cos", "safe_pow", "safe_exp", "safe_sin"]
 
 
 class Value:
@@ -74,6 +74,18 @@ class Value:
     def sigmoid(self):
         return Value(_sigmoid(self.data), (self,), "sigmoid")
 
+    def leaky_relu(self):
+        # As PyTorch's default: x above 0, 0.01 * x elsewhere (NaN stays NaN).
+        return Value(self.data if self.data > 0 else 0.01 * self.data, (self,), "leaky_relu")
+
+    def gelu(self):
+        # The exact GELU, x * Phi(x) with Phi the normal distribution's CDF (erf form), as
+        # PyTorch's default (approximate="none").
+        return Value(_gelu(self.data), (self,), "gelu")
+
+    def sin(self):
+        return Value(safe_sin(self.data), (self,), "sin")
+
     # ---- backpropagation ----
 
     def backward(self):
@@ -115,6 +127,15 @@ class Value:
         elif op == "sigmoid":
             a = self._a
             a.grad += self.data * (1 - self.data) * g
+        elif op == "leaky_relu":
+            a = self._a
+            a.grad += g if self.data > 0 else 0.01 * g
+        elif op == "gelu":  # the slope needs the input: Phi(x) + x * phi(x)
+            a = self._a
+            a.grad += gelu_slope(a.data) * g
+        elif op == "sin":
+            a = self._a
+            a.grad += safe_cos(a.data) * g
         elif op.startswith("**"):  # x ** n: the tag shows n, _arg holds it
             a, n = self._a, self._arg
             # d(x**0)/dx is 0 everywhere, also at x = 0 where 0 * 0**-1 would give NaN
@@ -269,6 +290,34 @@ def _sigmoid(x):
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
+
+
+def safe_sin(x):
+    """math.sin, NaN at +-inf (as IEEE 754 and NumPy) instead of raising."""
+    return math.sin(x) if not math.isinf(x) else math.nan
+
+
+def safe_cos(x):
+    return math.cos(x) if not math.isinf(x) else math.nan
+
+
+def _gelu(x):
+    return x * _normal_cdf(x)  # NaN at -inf (-inf * 0), as PyTorch
+
+
+def gelu_slope(x):
+    """d gelu(x)/dx = Phi(x) + x * phi(x): the normal CDF plus x times its density."""
+    return _normal_cdf(x) + x * math.exp(-0.5 * x * x) / _SQRT_2PI
+
+
+def _normal_cdf(x):
+    # Phi(x) = (1 + erf(x / sqrt 2)) / 2, written with erfc: the same function, but 1 + erf
+    # loses digits as x goes below 0 (erf nears -1), all of them by x = -6; erfc keeps them.
+    return 0.5 * math.erfc(-x / _SQRT2)
+
+
+_SQRT2 = math.sqrt(2.0)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 def _short(x):

@@ -4,7 +4,7 @@ No Qt here, and nothing loaded can run code: everything read is JSON or CSV, che
 way in.
 """
 
-from mgdesk.io.export import export_script
+from mgdesk.io.export import export_script, script_refusal
 from mgdesk.io.paths import (
     check_outputs,
     error_line,
@@ -44,6 +44,7 @@ __all__ = [
     "same_file",
     "save_comparison",
     "save_session",
+    "script_refusal",
     "session_inputs",
     "silence",
     "write_file",

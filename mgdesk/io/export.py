@@ -4,11 +4,11 @@ The script is micrograd's demo loop with this run's settings and data written in
 learner can read, change and rerun every line outside the app.
 """
 
-from mgdesk.io.session import _write_text
+from mgdesk.io.session import SessionError, _write_text
 from mgdesk.train import make_dataset
 from mgdesk.train.data import file_name
 
-__all__ = ["export_script"]
+__all__ = ["export_script", "script_refusal"]
 
 # The body of the one-sample loss of each kind, as the script writes it (the graph mgdesk builds).
 LOSS_CODE = {
@@ -157,6 +157,16 @@ def _start(start):
     )
 
 
+def script_refusal(config):
+    """Why the script cannot rerun `config` (a one-line reason), or None when it can."""
+    if config.optimizer != "sgd":
+        return (
+            f"the exported script trains with SGD only, not {config.optimizer}: "
+            "save the session and use `mgdesk export-torch` instead"
+        )
+    return None
+
+
 def summary(config):
     data = f"{config.dataset} ({config.samples} samples, noise {config.noise:g})"
     if config.dataset == "csv":
@@ -170,7 +180,11 @@ def summary(config):
 def export_script(path, config, model, data=None, start=None):
     """Write a runnable script reproducing `config`'s run (data: the run's Dataset, if at
     hand; otherwise it is made again from the config). `start`: the loaded Session the run
-    continued, if any: the script then starts from its weights, step and momentum."""
+    continued, if any: the script then starts from its weights, step and momentum.
+    SessionError when the script cannot rerun it (see script_refusal)."""
+    refusal = script_refusal(config)
+    if refusal:
+        raise SessionError(refusal)
     data = data if data is not None else make_dataset(config)
     activation = config.activation
     text = TEMPLATE.format(

@@ -34,6 +34,7 @@ from mgdesk.train import ConfigError, Dataset, StepStats, TrainConfig, make_data
 from mgdesk.train.config import MAX_SAMPLES, MAX_STEPS
 from mgdesk.train.data import file_name, read_file
 from mgdesk.train.history import ENCODING, History
+from mgdesk.train.optim import state_size
 
 __all__ = [
     "FORMAT",
@@ -66,7 +67,7 @@ class Session:
     config: TrainConfig
     model: MLP
     history: History  # a sequence of StepStats
-    velocity: tuple = ()  # SGD momentum per parameter; () when not saved
+    velocity: tuple = ()  # the optimizer's state (Trainer.velocity); () when not saved
     data: Dataset | None = None  # the points; None from versions 1-2 (make_dataset(config))
 
 
@@ -147,7 +148,7 @@ def _run_doc(config, model, velocity):
     return {
         "config": config.to_dict(),
         "model": model.to_dict(),
-        "velocity": list(velocity) if config.momentum else [],
+        "velocity": list(velocity) if config.momentum or config.optimizer == "adam" else [],
     }
 
 
@@ -330,7 +331,9 @@ def _read_run(name, doc):
         )
     if model.activations != config.layer_activations():
         raise SessionError(f"{name}: the model's activations do not match the settings")
-    velocity = _read_velocity(name, doc.get("velocity", []), len(model.parameters()))
+    velocity = _read_velocity(
+        name, doc.get("velocity", []), state_size(config.optimizer, len(model.parameters()))
+    )
     return config, model, velocity
 
 
@@ -435,7 +438,10 @@ def _read_velocity(name, velocity, n_params):
     if velocity == []:
         return ()
     if not isinstance(velocity, list) or len(velocity) != n_params:
-        raise SessionError(f"{name}: the velocity must be a list of one number per parameter")
+        raise SessionError(
+            f"{name}: the velocity must be a list of {n_params} numbers (the optimizer's state: "
+            "one per parameter for SGD, two per parameter and the step count for Adam)"
+        )
     try:
         if any(isinstance(v, bool) or not math.isfinite(v) for v in velocity):
             raise TypeError

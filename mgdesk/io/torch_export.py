@@ -72,7 +72,8 @@ X_TEST = {x_test}
 Y_TEST = {y_test}
 # Per Linear layer, one row per neuron: its weights, then its bias.
 WEIGHTS = {weights}
-# SGD momentum per parameter in the same order (weights then bias, neuron by neuron); [] = none yet
+# The optimizer's state, in the same order (weights then bias, neuron by neuron); [] = none yet.
+# SGD: the momentum per parameter; Adam: exp_avg per parameter, exp_avg_sq per parameter, step.
 VELOCITY = {velocity}
 # fmt: on
 
@@ -80,13 +81,14 @@ STEP = {step}  # updates the session had made
 LEARNING_RATE = {lr!r}
 LR_DECAY = {lr_decay}  # "linear": LEARNING_RATE * max(0.1, 1 - 0.9 * k / DECAY_STEPS)
 DECAY_STEPS = {decay_steps}
-MOMENTUM = {momentum!r}
+OPTIMIZER = {optimizer!r}  # "sgd" or "adam" (betas 0.9, 0.999, eps 1e-8: torch's defaults)
+MOMENTUM = {momentum!r}  # SGD's
 ALPHA = {l2!r}  # L2 penalty ALPHA * sum(p*p) over all weights and biases
 BATCH_SIZE = {batch_size}  # 0 = every training point in every step
 SEED = {seed}  # seeds the minibatch of step k: random.Random(f"{{SEED}}:{{k}}")
 
 torch.set_default_dtype(torch.float64)
-model = torch.nn.Sequential(
+{module_classes}model = torch.nn.Sequential(
 {modules}
 )
 linears = [m for m in model if isinstance(m, torch.nn.Linear)]
@@ -141,17 +143,33 @@ def report(step, train_loss, train_acc):
     print(json.dumps(dict(step=step, **figures, test_acc=test_acc)), flush=True)
 
 
+def per_parameter(flat):
+    """A flat list in mgdesk's order as one (weight, bias) pair of tensors per Linear."""
+    start = 0
+    for linear in linears:
+        n_out, n_in = linear.weight.shape
+        rows = torch.tensor(flat[start : start + n_out * (n_in + 1)]).reshape(n_out, -1)
+        yield linear, rows[:, :-1].clone(), rows[:, -1].clone()
+        start += n_out * (n_in + 1)
+
+
 def optimizer():
-    """SGD as mgdesk's: v = MOMENTUM * v + grad; p -= lr * v, with the session's v."""
+    """SGD as mgdesk's (v = MOMENTUM * v + grad; p -= lr * v) or Adam, with the session's state."""
+    if OPTIMIZER == "adam":
+        adam = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(0.9, 0.999), eps=1e-8)
+        if VELOCITY:
+            n = (len(VELOCITY) - 1) // 2
+            step = torch.tensor(float(VELOCITY[-1]))
+            moments = zip(per_parameter(VELOCITY[:n]), per_parameter(VELOCITY[n : 2 * n]))
+            for (linear, m_w, m_b), (_, v_w, v_b) in moments:
+                adam.state[linear.weight] = dict(step=step.clone(), exp_avg=m_w, exp_avg_sq=v_w)
+                adam.state[linear.bias] = dict(step=step.clone(), exp_avg=m_b, exp_avg_sq=v_b)
+        return adam
     sgd = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
     if MOMENTUM and VELOCITY:
-        start = 0
-        for linear in linears:
-            n_out, n_in = linear.weight.shape
-            rows = torch.tensor(VELOCITY[start : start + n_out * (n_in + 1)]).reshape(n_out, -1)
-            sgd.state[linear.weight]["momentum_buffer"] = rows[:, :-1].clone()
-            sgd.state[linear.bias]["momentum_buffer"] = rows[:, -1].clone()
-            start += n_out * (n_in + 1)
+        for linear, weight, bias in per_parameter(VELOCITY):
+            sgd.state[linear.weight]["momentum_buffer"] = weight
+            sgd.state[linear.bias]["momentum_buffer"] = bias
     return sgd
 
 
@@ -221,6 +239,26 @@ def _modules(model):
     return "\n".join(lines)
 
 
+# Activations torch.nn has no module for: the script defines them before the network.
+MODULE_CLASSES = {
+    "Sine()": '''
+
+class Sine(torch.nn.Module):
+    """sin(x), element by element (torch.nn has no module for it)."""
+
+    def forward(self, x):
+        return torch.sin(x)
+
+
+''',
+}
+
+
+def _module_classes(model):
+    used = {ACTIVATION[act].torch for act in model.activations}
+    return "".join(code for module, code in MODULE_CLASSES.items() if module in used)
+
+
 def _summary(config, data):
     hidden = ",".join(map(str, config.layers)) or "no hidden layer"
     n_points = len(data.x_train) + len(data.x_test)
@@ -251,11 +289,13 @@ def torch_script(config, model, data, step=0, velocity=(), filename="model.py"):
         lr=float(config.lr),
         lr_decay=repr(config.lr_decay),
         decay_steps=int(config.decay_steps or config.steps),
+        optimizer=config.optimizer,
         momentum=float(config.momentum),
         l2=float(config.l2),
         batch_size=int(config.batch_size),
         seed=int(config.seed),
         modules=_modules(model),
+        module_classes=_module_classes(model),
         loss_code=LOSS_CODE[config.loss],
     )
 

@@ -73,10 +73,10 @@ def _product_rule(node, i, x, ins, out):
 
 
 def _activation_rule(node, i, x, ins, out):
-    act, t = ACTIVATION[node._op], node.data
-    v = act.slope(t)
-    shown = dict(x=x, a=fmt(node._prev[0].data), out=_fmt_near_one(t), slope=fmt(v))
-    return Rule(act.explained.format(**shown), act.code.format(out=out), v)
+    act, t, a = ACTIVATION[node._op], node.data, node._prev[0].data
+    v = act.slope(a, t)
+    shown = dict(x=x, a=fmt(a), out=_fmt_near_one(t), slope=fmt(v))
+    return Rule(act.explained.format(**shown), act.code.format(out=out, x=x), v)
 
 
 def _exp_rule(node, i, x, ins, out):
@@ -89,16 +89,6 @@ def _log_rule(node, i, x, ins, out):
     v = 1 / a.data if a.data != 0 else math.inf
     return Rule(
         f"d log({x})/d{x} = 1/{x} = 1/{_paren(fmt(a.data))} = {fmt(v)}", f"(1 / {x}.data)", v
-    )
-
-
-def _sigmoid_rule(node, i, x, ins, out):
-    t = node.data
-    v = t * (1 - t)
-    return Rule(
-        f"d σ({x})/d{x} = σ·(1 − σ) = {fmt(t)}·(1 − {_fmt_near_one(t)}) = {fmt(v)}",
-        f"{out}.data·(1 − {out}.data)",
-        v,
     )
 
 
@@ -121,7 +111,6 @@ RULES = {
     "*": _product_rule,
     "exp": _exp_rule,
     "log": _log_rule,
-    "sigmoid": _sigmoid_rule,
     "**": _power_rule,
     **{name: _activation_rule for name in ACTIVATION if name != "linear"},
 }

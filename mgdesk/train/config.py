@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import NamedTuple
 
 from mgdesk.engine import ACTIVATIONS
+from mgdesk.train.optim import OPTIMIZERS
 
 __all__ = [
     "DATASETS",
@@ -244,7 +245,13 @@ class TrainConfig:
     lr_decay: str = setting(
         "linear", "LR decay", "linear: lr*(1-0.9*k/steps), micrograd's schedule", choices=LR_DECAYS
     )
-    momentum: float = setting(0.0, "momentum", "SGD momentum", Range(0, 1, high_open=True))
+    optimizer: str = setting(
+        "sgd", "optimizer", "sgd (with momentum) or adam (beta1 0.9, beta2 0.999, eps 1e-8), "
+        "as torch.optim's", choices=OPTIMIZERS,
+    )  # fmt: skip
+    momentum: float = setting(
+        0.0, "momentum", "SGD momentum (not used by adam)", Range(0, 1, high_open=True)
+    )
     batch_size: int = setting(
         0, "batch size", "minibatch size, 0 = full batch (else a seeded random minibatch)",
         Range(0, MAX_SAMPLES, integer=True),

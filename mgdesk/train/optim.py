@@ -1,8 +1,31 @@
-"""Stochastic gradient descent with optional momentum, and micrograd's learning-rate decay."""
+"""SGD with optional momentum, Adam, and micrograd's learning-rate decay.
+
+Both optimizers take the steps `torch.optim.SGD` and `torch.optim.Adam` take (defaults:
+dampening 0, no Nesterov, no AMSGrad), with the learning rate given to each `step(lr)` as a
+schedule sets `param_group["lr"]`. L2 is not their business here: mgdesk adds
+alpha * sum(p*p) to the loss, so its gradient 2 * alpha * p is already in `grad`, which is
+exactly what torch's `weight_decay=2 * alpha` adds to the gradient (for Adam too: torch's
+Adam adds weight_decay * p to the gradient before its moments; that is not AdamW).
+"""
+
+import math
 
 import numpy as np
 
-__all__ = ["SGD", "scheduled_lr"]
+__all__ = [
+    "ADAM_BETAS",
+    "ADAM_EPS",
+    "OPTIMIZERS",
+    "SGD",
+    "Adam",
+    "make_optimizer",
+    "scheduled_lr",
+    "state_size",
+]
+
+OPTIMIZERS = ("sgd", "adam")
+ADAM_BETAS = (0.9, 0.999)  # PyTorch's defaults
+ADAM_EPS = 1e-8
 
 
 def scheduled_lr(lr, decay, k, steps):
@@ -47,3 +70,57 @@ class SGD:
         for i, p in enumerate(self.params):
             velocity[i] = m * velocity[i] + p.grad
             p.data -= lr * velocity[i]
+
+
+class Adam:
+    """torch.optim.Adam's step on the flat parameter array `params` with gradient `grad`:
+
+        m = m + (1 - beta1) * (g - m)          (torch: exp_avg.lerp_(grad, 1 - beta1))
+        v = beta2 * v + (1 - beta2) * g * g
+        t = t + 1
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    `state` continues a saved run: the flat list [m..., v..., t] (`state_list`), as
+    `Trainer.velocity` gives it for Adam.
+    """
+
+    def __init__(self, params, grad, state=None, betas=ADAM_BETAS, eps=ADAM_EPS):
+        self.params, self.grad = params, grad
+        self.betas, self.eps = betas, eps
+        n = len(params)
+        if state is not None and len(state) > 0:
+            if len(state) != 2 * n + 1:
+                raise ValueError("Adam's state needs two numbers per parameter and the step")
+            state = np.array(state, dtype=np.float64)
+            self.m, self.v, self.t = state[:n].copy(), state[n : 2 * n].copy(), int(state[-1])
+        else:
+            self.m, self.v, self.t = np.zeros(n), np.zeros(n), 0
+
+    def step(self, lr):
+        beta1, beta2 = self.betas
+        g = self.grad
+        self.t += 1
+        self.m += (1 - beta1) * (g - self.m)
+        self.v *= beta2
+        self.v += (1 - beta2) * (g * g)
+        step_size = lr / (1 - beta1**self.t)
+        denom = np.sqrt(self.v) / math.sqrt(1 - beta2**self.t) + self.eps
+        self.params += -step_size * (self.m / denom)
+
+    @property
+    def velocity(self):
+        """The state as one flat array, [m..., v..., t] (what a session saves)."""
+        return np.concatenate((self.m, self.v, [float(self.t)]))
+
+
+def make_optimizer(name, params, grad, momentum=0.0, state=None):
+    """The optimizer `name` ("sgd" or "adam") over the flat array `params` and its `grad`;
+    `state` continues a saved run (`velocity`: SGD's momentum, or Adam's [m, v, t])."""
+    if name == "adam":
+        return Adam(params, grad, state)
+    return SGD(params, momentum, state, grad=grad)
+
+
+def state_size(name, n_params):
+    """How many numbers the optimizer's saved state has for `n_params` parameters."""
+    return 2 * n_params + 1 if name == "adam" else n_params

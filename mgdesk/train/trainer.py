@@ -17,7 +17,7 @@ from mgdesk.train.config import check_work
 from mgdesk.train.data import linspace, make_dataset
 from mgdesk.train.history import History
 from mgdesk.train.losses import LOSSES, accuracy
-from mgdesk.train.optim import SGD, scheduled_lr
+from mgdesk.train.optim import make_optimizer, scheduled_lr
 
 __all__ = [
     "ENGINES",
@@ -116,7 +116,9 @@ class Trainer:
         self._model = model
         self._fast = FastMLP(model)  # holds the weights while training
         fast = self._fast
-        self._optimizer = SGD(fast.theta, config.momentum, velocity, grad=fast.grad)
+        self._optimizer = make_optimizer(
+            config.optimizer, fast.theta, fast.grad, config.momentum, velocity
+        )
         self._values_stale = False  # the arrays changed since they were copied into the Values
         self._values_shared = False  # `model` was handed out: its Values may have been changed
         self._use_data(self.data)
@@ -310,7 +312,8 @@ class Trainer:
         return stats
 
     def _fail(self, reason):
-        knob = "the learning rate" + (" or the momentum" if self.config.momentum else "")
+        momentum = self.config.momentum and self.config.optimizer == "sgd"
+        knob = "the learning rate" + (" or the momentum" if momentum else "")
         hint = f"{knob} is too high: lower it and start again"
         if self.step == self._start_step:  # no update yet, so the learning rate played no part
             points = self.data.x_train + self.data.x_test
@@ -324,7 +327,8 @@ class Trainer:
 
     @property
     def velocity(self):
-        """The optimizer's momentum state, one number per parameter (saved with a session)."""
+        """The optimizer's state (saved with a session): SGD's momentum, one number per
+        parameter; Adam's [m..., v..., t] (two per parameter and its step count)."""
         return self._optimizer.velocity.tolist()
 
     def predict(self, points):

@@ -74,8 +74,14 @@ def _apply(node, args):
         return args[0] * args[1]
     if node._arg is not None:
         return args[0] ** node._arg
-    if op in ("tanh", "relu", "exp", "log", "sigmoid"):
+    if op in ("tanh", "relu", "exp", "log", "sigmoid", "sin"):
         return getattr(args[0], op)()
+    if op in ("leaky_relu", "gelu"):  # methods of a Value; torch has them as functions
+        if isinstance(args[0], Value):
+            return getattr(args[0], op)()
+        import torch.nn.functional as F  # only reached with torch installed
+
+        return F.leaky_relu(args[0], 0.01) if op == "leaky_relu" else F.gelu(args[0])
     raise ValueError(f"cannot rebuild the operation {op!r}")
 
 

@@ -85,7 +85,7 @@ def test_activation_per_layer(activation, names, ops):
 @pytest.mark.parametrize(
     "kwargs",
     [
-        dict(nin=2, nouts=[3, 1], activation="sigmoid"),
+        dict(nin=2, nouts=[3, 1], activation="swish"),
         dict(nin=2, nouts=[3, 1], activation=["tanh", "relu", "tanh"]),
         dict(nin=2, nouts=[3, 1], activation=[]),
         dict(nin=0, nouts=[3, 1]),
@@ -159,4 +159,4 @@ def test_the_named_signatures_still_work():
     assert model.activations == ["tanh", "linear"]
     assert MLP(2, [3, 1], activation="tanh", seed=2).to_dict() == model.to_dict()
     with pytest.raises(ValueError):
-        MLP(2, [3, 1], activation="sigmoid")
+        MLP(2, [3, 1], activation="swish")

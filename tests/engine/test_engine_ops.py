@@ -55,6 +55,9 @@ UNARY = {
     "exp": (lambda v: v.exp(), floats(-700, 700)),
     "log": (lambda v: v.log(), floats(1e-200, 1e300)),
     "sigmoid": (lambda v: v.sigmoid(), floats(-700, 700)),
+    "leaky_relu": (lambda v: v.leaky_relu(), (NEAR_ZERO | floats(-1e3, 1e3)).filter(not_tiny)),
+    "gelu": (lambda v: v.gelu(), NEAR_ZERO | floats(-30, 30)),
+    "sin": (lambda v: v.sin(), NEAR_ZERO | floats(-100, 100)),
     "neg": (lambda v: -v, floats(-1e300, 1e300)),
 }
 

@@ -275,7 +275,7 @@ def test_the_velocity_round_trips_and_version_1_files_still_load(tmp_path):
 
 @pytest.mark.parametrize(
     "velocity, words",
-    [([1.0], "one number per parameter"), ("fast", "one number per parameter")],
+    [([1.0], "one per parameter for SGD"), ("fast", "one per parameter for SGD")],
 )
 def test_a_bad_velocity_is_refused(saved, velocity, words):
     with pytest.raises(SessionError, match=words):

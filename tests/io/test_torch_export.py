@@ -188,6 +188,9 @@ torch_cases = {
     ),
     "bce-relu-no-decay-no-l2": dict(loss="bce", activation="relu", lr_decay="none", l2=0.0),
     "linear-tanh-no-test-set": dict(loss="hinge", activation=("linear", "tanh"), test_split=0),
+    "mse-sigmoid-gelu": dict(loss="mse", activation=("sigmoid", "gelu"), lr=0.2),
+    "hinge-leaky-relu-sin": dict(loss="hinge", activation=("leaky_relu", "sin"), lr=0.1),
+    "adam-bce-minibatch": dict(loss="bce", optimizer="adam", lr=0.01, batch_size=10),
 }
 
 

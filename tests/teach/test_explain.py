@@ -8,7 +8,7 @@ from mgdesk.engine import MLP, Value
 from mgdesk.teach.explain import describe, fmt, local_derivative, node_role, update_text
 from mgdesk.viz.gradcheck import check_sample_gradients
 
-UNARY = ("tanh", "relu", "exp", "log", "sigmoid")
+UNARY = ("tanh", "relu", "exp", "log", "sigmoid", "leaky_relu", "gelu", "sin")
 
 
 def sample_loss(nouts, activation, seed=0):
@@ -56,6 +56,17 @@ def test_formulas_read_like_the_issue():
         local_derivative(Value(0.0).sigmoid(), 0)[0]
         == "d σ(a)/da = σ·(1 − σ) = 0.5·(1 − 0.5) = 0.25"
     )
+
+
+def test_the_new_activations_explain_their_local_derivative():
+    a = Value(-1.2, label="a")
+    assert local_derivative(a.leaky_relu(), 0) == (
+        "d leaky_relu(a)/da = (1 if a > 0 else 0.01) = 0.01  (a = −1.2)",
+        0.01,
+    )
+    assert local_derivative(a.sin(), 0)[0] == "d sin(a)/da = cos(a) = cos(−1.2) = 0.3624"
+    text, value = local_derivative(Value(0.0, label="a").gelu(), 0)
+    assert text.startswith("d gelu(a)/da = Φ(a) + a·φ(a) = 0.5  (a = 0;") and value == 0.5
 
 
 def test_a_saturated_tanh_shows_enough_digits_to_make_sense():

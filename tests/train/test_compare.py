@@ -492,7 +492,7 @@ def test_two_varies_run_four_variants(capsys):
         (["--vary", "activation=tanh"], "--vary: activation=tanh has one value"),
         (["--vary", "activation=tanh,tanh"], "--vary: activation=tanh is given twice"),
         (["--vary", "dataset=moons,xor"], "--vary: dataset cannot vary"),
-        (["--vary", "activation=tanh,sigmoid"], "--vary: activation=sigmoid: activation: must"),
+        (["--vary", "activation=tanh,swish"], "--vary: activation=swish: activation: must"),
         (["--vary", "activation=tanh,relu", "--activation", "relu"], "also set by --activation"),
         (["--vary", "layers=4,256 256 256"], "--vary: layers=256,256,256: hidden layers"),
         ([], "the following arguments are required: --vary"),

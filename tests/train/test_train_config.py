@@ -78,7 +78,7 @@ def test_parse_layers_rejects(text, words):
         ("layers", [MAX_NEURONS + 1], "1 to 256 neurons"),
         ("layers", (4,) * (MAX_HIDDEN_LAYERS + 1), "at most 8 hidden layers"),
         ("layers", 16, "list of layer sizes"),
-        ("activation", "sigmoid", "one of tanh, relu, linear"),
+        ("activation", "swish", "one of tanh, relu, linear, sigmoid, leaky_relu, gelu, sin"),
         ("activation", ("relu",), "one per hidden layer (2)"),
         ("loss", "l1", "one of hinge, mse, bce"),
         ("l2", -1e-4, "at least 0 and at most 1"),
