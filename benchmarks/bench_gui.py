@@ -423,18 +423,17 @@ class Bench:
     def boundary_refresh(self):
         """The worker's grid (model dict + scores over the plane, as `refresh_grid` makes it
         in the training thread, here run directly) and the GUI side (`set_grid` + repaint)."""
-        from mgdesk.gui.workers import TrainWorker
+        from mgdesk.gui.train_worker import TrainWorker
 
         w = self.window
         worker = TrainWorker()  # its own gate, always open: nothing is drawing meanwhile
         snapshots = []
-        worker.reset_completed.connect(snapshots.append)
-        worker.step_completed.connect(snapshots.append)
+        worker.yielded.connect(snapshots.append)
         worker.latest_generation = 1
         worker.reset(1, self.config)
         for _ in range(100):  # a trained network, not the initial one
             worker.trainer.step_once()
-        worker.set_bounds(w.boundary.plane or snapshots[0].bounds)
+        worker.set_bounds(w.boundary.plane or snapshots[-1].bounds)  # the reset's grid's
         grid, gui = [], []
         for _ in range(self.args.repeats + 1):
             start = time.perf_counter()

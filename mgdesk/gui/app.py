@@ -59,7 +59,7 @@ def run(argv=None):
     app.setStyle("Fusion")
 
     from mgdesk.gui.main_window import MainWindow  # after QApplication: pyqtgraph wants one
-    from mgdesk.gui.workers import leaked_threads
+    from mgdesk.gui.threads import leaked_threads
 
     window = MainWindow()
     app.aboutToQuit.connect(window.shutdown)

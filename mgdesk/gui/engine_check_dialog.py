@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from mgdesk.check import CheckError, run_checks
 from mgdesk.check.checks import CHECKS
-from mgdesk.gui.workers import start_thread, stop_threads
+from mgdesk.gui.threads import start_thread, stop_threads
 from mgdesk.viz import GraphRenderer, RenderError
 from mgdesk.viz.pair import MARK_COLOUR, pair_graphs
 

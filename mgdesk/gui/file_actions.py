@@ -78,7 +78,7 @@ class FileActions:
             return False
         window = self.window
         # the session's own points (its CSV may have moved or changed) and momentum
-        window._request_reset(
+        window.reset_to(
             session.config, session.model, session.history, session.data, session.velocity
         )
         window.panel.set_config(session.config)

@@ -1,6 +1,6 @@
 """The main window: settings on the left, loss plot and decision boundary on top, graph below.
 
-All training and drawing happen in two worker threads (see workers.py); this class only
+All training and drawing happen in worker threads (see threads.py); this class only
 turns clicks into requests and snapshots into pictures, so the window never freezes.
 """
 
@@ -28,38 +28,27 @@ from PySide6.QtWidgets import (
 from mgdesk import __version__
 from mgdesk.gui.actions import build_actions, show_shortcuts
 from mgdesk.gui.boundary import BoundaryPlot
+from mgdesk.gui.check_worker import CheckWorker
 from mgdesk.gui.controls import ArchitecturePanel
 from mgdesk.gui.file_actions import FileActions, open_settings
 from mgdesk.gui.graph_view import READABLE_ZOOM, GraphPanel
+from mgdesk.gui.graph_worker import GraphJob, GraphWorker, graph_shape
 from mgdesk.gui.highlight import node_tooltip
 from mgdesk.gui.inspector import GradCheckPanel, NodeInspector, neuron_names
 from mgdesk.gui.loss_plot import LossPlot
 from mgdesk.gui.point_editor import PointEditor
+from mgdesk.gui.run_controller import RunController
 from mgdesk.gui.stepper_panel import StepperPanel
+from mgdesk.gui.threads import GuiGate, start_thread, stop_threads
 from mgdesk.gui.widgets import Banner, BannerSlot, icon, style_sheet
-from mgdesk.gui.workers import (
-    CheckWorker,
-    GraphJob,
-    GraphWorker,
-    GuiGate,
-    TrainWorker,
-    graph_shape,
-    start_thread,
-    stop_threads,
-)
 from mgdesk.io.session import SHARED_DATA
 from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.config import MAX_STEPS
 from mgdesk.train.drawn import DRAWN
-from mgdesk.train.run_model import RunModel
 from mgdesk.viz.trace import HUB_OP, TraceCache
 
 __all__ = ["MainWindow", "open_settings"]  # open_settings: from file_actions, for app.py
 
-# Measured on 2 cores, training 16,16 on moons with every view live (see workers.GuiGate):
-# a 10 ms GUI timer's longest gap is ~20 ms with these, and the workers lose ~0% throughput.
-REFRESH_MS = 100  # the views redraw at most 10 times a second while training
-GATE_MS = 10  # after a redraw, the workers pause this long so the repaint runs uncontended
 GRAPH_MS = 250  # the graph is asked for at most 4 times a second while training
 BUSY_AFTER_S = 0.5  # a new layout taking longer than this shows a busy note with Cancel
 APPLY_DELAY_MS = 300  # settings edited before the first step are applied after this pause
@@ -77,11 +66,6 @@ def _percent(x):
 class MainWindow(QMainWindow):
     """The mgdesk window. Construct with no arguments; call `shutdown()` (closing does)."""
 
-    # generation, config, model, history, data, velocity
-    reset_requested = Signal(int, object, object, object, object, object)
-    run_requested = Signal(int, object, int)  # run id, stop event, step limit
-    step_requested = Signal(int)  # generation
-    grid_requested = Signal(int)  # generation
     check_requested = Signal(int, object, bool)  # request id, GraphJob, use PyTorch
 
     def __init__(self):
@@ -89,11 +73,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("mgdesk — see backpropagation")
         self.setWindowIcon(icon("mgdesk"))
         self.setStyleSheet(style_sheet())
-        self.run = RunModel()  # the run shown: settings, data, model, history, status
         self._closed = False
-        self._pending_stats = []  # StepStats not drawn yet
-        self._pending_grid = None  # the newest snapshot with a boundary grid, not drawn yet
-        self._refreshed = 0.0  # time.monotonic() of the last refresh
+        self.gate = GuiGate()  # held after each redraw: the workers wait while it paints
+        self.runner = RunController(self.gate, parent=self)  # the run shown, and its thread
+        self.run = self.runner.run  # its settings, data, model, history, status
         self._graph_asked = 0.0  # ... and of the last graph request
         self.files = FileActions(self)  # sessions, CSV, exports, saved settings
         self._inspected = ""  # svg id of the node in the inspector
@@ -111,8 +94,6 @@ class MainWindow(QMainWindow):
         self._update_stepper_actions()
         self._build_status_bar()
         self._start_workers()
-        self._refresh_timer = QTimer(self, singleShot=True)
-        self._refresh_timer.timeout.connect(self._refresh)
         self._apply_timer = QTimer(self, singleShot=True, interval=APPLY_DELAY_MS)
         self._apply_timer.timeout.connect(self._apply_now)
         self._busy_timer = QTimer(self, interval=250)
@@ -122,7 +103,7 @@ class MainWindow(QMainWindow):
             self._validate()
             if self.run.config is None:  # settings from last time no longer valid: start plain
                 self.panel.set_config(TrainConfig())
-            self._request_reset(self.run.config or TrainConfig())
+            self.reset_to(self.run.config or TrainConfig())
         except BaseException:  # never leave running threads behind ("QThread destroyed…")
             self.shutdown(save=False)  # and keep the settings file as it was
             raise
@@ -268,32 +249,35 @@ class MainWindow(QMainWindow):
         self._show_stats(None)
 
     def _start_workers(self):
-        self.gate = GuiGate()
-        self._gate_timer = QTimer(self, singleShot=True, interval=GATE_MS)
-        self._gate_timer.timeout.connect(self.gate.release)
-        self.train_worker = TrainWorker(self.gate)
-        self.train_worker.reset_completed.connect(self._on_train_worker_reset_completed)
-        self.train_worker.step_completed.connect(self._on_train_worker_step_completed)
-        self.train_worker.run_finished.connect(self._on_train_worker_run_finished)
-        self.train_worker.training_failed.connect(self._on_train_worker_training_failed)
-        self.train_worker.error_occurred.connect(self._on_train_worker_error_occurred)
-        self.reset_requested.connect(self.train_worker.reset)
-        self.run_requested.connect(self.train_worker.run)
-        self.step_requested.connect(self.train_worker.step)
-        self.grid_requested.connect(self.train_worker.refresh_grid)
+        self.runner.reset_shown.connect(self._on_runner_reset_shown)
+        self.runner.grid_shown.connect(self._on_runner_grid_shown)
+        self.runner.steps_shown.connect(self._on_runner_steps_shown)
+        self.runner.failed.connect(self._on_runner_failed)
+        self.runner.refused.connect(self._on_runner_refused)
+        self.runner.finished.connect(self._on_runner_finished)
         self.graph_worker = GraphWorker(self.gate)
-        self.graph_worker.graph_rendered.connect(self._on_graph_worker_graph_rendered)
-        self.graph_worker.graph_failed.connect(self._on_graph_worker_graph_failed)
+        self.graph_worker.returned.connect(self._on_graph_worker_returned)
+        self.graph_worker.errored.connect(self._on_graph_worker_errored)
         self.check_worker = CheckWorker()
-        self.check_worker.check_completed.connect(self._on_check_worker_check_completed)
-        self.check_worker.check_failed.connect(self._on_check_worker_check_failed)
-        self.check_worker.check_progress.connect(self._on_check_worker_check_progress)
+        self.check_worker.returned.connect(self._on_check_worker_returned)
+        self.check_worker.errored.connect(self._on_check_worker_errored)
+        self.check_worker.yielded.connect(self._on_check_worker_yielded)
         self.check_requested.connect(self.check_worker.check)
         self._threads = [
-            start_thread(self.train_worker, "mgdesk-train"),
+            self.runner.thread,
             start_thread(self.graph_worker, "mgdesk-graph"),
             start_thread(self.check_worker, "mgdesk-check"),
         ]
+
+    @property
+    def train_worker(self):
+        """The TrainWorker of the run shown (it lives in the training thread)."""
+        return self.runner.worker
+
+    @property
+    def threads(self):
+        """The window's worker threads (all finished once `shutdown()` returns)."""
+        return tuple(self._threads)
 
     # ---- state shown in the actions ----
 
@@ -376,7 +360,7 @@ class MainWindow(QMainWindow):
         edit = self.run.edit(config)
         if edit is None:
             return
-        self.train_worker.set_lr(config.lr)  # live, also when set_config() changed it
+        self.runner.set_lr(config.lr)  # live, also when set_config() changed it
         if not edit.changed:
             self._apply_timer.stop()
             self.banner.clear("info")
@@ -399,15 +383,13 @@ class MainWindow(QMainWindow):
     def _apply_now(self):
         run = self.run
         if run.config is not None and not run.running and run.step == 0:
-            self._request_reset(run.config)
+            self.reset_to(run.config)
         else:
             self._on_panel_changed()  # training started meanwhile: tell what is pending
 
     @Slot(float)
     def _on_panel_lr_changed(self, lr):
-        self.train_worker.set_lr(lr)  # a plain attribute the trainer reads between steps
-        if self.run.running:
-            self.run.note_lr(lr)
+        self.runner.set_lr(lr)
 
     @Slot()
     def _on_panel_import_csv_requested(self):
@@ -438,13 +420,11 @@ class MainWindow(QMainWindow):
             return
         if self.banner.kind == "info" and "step limit" in self.banner.text.text():
             self.banner.clear()
-        request = run.start(self.panel.lr.value())
-        self.train_worker.request_waiting()
-        self.run_requested.emit(request.run_id, request.stop, request.steps)
+        self.runner.train(self.panel.lr.value())
         self._update_actions()
 
     def pause(self):
-        if self.run.pause():  # the stop event is set directly: checked before every step
+        if self.runner.pause():
             self._update_actions()
 
     @Slot()
@@ -453,10 +433,7 @@ class MainWindow(QMainWindow):
             return
         if self.run.can_train:
             self.pause()
-        generation = self.run.begin_step(self.panel.lr.value())
-        if generation is not None:
-            self.train_worker.request_waiting()
-            self.step_requested.emit(generation)
+        self.runner.step(self.panel.lr.value())
 
     @Slot()
     def reset(self):
@@ -465,88 +442,56 @@ class MainWindow(QMainWindow):
         if self.run.config is None:
             self.statusBar().showMessage("Fix the setting marked in red, then press Reset", 5000)
             return
-        self._request_reset(self.run.config)
+        self.reset_to(self.run.config)
 
-    def _request_reset(self, config, model=None, history=(), data=None, velocity=()):
+    def reset_to(self, config, model=None, history=(), data=None, velocity=()):
         """A new network with `config`, or a saved run: its model, history, points, momentum."""
         self._apply_timer.stop()
         self.pause()
         if data is None:
             data = self._points_kept(config)
-        model_dict = model.to_dict() if model is not None else None
-        request = self.run.begin_reset(config, model_dict, history, data, velocity)
+        self.runner.reset(config, model, history, data, velocity)
         self.boundary.mark_stale()  # the old picture is not the new network's
-        self._pending_grid = None  # (nor is a grid of it not drawn yet)
-        self.train_worker.latest_generation = request.generation
         if self.statusBar().currentMessage().endswith("applies on Reset"):
             self.statusBar().clearMessage()  # it is applied now
         if self.banner.kind in ("info", "error"):
             self.banner.clear()
-        self.train_worker.request_waiting()
-        self.reset_requested.emit(
-            request.generation, config, model_dict, request.history, data, request.velocity
-        )
         self._update_actions()
 
-    # ---- news from the training thread ----
+    # ---- news from the training thread (through the RunController) ----
 
     @Slot(object)
-    def _on_train_worker_reset_completed(self, snapshot):
-        if not self.run.reset_done(snapshot):
-            return  # a newer reset is on its way
+    def _on_runner_reset_shown(self, snapshot):
         if self.run.ghost is not None:  # (None: the reset was refused, the run goes on)
             self.loss_plot.new_run(self.run.ghost)
         self.boundary.set_data(snapshot.data, snapshot.box)
         self.points.set_shown(snapshot.data, snapshot.config)
         self.boundary.set_traced(*self.run.traced)
-        self._pending_stats.clear()
         self.loss_plot.load_history(snapshot.history)
-        if snapshot.grid is not None:
-            self.boundary.set_grid(snapshot.grid, snapshot.grid_size, snapshot.bounds)
         if not self.run.failed:
             self._request_graph()
         self._show_stats(snapshot.history[-1] if snapshot.history else None)
         self._on_panel_changed()  # settings edited meanwhile?
         self._update_actions()
 
-    @Slot(object)
-    def _on_train_worker_step_completed(self, snapshot):
-        if not self.run.steps_done(snapshot, time.monotonic()):
-            return
-        self._pending_stats.extend(snapshot.stats)
-        if snapshot.grid is not None:
-            self._pending_grid = snapshot
-        if not self._refresh_timer.isActive():  # redraw at most every REFRESH_MS
-            wait = REFRESH_MS - 1000 * (time.monotonic() - self._refreshed)
-            self._refresh_timer.start(max(0, int(wait)))
+    @Slot(object, int, object)
+    def _on_runner_grid_shown(self, grid, size, bounds):
+        self.boundary.set_grid(grid, size, bounds)
 
-    @Slot()
-    def _refresh(self):
-        """Show what the snapshots since the last refresh brought, in one go."""
-        self.gate.hold()  # the repaints this causes run without GIL contention
-        self._gate_timer.start()
-        self._refreshed = time.monotonic()
-        self.loss_plot.append(tuple(self._pending_stats))
-        self._pending_stats.clear()
-        grid, self._pending_grid = self._pending_grid, None
-        if grid is not None:
-            self.boundary.set_grid(grid.grid, grid.grid_size, grid.bounds)
+    @Slot(tuple)
+    def _on_runner_steps_shown(self, stats):
+        """What the snapshots since the last refresh brought, in one go."""
+        self.loss_plot.append(stats)
         history = self.run.history
         self._show_stats(history[-1] if history else None)
         if not self.run.failed and (
-            not self.run.running or self._refreshed - self._graph_asked >= GRAPH_MS / 1000
+            not self.run.running or time.monotonic() - self._graph_asked >= GRAPH_MS / 1000
         ):
             self._request_graph()
 
-    @Slot(int, str)
-    def _on_train_worker_run_finished(self, run_id, why):
-        was_running = self.run.running
-        if not self.run.run_finished(run_id):
-            return
-        if was_running:
-            self._update_actions()
-        self._refresh_timer.stop()
-        self._refresh()
+    @Slot(str)
+    def _on_runner_finished(self, why):
+        self._update_actions()
         if why == "done":
             self._show_step_limit()
 
@@ -572,18 +517,15 @@ class MainWindow(QMainWindow):
         self.train()
 
     @Slot(str, str)
-    def _on_train_worker_training_failed(self, reason, hint):
-        self.run.diverged()
+    def _on_runner_failed(self, reason, hint):
         hint = hint[:1].upper() + hint[1:].rstrip(".")
         self._show_banner("error", f"<b>Training paused: {reason}.</b> {hint}.", "Reset")
         self.statusBar().showMessage(f"Training paused: {reason}", 8000)
         self._update_actions()
 
     @Slot(str, str)
-    def _on_train_worker_error_occurred(self, field, message):
-        """A Reset that could not build its network (e.g. the CSV file went away); the
-        worker keeps the previous one, and these settings are not applied by themselves."""
-        self.run.reset_refused()
+    def _on_runner_refused(self, field, message):
+        """A Reset that could not build its network (e.g. the CSV file went away)."""
         self._error("Cannot use these settings", message)
 
     # ---- points drawn on the boundary plot (gui/point_editor.py) ----
@@ -598,9 +540,7 @@ class MainWindow(QMainWindow):
         if not data.x_train and run.running:
             self.pause()
             self.statusBar().showMessage("No training point left: training paused", 5000)
-        run.applied = run.applied.replace(dataset=DRAWN, csv_path=None)
-        run.data = data
-        self.train_worker.set_data(run.generation, data, run.applied)
+        self.runner.set_data(data, run.applied.replace(dataset=DRAWN, csv_path=None))
         self.panel.show_drawn()  # (the same as applied: no "applies on Reset")
         self.boundary.show_points(data)
         kind, index = run.traced
@@ -662,10 +602,7 @@ class MainWindow(QMainWindow):
 
     @Slot(tuple)
     def _on_boundary_plane_changed(self, plane):
-        self.train_worker.set_bounds(plane)
-        if not self.run.running:
-            self.train_worker.request_waiting()  # a grid of the old plane is of no use
-            self.grid_requested.emit(self.run.generation)
+        self.runner.set_plane(plane)
 
     def trace_sample(self, kind, index):
         """Make point `index` of the train or test set the one the graph view draws."""
@@ -748,7 +685,7 @@ class MainWindow(QMainWindow):
         self.graph_worker.request_view(scale, rect)
 
     @Slot(object)
-    def _on_graph_worker_graph_rendered(self, graph):
+    def _on_graph_worker_returned(self, graph):
         if graph_shape(graph.job) != graph_shape(self._graph_wanted):
             return  # a layout that was cancelled or asked for before the latest one
         self.graph_view.show_graph(graph)
@@ -763,7 +700,7 @@ class MainWindow(QMainWindow):
         self._show_inspected()
 
     @Slot(str)
-    def _on_graph_worker_graph_failed(self, message):
+    def _on_graph_worker_errored(self, message):
         self._busy_timer.stop()
         self.graph_view.show_busy("")
         self.graph_view.clear_graph(f"Could not draw the graph: {message}")
@@ -896,12 +833,12 @@ class MainWindow(QMainWindow):
         self.grad_check.show_cancelled()
 
     @Slot(int, int, int, int)
-    def _on_check_worker_check_progress(self, request_id, done, total, nudged):
+    def _on_check_worker_yielded(self, request_id, done, total, nudged):
         if request_id == self._check_id:
             self.grad_check.show_progress(done, total, nudged)
 
     @Slot(int, object)
-    def _on_check_worker_check_completed(self, request_id, result):
+    def _on_check_worker_returned(self, request_id, result):
         if request_id != self._check_id:
             return
         self.grad_check.show_result(self._check_job, result)
@@ -920,7 +857,7 @@ class MainWindow(QMainWindow):
                 return
 
     @Slot(int, str)
-    def _on_check_worker_check_failed(self, request_id, message):
+    def _on_check_worker_errored(self, request_id, message):
         if request_id == self._check_id:
             self.grad_check.show_error(message)
 
@@ -1007,13 +944,9 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        self.run.stop.set()
+        self.runner.close()
         self._apply_timer.stop()
-        self._gate_timer.stop()
-        self._refresh_timer.stop()
         self._busy_timer.stop()
-        self.gate.release()
-        self.train_worker.close()
         self.graph_worker.close()
         self.check_worker.close()
         try:

@@ -29,7 +29,7 @@ def test_run_shows_the_window_and_returns_when_it_closes(qapp, monkeypatch):
 
     QTimer.singleShot(50, close_it)
     assert app_module.run([]) == 0
-    assert seen and not any(t.isRunning() for t in seen[-1]._threads)
+    assert seen and not any(t.isRunning() for t in seen[-1].threads)
     assert calls == [("signal", signal.SIGINT), "freeze", ("switch", 0.001)]
     assert QApplication.organizationName() == "mgdesk-tests"
 

@@ -144,7 +144,7 @@ def test_the_user_can_pick_the_system_renderer_and_is_told_when_it_is_missing(
 ):
     monkeypatch.setenv("PATH", str(tmp_path))  # no system `dot` anywhere
     window = make_window()
-    with qtbot.waitSignal(window.graph_worker.graph_failed, timeout=10000) as failed:
+    with qtbot.waitSignal(window.graph_worker.errored, timeout=10000) as failed:
         window.renderer_actions["system"].trigger()
     assert "dot" in failed.args[0] and "graphviz-pure" in failed.args[0]
     qtbot.waitUntil(lambda: window.graph_view.graph is None, timeout=5000)  # queued to the GUI

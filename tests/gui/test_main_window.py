@@ -147,7 +147,7 @@ def test_closing_mid_training_is_quick_and_stops_the_threads(qtbot, make_window)
     start = time.monotonic()
     window.close()
     assert time.monotonic() - start < 1.0
-    assert all(thread.isFinished() for thread in window._threads)
+    assert all(thread.isFinished() for thread in window.threads)
 
 
 def test_a_huge_learning_rate_pauses_with_a_banner_and_reset_recovers(qtbot, window):
@@ -277,8 +277,8 @@ def test_the_window_constructs_with_no_arguments(qtbot):
     window = MainWindow()
     qtbot.addWidget(window)
     window.shutdown()
-    assert not any(t.isRunning() for t in window._threads)
-    assert isinstance(window._threads[0], QThread)
+    assert not any(t.isRunning() for t in window.threads)
+    assert isinstance(window.threads[0], QThread)
 
 
 def test_a_change_made_just_before_train_is_announced(qtbot, window):

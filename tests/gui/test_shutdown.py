@@ -5,7 +5,7 @@ import time
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, Signal, Slot
 
-from mgdesk.gui import workers
+from mgdesk.gui import threads
 
 
 class _BusyWorker(QObject):
@@ -22,25 +22,25 @@ class _BusyWorker(QObject):
 
 
 def test_stop_threads_shares_one_deadline_and_reports_a_stuck_thread(qtbot, monkeypatch):
-    monkeypatch.setattr(workers, "_leaked", [])
+    monkeypatch.setattr(threads, "_leaked", [])
     release = threading.Event()
     busy = _BusyWorker(release)
     idle = QObject()
-    busy_thread = workers.start_thread(busy, "busy")
-    idle_thread = workers.start_thread(idle, "idle")
+    busy_thread = threads.start_thread(busy, "busy")
+    idle_thread = threads.start_thread(idle, "idle")
     with qtbot.waitSignal(busy.started, timeout=2000):
         QMetaObject.invokeMethod(busy, "work", Qt.ConnectionType.QueuedConnection)
     start = time.monotonic()
-    assert workers.stop_threads([busy_thread, idle_thread], timeout_ms=300) is False
+    assert threads.stop_threads([busy_thread, idle_thread], timeout_ms=300) is False
     assert time.monotonic() - start < 0.8
     assert not idle_thread.isRunning()
-    assert workers.leaked_threads() == [busy_thread]
+    assert threads.leaked_threads() == [busy_thread]
     release.set()  # let it finish so no thread outlives the test
     assert busy_thread.wait(2000)
-    assert workers.leaked_threads() == []
+    assert threads.leaked_threads() == []
 
 
 def test_stop_threads_is_true_when_all_stop(qtbot):
-    threads = [workers.start_thread(QObject(), f"t{i}") for i in range(3)]
-    assert workers.stop_threads(threads) is True
-    assert not any(t.isRunning() for t in threads)
+    started = [threads.start_thread(QObject(), f"t{i}") for i in range(3)]
+    assert threads.stop_threads(started) is True
+    assert not any(t.isRunning() for t in started)

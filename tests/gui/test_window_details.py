@@ -127,8 +127,8 @@ def test_snapshots_are_throttled_and_lose_no_step(qtbot, window):
     window.panel.layers.setText("2")  # a tiny, fast network: hundreds of steps per second
     qtbot.waitUntil(lambda: window.ready and window.run.applied.layers == (2,), timeout=5000)
     received = []  # (time, number of steps) of each snapshot, as the worker sends it
-    window.train_worker.step_completed.connect(
-        lambda s: received.append((time.monotonic(), len(s.stats)))
+    window.train_worker.yielded.connect(
+        lambda s: received.append((time.monotonic(), len(getattr(s, "stats", ()))))
     )
     start_training(qtbot, window)
     qtbot.wait(100)
@@ -148,7 +148,7 @@ def test_snapshots_are_throttled_and_lose_no_step(qtbot, window):
 def test_the_newest_graph_request_wins(qtbot, window):
     qtbot.wait(300)  # let the first graph's view updates settle
     shown = []
-    window.graph_worker.graph_rendered.connect(lambda image: shown.append(image.job.x))
+    window.graph_worker.returned.connect(lambda image: shown.append(image.job.x))
     window.gate.hold()  # the worker waits as if the GUI were painting...
     for index in range(1, 6):  # ...while five samples are asked for, quickly
         window.trace_sample("train", index)
@@ -223,7 +223,7 @@ def test_quit_closes_the_window_and_stops_its_threads(qtbot, window):
     quit_action.trigger()
     assert time.monotonic() - start < 1.0
     assert not window.isVisible()
-    assert all(thread.isFinished() for thread in window._threads)
+    assert all(thread.isFinished() for thread in window.threads)
 
 
 # ---- graph view ----

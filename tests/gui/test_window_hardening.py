@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QToolButton
 
 from mgdesk.gui.boundary import upsample
 from mgdesk.gui.main_window import open_settings
-from mgdesk.gui.workers import GRID_SIZE
+from mgdesk.gui.train_worker import GRID_SIZE
 from mgdesk.train import ConfigError, TrainConfig, Trainer, new_model
 from mgdesk.train.trainer import scores
 
@@ -147,7 +147,7 @@ def _close_quietly(window, capfd, threads=("mgdesk-train", "mgdesk-graph")):
     err = capfd.readouterr().err
     for name in threads:
         assert f"thread {name} did not stop in time" not in err
-    for thread in window._threads:
+    for thread in window.threads:
         assert thread.wait(10_000)  # (no thread outlives the test)
     return took
 

@@ -1,0 +1,203 @@
+"""The graph thread's worker: lays out, renders and rasterises the traced sample's graph.
+
+The latest request wins. `request(job)`, `request_view(scale, rect)`, `cancel()` and
+`set_renderer(name)` are called from the GUI thread: they store the newest wish under a
+lock and wake the worker (a queued signal), which takes whatever is newest when it gets
+to it; `request` and `cancel` also stop a layout in progress directly (the renderer's
+`cancel()`), since a queued stop would only run after it. The SVG is parsed and painted
+here too (gui/raster.py), so the GUI thread only shows pictures. News: `returned`
+(a GraphImage) and `errored` (a one-line reason).
+"""
+
+import threading
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QObject, Signal, Slot
+from PySide6.QtSvg import QSvgRenderer
+
+from mgdesk.gui.highlight import mark_styles
+from mgdesk.gui.raster import GraphImage, hit_boxes, needs_raster, raster
+from mgdesk.gui.threads import GuiGate, one_line
+from mgdesk.viz import GraphRenderer, RenderCancelled
+from mgdesk.viz.trace import TraceCache, TraceCancelled
+
+__all__ = ["GraphJob", "GraphWorker", "graph_shape"]
+
+
+@dataclass(frozen=True)
+class GraphJob:
+    """One graph to draw: the loss graph of sample (x, y) under the model `model`."""
+
+    model: dict
+    x: tuple
+    y: float
+    loss: str
+    view: str  # "auto", "ops" or "neurons"
+    caption: str  # which sample this is, for the view's title
+    graph: object = None  # a traced Graph to draw as it is (the backward stepper's), or None
+    styles: dict | None = None  # svg id -> NodeStyle, for `graph` (the stepper's highlights)
+    marked: tuple = ()  # labels of parameters to mark (the gradient check's disagreements)
+
+    def same_sample(self, other):
+        """Does `other` draw the same network on the same sample?"""
+        return (self.model, self.x, self.y, self.loss) == (
+            other.model,
+            other.x,
+            other.y,
+            other.loss,
+        )
+
+
+def graph_shape(job):
+    """What decides a graph's layout; a job of another shape makes an older layout
+    useless. None for no job."""
+    if job is None:
+        return None
+    return (tuple(job.model["nouts"]), tuple(job.model["activations"]), job.loss, job.view)
+
+
+class GraphWorker(QObject):
+    """Renders the traced sample's graph off the GUI thread; the latest request wins."""
+
+    returned = Signal(object)  # GraphImage
+    errored = Signal(str)  # one-line reason
+    render_requested = Signal()  # internal wake-up, queued into the worker thread
+
+    def __init__(self, gate=None, renderer=None):
+        super().__init__()
+        self.gate = gate or GuiGate()
+        self._renderer = renderer  # created lazily in the worker thread
+        self._renderer_choice = "auto"  # which dot program: auto, bundled or system
+        self._lock = threading.Lock()
+        self._job = None
+        self._view = (1.0, ())  # wanted pixels per SVG unit, visible rect in SVG units
+        self._last = None  # (GraphImage, QSvgRenderer) of the newest render
+        self._boxes = (None, {})  # (layout key, hit boxes): a patched layout keeps its boxes
+        self._busy = None  # the job being rendered
+        self._closing = threading.Event()
+        self._traces = TraceCache()  # the latest traced sample, used in this thread only
+        self.render_requested.connect(self._render_pending)
+
+    @property
+    def idle(self):
+        """True when no render is in progress (read from any thread)."""
+        with self._lock:
+            return self._busy is None
+
+    def request(self, job):
+        with self._lock:
+            self._job = job
+            stale = self._busy is not None and graph_shape(self._busy) != graph_shape(job)
+        if stale:  # a layout for a network no longer shown: stop it
+            self._cancel_in_flight()
+        self.render_requested.emit()
+
+    def cancel(self):
+        """Called from the GUI thread: drop the waiting request and stop the layout in
+        progress (a trace in progress finishes; the window ignores its picture)."""
+        with self._lock:
+            self._job = None
+        self._cancel_in_flight()
+
+    def set_renderer(self, name):
+        """Use the "bundled" graphviz-pure, the "system" dot, or "auto"; redraws the graph."""
+        with self._lock:
+            self._renderer_choice = name
+            self._renderer = None  # made anew, with the new choice, in the worker thread
+            if self._last is not None and self._job is None:
+                self._job = self._last[0].job
+        self.render_requested.emit()
+
+    def request_view(self, scale, rect):
+        """The view now shows `rect` (SVG units) at `scale` device pixels per unit."""
+        with self._lock:
+            self._view = (scale, tuple(rect))
+        self.render_requested.emit()
+
+    def close(self):
+        self._closing.set()
+        self._cancel_in_flight()
+
+    def _check_closing(self):
+        if self._closing.is_set():
+            raise RenderCancelled("closing")
+
+    def _cancel_in_flight(self):
+        cancel = getattr(self._renderer, "cancel", None)
+        if cancel is not None:
+            cancel()
+
+    @Slot()
+    def _render_pending(self):
+        with self._lock:
+            job, view, self._job = self._job, self._view, None
+            self._busy = job
+        if self._closing.is_set():
+            return
+        self.gate.wait()
+        try:
+            if job is not None:
+                self._render(job, view)
+            elif self._last is not None and needs_raster(self._last[0], view):
+                self._raster(*self._last, view)
+        except RenderCancelled:
+            pass  # a newer request took over
+        except Exception as exc:  # a renderer problem must never kill the thread
+            if not self._closing.is_set():
+                self.errored.emit(one_line(exc))
+        finally:
+            with self._lock:
+                self._busy = None
+
+    def _render(self, job, view):
+        with self._lock:
+            if self._renderer is None:
+                self._renderer = GraphRenderer(self._renderer_choice)
+        if job.graph is not None:
+            graph, message = job.graph, ""
+        else:  # ~0.3 s and ~0.6 s at 256,256: closing is looked at between the parts
+            try:
+                sample = self._traces.get(job, cancelled=self._closing.is_set)
+            except TraceCancelled:
+                raise RenderCancelled("closing") from None
+            graph, message = self._renderer.trace(sample.root, sample.model, job.view)
+            self._check_closing()
+        styles = mark_styles(graph, job.marked, job.styles)
+        result = self._renderer.render_graph(graph, message, styles)
+        if self._closing.is_set():
+            return
+        with self._lock:
+            if self._job is not None:
+                return  # a newer graph is waiting: do not spend time drawing this one
+        svg = bytes(result.svg)
+        self.gate.wait()
+        qsvg = QSvgRenderer(QByteArray(svg))
+        if not qsvg.isValid():
+            raise ValueError("the graph renderer produced an SVG that Qt cannot read")
+        view_box = qsvg.viewBoxF()
+        image = GraphImage(
+            job=job,
+            svg=svg,
+            view=result.view,
+            node_count=result.node_count,
+            message=result.message,
+            size=(view_box.width(), view_box.height()),
+            boxes=self._hit_boxes(qsvg, result),
+            node_ids=dict(result.node_ids),
+        )
+        self._raster(image, qsvg, view)
+
+    def _hit_boxes(self, qsvg, result):
+        """svg id -> (x, y, w, h) of each node, measured once per layout."""
+        view_box = qsvg.viewBoxF()
+        nodes = tuple((sid, n.label, n.role) for sid, n in result.node_ids.items())
+        key = (result.view, nodes, view_box.width(), view_box.height())
+        if key != self._boxes[0]:
+            self._boxes = (key, hit_boxes(qsvg, result.node_ids))
+        return self._boxes[1]
+
+    def _raster(self, image, qsvg, view):
+        done = raster(image, qsvg, view)
+        self._last = (done, qsvg)
+        if not self._closing.is_set():
+            self.returned.emit(done)
