@@ -1,6 +1,7 @@
 """The control panel: data, network and training settings, turned into a `TrainConfig`."""
 
 import math
+from dataclasses import fields
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -24,6 +25,7 @@ from mgdesk.gui.widgets import restyle
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
 from mgdesk.train import config as train_config
 from mgdesk.train.config import LOSS_NAMES, MAX_LR, MAX_SAMPLES, MAX_SEED, MAX_STEPS
+from mgdesk.train.optim import OPTIMIZERS
 
 __all__ = ["ArchitecturePanel"]
 
@@ -53,6 +55,11 @@ def _combo(items, name=None):
     if name:
         box.setObjectName(name)
     return box
+
+
+def _help(name):
+    """What the setting `name` does, from TrainConfig's metadata (its tooltip)."""
+    return next(f.metadata["help"] for f in fields(TrainConfig) if f.name == name)
 
 
 def _tool(text, tip):
@@ -109,6 +116,8 @@ class ArchitecturePanel(QWidget):
         self.lr.setObjectName("learningRateSpin")
         self.lr.setToolTip("Changes apply at once, also while training. Arrows: 1-2-5 steps")
         self.lr_decay = _combo(train_config.LR_DECAYS, "lrDecayCombo")
+        self.optimizer = _combo(OPTIMIZERS, "optimizerCombo")
+        self.optimizer.setToolTip(_help("optimizer"))
         self.momentum = ExactSpinBox(0.0, BELOW_ONE, 0.1)
         self.batch_size = _spin(QSpinBox, 0, MAX_SAMPLES, 10, special="full batch")
         self.l2 = ExactSpinBox(0.0, 1.0)
@@ -128,6 +137,7 @@ class ArchitecturePanel(QWidget):
             box.valueChanged.connect(self.changed)
         for combo in (self.activation, self.loss, self.lr_decay):
             combo.currentIndexChanged.connect(self.changed)
+        self.optimizer.currentIndexChanged.connect(self._on_optimizer_changed)
         self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
         self.layers.textChanged.connect(self._on_layers_edited)
         self.lr.valueChanged.connect(self._on_lr_changed)
@@ -180,7 +190,8 @@ class ArchitecturePanel(QWidget):
         return self._group("Network", rows + (("Activation", "activation"), ("Loss", "loss")))
 
     def _training_group(self):
-        rows = (("Learning rate", "lr"), ("LR decay", "lr_decay"), ("Momentum", "momentum"))
+        rows = (("Learning rate", "lr"), ("LR decay", "lr_decay"), ("Optimizer", "optimizer"))
+        rows += (("Momentum", "momentum"),)
         rows += (("Batch size", "batch_size"), ("L2", "l2"), ("Step limit", "steps"))
         return self._group("Training", rows)
 
@@ -285,6 +296,17 @@ class ArchitecturePanel(QWidget):
             box.setEnabled(not own)
             box.setToolTip(tips[source] if own else "")
 
+    @Slot(int)
+    def _on_optimizer_changed(self, _index):
+        self._sync_optimizer_fields()
+        self.changed.emit()
+
+    def _sync_optimizer_fields(self):
+        """Momentum is SGD's; Adam has its own (beta1 0.9)."""
+        sgd = self.optimizer.currentText() == "sgd"
+        self.momentum.setEnabled(sgd)
+        self.momentum.setToolTip("" if sgd else "Adam keeps its own momentum (beta1 0.9)")
+
     @Slot(float)
     def _on_lr_changed(self, _rounded):
         self.lr_changed.emit(self.lr.value())  # the exact rate, not Qt's rounded copy
@@ -329,6 +351,7 @@ class ArchitecturePanel(QWidget):
             l2=self.l2.value(),
             lr=self.lr.value(),
             lr_decay=self.lr_decay.currentText(),
+            optimizer=self.optimizer.currentText(),
             momentum=self.momentum.value(),
             batch_size=self.batch_size.value(),
             steps=self.steps.value(),
@@ -359,6 +382,7 @@ class ArchitecturePanel(QWidget):
             self.loss.setCurrentText(config.loss)
             self.lr.setValue(config.lr)
             self.lr_decay.setCurrentText(config.lr_decay)
+            self.optimizer.setCurrentText(config.optimizer)
             self.momentum.setValue(config.momentum)
             self.batch_size.setValue(config.batch_size)
             self.l2.setValue(config.l2)
@@ -369,6 +393,7 @@ class ArchitecturePanel(QWidget):
                 widget.blockSignals(False)
         self._sync_rows()
         self._sync_data_fields()
+        self._sync_optimizer_fields()
         self.changed.emit()
 
     # ---- errors beside the fields ----
