@@ -263,7 +263,8 @@ class TrainWorker(QObject):
         return self._weight_cost * self._weights()
 
     def _velocity(self):
-        return tuple(self.trainer.velocity) if self.trainer.config.momentum else ()
+        config = self.trainer.config  # (Adam's state is kept with any momentum setting)
+        return tuple(self.trainer.velocity) if config.momentum or config.optimizer == "adam" else ()
 
     def _yield_steps(self, stats, grid, live=False, stop=None):
         trainer = self.trainer

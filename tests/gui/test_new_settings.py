@@ -20,3 +20,25 @@ def test_adam_is_chosen_in_the_panel_and_trains(qtbot, window):
     assert window.train_worker.trainer.config.optimizer == "adam"
     panel.optimizer.setCurrentText("sgd")
     assert panel.momentum.isEnabled()
+
+
+def test_a_session_saved_while_training_with_adam_goes_on_with_the_same_numbers(
+    qtbot, make_window, tmp_path
+):
+    window = make_window()
+    window.panel.optimizer.setCurrentText("adam")
+    window.panel.lr.setValue(0.01)
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.optimizer == "adam", timeout=5000)
+    for n in (1, 2):
+        window.step()
+        qtbot.waitUntil(lambda n=n: window.step_count == n, timeout=5000)
+    path = tmp_path / "adam.json"
+    assert window.save_session(str(path))
+    window.step()
+    qtbot.waitUntil(lambda: window.step_count == 3, timeout=5000)
+    other = make_window()
+    assert other.open_session(str(path))
+    qtbot.waitUntil(lambda: other.ready and other.step_count == 2, timeout=5000)
+    other.step()
+    qtbot.waitUntil(lambda: other.step_count == 3, timeout=5000)
+    assert other.run.model == window.run.model  # Adam's moments were saved and read back
