@@ -78,16 +78,15 @@ def class_image(scores):
     return np.round(rgb).astype(np.uint8)
 
 
-def _colour(label):
-    return class_colour(label_class(label))
-
-
-def _brushes(labels, alpha=255):
-    return [pg.mkBrush(*_colour(y), alpha) for y in labels]
+def _brushes(labels):
+    """A brush per point, one made per class (thousands of drawn points redraw fast)."""
+    made = {c: pg.mkBrush(*class_colour(c)) for c in set(map(label_class, labels))}
+    return [made[label_class(y)] for y in labels]
 
 
 def _pens(labels):
-    return [pg.mkPen(_colour(y), width=2) for y in labels]
+    made = {c: pg.mkPen(class_colour(c), width=2) for c in set(map(label_class, labels))}
+    return [made[label_class(y)] for y in labels]
 
 
 class BoundaryPlot(pg.PlotWidget):
