@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 CONFIG_OPTIONS = (
-    "dataset samples noise test_split seed layers activation loss l2 lr lr_decay optimizer "
+    "dataset samples noise classes test_split seed layers activation loss l2 lr lr_decay optimizer "
     "momentum batch_size steps"
 ).split()
 
@@ -118,7 +118,7 @@ def number_in(low, high):
 def config_changes(args):
     changes = {f: getattr(args, f) for f in CONFIG_OPTIONS if getattr(args, f, None) is not None}
     if getattr(args, "csv", None):
-        for field in ("dataset", "samples", "noise"):
+        for field in ("dataset", "samples", "noise"):  # --classes goes with --csv
             if field in changes:
                 raise ConfigError(field, "does not go with --csv: the file brings its own points")
         changes.update(dataset="csv", csv_path=args.csv)

@@ -25,7 +25,7 @@ from mgdesk.train import (
     new_model,
     parse_layers,
 )
-from mgdesk.train.config import InspectConfig, count_weights
+from mgdesk.train.config import LOSS_NAMES, InspectConfig, count_weights
 from mgdesk.viz.dot import format_number, to_dot
 from mgdesk.viz.network import (
     choose_open,
@@ -49,7 +49,10 @@ def add_graph_parser(subparsers):
     p = subparsers.add_parser("graph", help="draw one sample's computational graph")
     p.add_argument("--layers", help='hidden layer sizes, e.g. "4,4" (default 16,16)')
     p.add_argument("--activation", help="relu, tanh or linear, or one per hidden layer")
-    p.add_argument("--loss", choices=("hinge", "mse", "bce"), help="loss of the sample")
+    p.add_argument("--loss", choices=LOSS_NAMES, help="loss of the sample")
+    p.add_argument(
+        "--classes", type=int, help="classes of spiral or blobs points, 2-8 (more need --loss ce)"
+    )
     p.add_argument("--dataset", help="moons, circles, xor, spiral or blobs (moons)")
     p.add_argument("--samples", type=int, metavar="N", help="points in the dataset (100)")
     p.add_argument("--noise", type=float, help="jitter of the points (0.1)")
@@ -93,7 +96,7 @@ def _config(args):
     ("...use a batch size") does not apply; `_check_size` bounds graph's own cost."""
     changes = {
         k: getattr(args, k)
-        for k in ("loss", "dataset", "samples", "noise", "seed")
+        for k in ("loss", "dataset", "samples", "noise", "classes", "seed")
         if getattr(args, k) is not None
     }
     if args.layers is not None:
@@ -110,6 +113,8 @@ def _config(args):
             raise ConfigError(field, "cannot change the network of a loaded session")
     session = load_session(args.load)
     config = InspectConfig(**{**session.config.to_dict(), **changes})
+    if config.outputs != session.config.outputs:
+        raise ConfigError("loss", "cannot change the network's outputs of a loaded session")
     data_changed = any(field != "loss" for field in changes)
     if session.data is not None and not data_changed:
         return config, session.model, session.data, session  # the points it trained on
@@ -117,7 +122,7 @@ def _config(args):
 
 
 def _check_size(config):
-    weights = count_weights(config.layers)
+    weights = count_weights(config.layers, config.outputs)
     if weights > MAX_GRAPH_WEIGHTS:
         raise ConfigError(
             "layers",
@@ -130,7 +135,7 @@ def _sample(config, model, data, text):
     """(index, x, y, note) of the traced training point: N, or the worst one."""
     n = len(data.x_train)
     if text.strip().lower() == "worst":
-        weights = count_weights(config.layers)
+        weights = count_weights(config.layers, config.outputs)
         scanned = max(1, min(n, SCAN_WORK // weights))
         index = worst_sample(model, data.x_train[:scanned], data.y_train[:scanned], config.loss)
         note = "the worst point" if scanned == n else f"the worst of the first {scanned:,} points"

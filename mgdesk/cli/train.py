@@ -68,7 +68,7 @@ def add_train_parser(sub):
 
 
 # What --load keeps: a continued run trains the same network on the same points.
-KEPT_ON_LOAD = ("csv_path", "dataset", "samples", "noise", "test_split", "seed")
+KEPT_ON_LOAD = ("csv_path", "dataset", "samples", "noise", "classes", "test_split", "seed")
 KEPT_NETWORK = ("layers", "activation")
 
 
@@ -111,6 +111,11 @@ def _setup(args):
         more = min(room, saved.steps - done if done < saved.steps else first_run)
     # The decay keeps the first run's length: a continued run goes on at the rate it reached.
     config = saved.replace(**changes, steps=done + more, decay_steps=first_run)
+    if config.outputs != saved.outputs:
+        raise ConfigError(
+            "loss", f"a loaded network keeps its {saved.outputs} output(s): ce needs one per "
+            "class, the other losses one score; start a new run to change it",
+        )  # fmt: skip
     for field in KEPT_ON_LOAD + KEPT_NETWORK:
         value, before = getattr(config, field), getattr(saved, field)
         if field == "activation":

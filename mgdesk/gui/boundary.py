@@ -202,11 +202,12 @@ class BoundaryPlot(pg.PlotWidget):
             self.setRange(xRange=plane[:2], yRange=plane[2:], padding=0)
             self.plane_changed.emit(plane)
 
-    def set_grid(self, values, size, bounds, classes=1):
+    def set_grid(self, values, size, bounds):
         """Show scores (float64 bytes, `size` rows from ymin up) as the background,
-        interpolated to DRAWN_CELLS a side; with several classes, `classes` scores per
-        cell (class_image)."""
+        interpolated to DRAWN_CELLS a side; a network of K outputs gives K scores per
+        cell, drawn as K regions (class_image)."""
         self.grid_size = size
+        classes = max(1, len(values) // (8 * size * size))
         several = classes > 1
         for item in (self.image, self.contour):
             item.setVisible(not several)

@@ -24,7 +24,15 @@ from mgdesk.gui.exact_spin_box import ExactSpinBox
 from mgdesk.gui.widgets import restyle
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
 from mgdesk.train import config as train_config
-from mgdesk.train.config import LOSS_NAMES, MAX_LR, MAX_SAMPLES, MAX_SEED, MAX_STEPS
+from mgdesk.train.config import (
+    LOSS_NAMES,
+    MAX_CLASSES,
+    MAX_LR,
+    MAX_SAMPLES,
+    MAX_SEED,
+    MAX_STEPS,
+    MULTI_CLASS_DATASETS,
+)
 from mgdesk.train.optim import OPTIMIZERS
 
 __all__ = ["ArchitecturePanel"]
@@ -98,6 +106,8 @@ class ArchitecturePanel(QWidget):
         )
         self.samples = _spin(QSpinBox, 2, MAX_SAMPLES, 10)
         self.noise = ExactSpinBox(0.0, 1.0, 0.05)
+        self.classes = _spin(QSpinBox, 2, MAX_CLASSES)
+        self.classes.setObjectName("classesSpin")
         self.test_split = ExactSpinBox(0.0, BELOW_ONE, 0.1, special="no test set")
         # the config's range (to 2**32 - 1): past a QSpinBox's int32, so whole floats
         self.seed = _spin(QDoubleSpinBox, 0, MAX_SEED, 1, 0)
@@ -131,9 +141,9 @@ class ArchitecturePanel(QWidget):
         layout.addWidget(self._training_group())
         layout.addStretch(1)
 
-        for box in (self.samples, self.noise, self.test_split, self.seed, self.momentum):
+        for box in (self.samples, self.noise, self.classes, self.test_split, self.seed):
             box.valueChanged.connect(self.changed)
-        for box in (self.batch_size, self.l2, self.steps):
+        for box in (self.momentum, self.batch_size, self.l2, self.steps):
             box.valueChanged.connect(self.changed)
         for combo in (self.activation, self.loss, self.lr_decay):
             combo.currentIndexChanged.connect(self.changed)
@@ -170,6 +180,7 @@ class ArchitecturePanel(QWidget):
 
     def _data_group(self):
         rows = (("Dataset", "dataset"), ("Samples", "samples"), ("Noise", "noise"))
+        rows += (("Classes", "classes"),)
         return self._group("Data", rows + (("Test split", "test_split"), ("Seed", "seed")))
 
     def _network_group(self):
@@ -295,6 +306,11 @@ class ArchitecturePanel(QWidget):
             own = source == "drawn" or (source == "csv" and box is not self.test_split)
             box.setEnabled(not own)
             box.setToolTip(tips[source] if own else "")
+        several = source in MULTI_CLASS_DATASETS
+        self.classes.setEnabled(several)
+        self.classes.setToolTip(
+            _help("classes") if several else f"{self.dataset.currentText()} has 2 classes"
+        )
 
     @Slot(int)
     def _on_optimizer_changed(self, _index):
@@ -343,6 +359,7 @@ class ArchitecturePanel(QWidget):
             dataset=self.dataset.currentData(),
             samples=self.samples.value(),
             noise=self.noise.value(),
+            classes=self.classes.value() if self.classes.isEnabled() else 2,
             test_split=self.test_split.value(),
             seed=int(self.seed.value()),
             layers=parse_layers(self.layers.text()),
@@ -371,6 +388,7 @@ class ArchitecturePanel(QWidget):
                 self.dataset.setCurrentIndex(self.dataset.findData(config.dataset))
             self.samples.setValue(config.samples)
             self.noise.setValue(config.noise)
+            self.classes.setValue(config.classes)
             self.test_split.setValue(config.test_split)
             self.seed.setValue(config.seed)
             self._sizes = tuple(config.layers)

@@ -44,7 +44,7 @@ from mgdesk.gui.widgets import Banner, BannerSlot, icon, style_sheet
 from mgdesk.io.session import SHARED_DATA
 from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.config import MAX_STEPS
-from mgdesk.train.drawn import DRAWN
+from mgdesk.train.drawn import DRAWN, fit_labels
 from mgdesk.viz.trace import HUB_OP, TraceCache
 
 __all__ = ["MainWindow", "open_settings"]  # open_settings: from file_actions, for app.py
@@ -340,6 +340,8 @@ class MainWindow(QMainWindow):
         """Check the controls; mark a bad field and disable Train. Returns the config or None."""
         try:
             config = self.panel.config()
+            if config.dataset == DRAWN:
+                fit_labels(self.points.data, config)  # the classes of the points drawn
         except ConfigError as exc:
             self.run.config = None
             self.banner.clear("info")  # "Train goes on with the current one" no longer holds
@@ -557,8 +559,8 @@ class MainWindow(QMainWindow):
         """The points a Reset with `config` keeps (None: make them from the settings):
         the drawn points, or the points shown when no data setting changed, so that an
         edited CSV file changes nothing until it is imported again."""
-        if config.dataset == DRAWN:
-            return self.points.data  # (drawn points are not made from the settings)
+        if config.dataset == DRAWN:  # (drawn points are not made from the settings)
+            return fit_labels(self.points.data, config)  # (checked in _validate)
         run, reread, self._reread_csv = self.run, self._reread_csv, False
         if reread or not run.ready or run.applied is None:
             return None

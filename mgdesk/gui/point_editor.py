@@ -112,6 +112,7 @@ class PointEditor(QObject):
     def set_shown(self, data, config):
         """The window shows `data` (a new network's, or a session's) under `config`."""
         self._shown, self._config = data, config
+        self.set_classes(config.classes)
         if data.name == DRAWN and not _same_points(data, self.edits.data):
             self.edits.start_from(data)  # e.g. a session's drawing: undo brings back ours
         self.state_changed.emit()
@@ -213,7 +214,7 @@ class PointEditor(QObject):
         if problem:
             self.note_posted.emit(problem)
             return
-        label = class_label(self.number, self.classes)
+        label = class_label(self.number, self._config is not None and self._config.loss == "ce")
         added = self.edits.add([(x, y)], label, self.test, stroke)
         if added is None:
             self.note_posted.emit("No more points: a dataset holds at most 10,000")

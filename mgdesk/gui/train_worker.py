@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from mgdesk.engine import MLP
 from mgdesk.gui.threads import GuiGate, one_line
 from mgdesk.train import Trainer, decision_grid_bands
+from mgdesk.train.trainer import output_grid_bands
 
 __all__ = [
     "GRID_SIZE",
@@ -62,7 +63,7 @@ class StepSnapshot:
     model: dict  # model.to_dict(), a fresh copy
     velocity: tuple = ()  # the optimizer's momentum, with the model (() without momentum)
     stats: tuple = ()  # the StepStats since the previous snapshot, in order
-    grid: bytes | None = None  # network scores, float64, `grid_size` rows from ymin up
+    grid: bytes | None = None  # network scores (K per point: K outputs), float64, rows from ymin
     grid_size: int = 0
     bounds: tuple = (-1.0, 1.0, -1.0, 1.0)  # xmin, xmax, ymin, ymax of the grid's plane
     failure: object = None  # the trainer's TrainingFailure once the loss stopped being finite
@@ -247,7 +248,9 @@ class TrainWorker(QObject):
         rows = max(1, min(n, int(BAND_SECONDS / (cost * n))))
         values = array("d")
         try:
-            for band in decision_grid_bands(self.trainer.model, bounds, n, band=rows, pause=pause):
+            model = self.trainer.model
+            grid_bands = output_grid_bands if model.nouts[-1] > 1 else decision_grid_bands
+            for band in grid_bands(model, bounds, n, band=rows, pause=pause):
                 values.extend(band)
         except _GridInterrupted:
             return None

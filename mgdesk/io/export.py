@@ -164,6 +164,8 @@ def script_refusal(config):
             f"the exported script trains with SGD only, not {config.optimizer}: "
             "save the session and use `mgdesk export-torch` instead"
         )
+    if config.loss == "ce":
+        return "the exported script writes one-score losses only, not ce (several classes)"
     return None
 
 

@@ -324,10 +324,11 @@ def _read_run(name, doc):
         model = read_model(doc.get("model"))
     except (ValueError, TypeError, OverflowError) as exc:
         raise SessionError(f"{name}: bad model: {exc}") from None
-    if model.nin != 2 or model.nouts != [*config.layers, 1]:
+    if model.nin != 2 or model.nouts != [*config.layers, config.outputs]:
+        outputs = "one output" if config.outputs == 1 else f"{config.outputs} outputs"
         raise SessionError(
             f"{name}: the model's layers {model.nouts} do not match the settings "
-            f"(hidden layers {list(config.layers)} and one output)"
+            f"(hidden layers {list(config.layers)} and {outputs})"
         )
     if model.activations != config.layer_activations():
         raise SessionError(f"{name}: the model's activations do not match the settings")
@@ -388,7 +389,9 @@ def _labels(name, labels, count):
     return tuple(labels)
 
 
-def _points(name, what, value, pairs):
+def _points(name, what, value, pairs, classes=None):
+    """The points ([x1, x2] pairs) or labels of a data part, checked: labels -1 or 1, or
+    with `classes` K, the classes 0..K-1."""
     if not isinstance(value, list) or len(value) > MAX_SAMPLES:
         raise SessionError(f"{name}: the data's {what} must be a list of at most {MAX_SAMPLES:,}")
     try:
@@ -401,11 +404,13 @@ def _points(name, what, value, pairs):
             ):
                 raise TypeError
             return points
-        if not all(not isinstance(v, bool) and v in (-1, 1) for v in value):
+        allowed = (-1, 1) if classes is None else range(classes)
+        if not all(not isinstance(v, bool) and v in allowed for v in value):
             raise TypeError
         return tuple(float(v) for v in value)
     except (TypeError, ValueError, OverflowError):
-        kind = "[x1, x2] pairs of finite numbers" if pairs else "labels -1 or 1"
+        labels = "labels -1 or 1" if classes is None else f"classes 0 to {(classes or 1) - 1}"
+        kind = "[x1, x2] pairs of finite numbers" if pairs else labels
         raise SessionError(f"{name}: the data's {what} must hold {kind}") from None
 
 
@@ -416,8 +421,9 @@ def _read_data(name, doc, config):
     source = doc["source"]
     if not isinstance(source, str) or not source or len(source) > 300:
         raise SessionError(f"{name}: the data's source must be a name")
+    classes = config.classes if config.loss == "ce" else None
     x_train, y_train, x_test, y_test = (
-        _points(name, part, doc[part], part.startswith("x")) for part in DATA_PARTS
+        _points(name, part, doc[part], part.startswith("x"), classes) for part in DATA_PARTS
     )
     if len(x_train) != len(y_train) or len(x_test) != len(y_test) or len(x_train) < 1:
         raise SessionError(f"{name}: the data needs as many labels as points, and a point")

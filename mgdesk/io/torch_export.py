@@ -24,7 +24,13 @@ from mgdesk.engine.activations import ACTIVATION
 from mgdesk.io.session import SessionError, _write_text, check_writable, load_session
 from mgdesk.train import ConfigError, make_dataset
 
-__all__ = ["add_export_torch_parser", "export_torch_script", "run_export_torch", "torch_script"]
+__all__ = [
+    "add_export_torch_parser",
+    "export_torch_script",
+    "run_export_torch",
+    "torch_refusal",
+    "torch_script",
+]
 
 
 # The mean loss over samples, from scores s and labels y (tensors), as each loss is written.
@@ -265,12 +271,23 @@ def _summary(config, data):
     return f"{n_points} points, hidden layers {hidden}, {config.loss} loss"
 
 
+def torch_refusal(config):
+    """Why the PyTorch script cannot hold `config`'s run (one line), or None."""
+    if config.loss == "ce":
+        return "the PyTorch export writes one-score losses only, not ce (several classes) yet"
+    return None
+
+
 def torch_script(config, model, data, step=0, velocity=(), filename="model.py"):
     """The text of the PyTorch script for this network, its data and optimizer state.
 
     `step`: updates already made (the schedule goes on from there); `velocity`: the
-    momentum per parameter in `model.parameters()` order (() when none was saved).
+    optimizer's state in `model.parameters()` order (() when none was saved). ValueError
+    for a run the script cannot hold (see torch_refusal).
     """
+    refusal = torch_refusal(config)
+    if refusal:
+        raise ValueError(refusal)
     for point in data.x_train + data.x_test:  # points are numbers, never text
         if len(point) != 2 or not all(isinstance(v, float | int) for v in point):
             raise ValueError("every point must be two numbers")
@@ -341,6 +358,9 @@ def add_export_torch_parser(subparsers):
 def run_export_torch(args):
     """Raises SessionError (one line, exit 2 in the CLI) for a bad session or output."""
     session = load_session(args.session)
+    refusal = torch_refusal(session.config)
+    if refusal:
+        raise SessionError(f"{Path(args.session).name}: {refusal}")
     data = session_data(session, Path(args.session).name)
     out = Path(args.out)
     if out.suffix != ".py":

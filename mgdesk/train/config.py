@@ -23,7 +23,9 @@ __all__ = [
     "MAX_SAMPLES",
     "MAX_STEPS",
     "MAX_VALUE_WORK",
+    "MAX_CLASSES",
     "MAX_WORK",
+    "MULTI_CLASS_DATASETS",
     "ConfigError",
     "Range",
     "InspectConfig",
@@ -34,7 +36,9 @@ __all__ = [
 ]
 
 DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "csv", "drawn")  # drawn: in the window
-LOSS_NAMES = ("hinge", "mse", "bce")
+LOSS_NAMES = ("hinge", "mse", "bce", "ce")
+MULTI_CLASS_DATASETS = ("spiral", "blobs", "csv", "drawn")  # those that make K > 2 classes
+MAX_CLASSES = 8
 LR_DECAYS = ("none", "linear")
 
 MAX_HIDDEN_LAYERS = 8
@@ -174,8 +178,8 @@ def _choice(field, value, allowed):
     return value
 
 
-def count_weights(layers):
-    sizes = [2, *layers, 1]
+def count_weights(layers, outputs=1):
+    sizes = [2, *layers, outputs]
     return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
@@ -193,7 +197,8 @@ def check_work(config, n_samples, engine="fast"):
             f"(0 = full batch; got {config.batch_size})",
         )
     seen = (config.batch_size or n_train) + n_test
-    work = seen * count_weights(config.layers)
+    weights = count_weights(config.layers, config.outputs)
+    work = seen * weights
     fast = engine != "value"
     limit = MAX_WORK if fast else MAX_VALUE_WORK
     if work > limit:
@@ -203,7 +208,7 @@ def check_work(config, n_samples, engine="fast"):
             advice = "the fast engine (the default), smaller layers or fewer samples"
         raise ConfigError(
             "layers" if fast else "engine",
-            f"{count_weights(config.layers):,} weights x {seen:,} samples per step is "
+            f"{weights:,} weights x {seen:,} samples per step is "
             f"{work / 1e6:.1f} million multiply-adds, above the {engine_text}limit of "
             f"{limit / 1e6:g} million: use {advice}",
         )
@@ -220,6 +225,10 @@ class TrainConfig:
         100, "samples", "points to generate", Range(2, MAX_SAMPLES, integer=True)
     )
     noise: float = setting(0.1, "noise", "gaussian jitter of the points", Range(0, 1))
+    classes: int = setting(
+        2, "classes", "classes of points for spiral, blobs and csv (labels 0..K-1); more than "
+        "2 need --loss ce", Range(2, MAX_CLASSES, integer=True),
+    )  # fmt: skip
     test_split: float = setting(
         0.2, "test split", "share held out for testing", Range(0, 1, high_open=True)
     )
@@ -237,7 +246,8 @@ class TrainConfig:
         choices=ACTIVATIONS,
     )
     loss: str = setting(
-        "hinge", "loss", "hinge (max-margin, as micrograd), mse, or bce (on a sigmoid)",
+        "hinge", "loss", "hinge (max-margin, as micrograd), mse, bce (on a sigmoid), or ce "
+        "(softmax cross-entropy: one output per class)",
         choices=LOSS_NAMES,
     )  # fmt: skip
     l2: float = setting(0.0001, "L2", "L2 penalty alpha*sum(p*p) over all parameters", Range(0, 1))
@@ -273,6 +283,17 @@ class TrainConfig:
                 set_(self, name, _choice(name, getattr(self, name), meta["choices"]))
             elif meta["limits"]:
                 set_(self, name, meta["limits"].check(name, getattr(self, name)))
+        if self.classes > 2 and self.dataset not in MULTI_CLASS_DATASETS:
+            raise ConfigError(
+                "classes",
+                f"{self.dataset} has 2 classes; more come with "
+                f"{', '.join(MULTI_CLASS_DATASETS)} (got {self.classes})",
+            )
+        if self.classes > 2 and self.loss != "ce":
+            raise ConfigError(
+                "loss",
+                f"{self.classes} classes need ce, the softmax cross-entropy (got {self.loss})",
+            )
         if self.csv_path is not None and not isinstance(self.csv_path, str):
             raise ConfigError("csv_path", f"must be a file name (got {_shown(self.csv_path)})")
         if self.dataset == "csv":
@@ -303,6 +324,11 @@ class TrainConfig:
     def check_work(self, n_samples):
         """ConfigError when one training step on `n_samples` points would take seconds."""
         check_work(self, n_samples)
+
+    @property
+    def outputs(self):
+        """The network's outputs: one score, or one per class for the ce loss."""
+        return self.classes if self.loss == "ce" else 1
 
     def layer_activations(self):
         """One activation name per layer of the network, the linear output included."""

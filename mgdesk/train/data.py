@@ -1,4 +1,9 @@
-"""Toy 2-D datasets with labels -1/+1, seeded and reproducible, and CSV import."""
+"""Toy 2-D datasets, seeded and reproducible, and CSV import.
+
+Labels are what the loss compares against: -1/+1 for the one-score losses (hinge, mse,
+bce), the class index 0..K-1 for the softmax cross-entropy (ce), which spiral, blobs and a
+CSV can make with K up to 8 classes.
+"""
 
 import csv
 import io
@@ -99,23 +104,32 @@ def _xor(n, rng):
     return [(a, b, 1.0 if a * b > 0 else -1.0) for a, b in points]
 
 
-def _spiral(n, rng):
-    # Two arms winding 1.5 turns around the origin, the second rotated half a turn.
+def _spiral(n, rng, classes=2):
+    # K arms winding 1.5 turns around the origin, arm k rotated k/K of a turn (two arms:
+    # the second half a turn). Labels: the arm, 0..K-1.
     rows = []
     for i in range(n):
-        arm = i % 2
-        t = (i // 2) / max(1, (n - 1) // 2)
-        r, angle = 0.1 + 0.9 * t, 3 * math.pi * t + math.pi * arm
-        rows.append((r * math.cos(angle), r * math.sin(angle), 1.0 if arm else -1.0))
+        arm = i % classes
+        t = (i // classes) / max(1, (n - 1) // classes)
+        r, angle = 0.1 + 0.9 * t, 3 * math.pi * t + 2 * math.pi * arm / classes
+        rows.append((r * math.cos(angle), r * math.sin(angle), float(arm)))
     return rows
 
 
-def _blobs(n, rng):
-    # Two round gaussian clouds (std 0.4) centred at (-1, -1) and (1, 1).
+def _blobs(n, rng, classes=2):
+    # Round gaussian clouds (std 0.4): two centred at (-1, -1) and (1, 1); K > 2 evenly
+    # around a circle of radius 1.5. Labels: the cloud, 0..K-1.
     rows = []
     for i in range(n):
-        label = 1.0 if i % 2 else -1.0
-        rows.append((label + rng.gauss(0, 0.4), label + rng.gauss(0, 0.4), label))
+        k = i % classes
+        if classes == 2:
+            cx = cy = 1.0 if k else -1.0
+        else:
+            cx, cy = (
+                1.5 * math.cos(2 * math.pi * k / classes),
+                1.5 * math.sin(2 * math.pi * k / classes),
+            )
+        rows.append((cx + rng.gauss(0, 0.4), cy + rng.gauss(0, 0.4), float(k)))
     return rows
 
 
@@ -142,6 +156,16 @@ def _split(name, rows, test_split, rng):
     )
 
 
+MULTI_CLASS = {"spiral", "blobs"}  # generators that make K classes, labelled 0..K-1
+
+
+def _labels_for(loss, rows):
+    """Class indices 0/1 -> -1/+1 for a one-score loss; -1/+1 -> 0/1 for ce."""
+    if loss == "ce":
+        return [(a, b, 0.0 if y == -1.0 else y) for a, b, y in rows]
+    return [(a, b, -1.0 if y == 0.0 else y) for a, b, y in rows]
+
+
 def make_dataset(config):
     """The dataset a TrainConfig describes; the same config always gives the same points."""
     rng = random.Random(config.seed)
@@ -152,10 +176,14 @@ def make_dataset(config):
             "or export them as CSV (--csv)",
         )
     if config.dataset == "csv":
-        rows = load_csv(config.csv_path)
+        rows = _labels_for(config.loss, load_csv(config.csv_path, config.classes))
         config.check_work(len(rows))
         return _split(file_name(config.csv_path), rows, config.test_split, rng)
-    rows = GENERATORS[config.dataset](config.samples, rng)
+    make = GENERATORS[config.dataset]
+    if config.dataset in MULTI_CLASS:
+        rows = _labels_for(config.loss, make(config.samples, rng, config.classes))
+    else:
+        rows = _labels_for(config.loss, make(config.samples, rng))
     if config.noise:
         rows = [
             (a + rng.gauss(0, config.noise), b + rng.gauss(0, config.noise), y) for a, b, y in rows
@@ -182,7 +210,7 @@ def _number(text, what, path, line):
     return value
 
 
-def _parse_rows(path, lines):
+def _parse_rows(path, lines, classes=2):
     rows, label_style, header_seen = [], None, False
     reader = csv.reader(lines)
     for fields in reader:
@@ -198,6 +226,15 @@ def _parse_rows(path, lines):
         x1 = _number(fields[0], "x1", path, index)
         x2 = _number(fields[1], "x2", path, index)
         label = _number(fields[2], "label", path, index)
+        if classes > 2:
+            if not (label.is_integer() and 0 <= label < classes):
+                raise CSVError(
+                    path, index, f"label must be a class 0 to {classes - 1} (got {fields[2]})"
+                )
+            rows.append((x1, x2, label))
+            if len(rows) > MAX_SAMPLES:
+                raise CSVError(path, index, f"more than {MAX_SAMPLES:,} data rows")
+            continue
         if label not in (0.0, 1.0, -1.0):
             raise CSVError(path, index, f"label must be 0/1 or -1/1 (got {fields[2]})")
         if label != 1.0:
@@ -211,6 +248,12 @@ def _parse_rows(path, lines):
     if len(rows) < 2:
         raise CSVError(path, 0, f"needs at least 2 data rows x1,x2,label (found {len(rows)})")
     if len({label for *_, label in rows}) < 2:
+        if classes > 2:
+            raise CSVError(
+                path,
+                0,
+                f"every label is {rows[0][2]:g}: a classifier needs rows of two classes or more",
+            )
         only = "1" if rows[0][2] > 0 else label_style.split("/")[0]
         raise CSVError(path, 0, f"every label is {only}: a classifier needs rows of both classes")
     return rows
@@ -224,15 +267,16 @@ def _is_number(text):
     return True
 
 
-def load_csv(path):
-    """Rows (x1, x2, label) from a CSV file; labels 0/1 or -1/1 become -1.0/+1.0.
+def load_csv(path, classes=2):
+    """Rows (x1, x2, label) from a CSV file; labels 0/1 or -1/1 become -1.0/+1.0, or with
+    `classes` K above 2, labels are the classes 0..K-1 (as floats).
 
     The header line is optional, blank lines and lines starting with # are skipped.
     Raises CSVError (a ConfigError for field "csv_path") naming the line and the problem.
     """
     try:
         text = read_file(path, MAX_CSV_BYTES).decode("utf-8-sig")
-        return _parse_rows(path, io.StringIO(text, newline=""))
+        return _parse_rows(path, io.StringIO(text, newline=""), classes)
     except OSError as exc:
         raise CSVError(path, 0, f"cannot read the file ({exc.strerror or exc})") from None
     except UnicodeDecodeError:

@@ -16,7 +16,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from mgdesk.train.config import MAX_SAMPLES, MAX_WORK, count_weights
+from mgdesk.train.config import MAX_CLASSES, MAX_SAMPLES, MAX_WORK, ConfigError, count_weights
 from mgdesk.train.data import Dataset
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "MAX_UNDO",
     "PointEdits",
     "class_label",
+    "fit_labels",
     "from_json",
     "label_class",
     "points_csv",
@@ -41,11 +42,31 @@ def label_class(label):
     return 1 if label == 1 else 0 if label < 1 else int(label)
 
 
-def class_label(number, classes=2):
-    """The label a point of class `number` gets: -1/+1 with two classes, else the number."""
-    if classes == 2:
-        return 1.0 if number == 1 else -1.0
-    return float(number)
+def class_label(number, indices=False):
+    """The label a point of class `number` gets: -1/+1 for a one-score loss (hinge, mse,
+    bce), the class number itself for ce (`indices`)."""
+    if indices:
+        return float(number)
+    return 1.0 if number == 1 else -1.0
+
+
+def fit_labels(data, config):
+    """`data` with the labels `config`'s loss takes (0..K-1 for ce, else -1/+1), or
+    ConfigError naming the setting that does not fit the points drawn."""
+    numbers = [label_class(y) for y in data.y_train + data.y_test]
+    if numbers and max(numbers) >= config.classes:
+        field = "classes" if max(numbers) < MAX_CLASSES else "loss"
+        raise ConfigError(
+            field,
+            f"the drawn points have {max(numbers) + 1} classes: set classes to "
+            f"{max(numbers) + 1} (with loss ce), or erase the points of the others",
+        )
+    indices = config.loss == "ce"
+
+    def labels(ys):
+        return tuple(class_label(label_class(y), indices) for y in ys)
+
+    return Dataset(data.name, data.x_train, labels(data.y_train), data.x_test, labels(data.y_test))
 
 
 def empty():

@@ -3,6 +3,11 @@
 `value(s, y)` builds the loss of one sample from `Value`s: the plain path, and what the
 graph view draws. `point(s, y)` gives the same loss and its derivative d loss / d s as
 floats; `batch(s, y)` gives both for arrays of scores and labels at once (the fast path).
+
+The softmax cross-entropy "ce" (`multi`) takes K scores per sample (one per class) and a
+class index y in 0..K-1: `value(scores, y)` a list of K Values, `point` a list of K floats,
+`batch` an (n, K) array. Its accuracy is the share of samples whose largest score is their
+class (`accuracy` with an (n, K) array).
 """
 
 import math
@@ -10,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from mgdesk.engine import Value
 
 __all__ = ["LOSSES", "Loss", "accuracy", "l2_penalty"]
 
@@ -71,6 +78,38 @@ def _bce_batch(s, y):
     return loss, np.where(m >= 0, -y * e / (1 + e), -y / (1 + e))
 
 
+def _ce_value(scores, y):
+    # -log softmax(s)[k] = log(sum_j exp(s_j)) - s_k, with the largest score m subtracted
+    # first (a plain number: softmax does not change, and exp never overflows):
+    # log(sum_j exp(s_j - m)) - (s_k - m). Every op has its local derivative (exp, log, +, *).
+    k = int(y.data if isinstance(y, Value) else y)
+    m = max(s.data for s in scores)
+    shifted = [s - m for s in scores]
+    total = shifted[0].exp()
+    for z in shifted[1:]:
+        total = total + z.exp()
+    return total.log() - shifted[k]
+
+
+def _ce_point(scores, y):
+    out, d = _ce_batch(np.array([scores], dtype=np.float64), np.array([y], dtype=np.float64))
+    return float(out[0]), d[0].tolist()
+
+
+def _ce_batch(S, y):
+    # The same, for an (n, K) array: loss log(sum exp(Z)) - Z[k] with Z = S - max per row,
+    # and its gradient softmax(S) - onehot(k).
+    k = y.astype(np.intp)
+    Z = S - S.max(axis=1, keepdims=True)
+    E = np.exp(Z)
+    total = E.sum(axis=1)
+    rows = np.arange(len(k))
+    loss = np.log(total) - Z[rows, k]
+    d = E / total[:, None]
+    d[rows, k] -= 1.0
+    return loss, d
+
+
 @dataclass(frozen=True)
 class Loss:
     name: str
@@ -78,6 +117,15 @@ class Loss:
     value: Callable  # (score Value, label) -> Value, one sample
     point: Callable  # (score, label) -> (loss, d loss / d score), floats
     batch: Callable  # (scores, labels), float64 arrays -> (losses, d loss / d scores), arrays
+    multi: bool = False  # K scores per sample, labels 0..K-1 (ce); else one score, labels +-1
+
+    def scores(self, outputs):
+        """What the loss takes from the network's (n, outputs) array: column 0, or all."""
+        return outputs if self.multi else outputs[:, 0]
+
+    def d_outputs(self, d_scores):
+        """d loss / d scores as the (n, outputs) array the network's backward takes."""
+        return d_scores if self.multi else d_scores[:, None]
 
     def mean(self, scores, ys):
         """Value graph of the mean loss over samples (micrograd: sum(losses) * (1/n))."""
@@ -95,8 +143,9 @@ class Loss:
         ys = np.asarray(ys, dtype=np.float64)
 
         def loss_grad(outputs):
-            loss, d = self.mean_and_grad(np.asarray(outputs[0], dtype=np.float64), ys)
-            return loss, [d]
+            S = np.asarray(outputs, dtype=np.float64).T  # (n, outputs)
+            loss, d = self.mean_and_grad(self.scores(S), ys)
+            return loss, self.d_outputs(d).T
 
         return loss_grad
 
@@ -105,6 +154,9 @@ LOSSES = {
     "hinge": Loss("hinge", "hinge, max(0, 1 - y*s)", _hinge_value, _hinge_point, _hinge_batch),
     "mse": Loss("mse", "mean squared error, (s - y)^2", _mse_value, _mse_point, _mse_batch),
     "bce": Loss("bce", "cross-entropy of sigmoid(s)", _bce_value, _bce_point, _bce_batch),
+    "ce": Loss(
+        "ce", "softmax cross-entropy, -log softmax(s)[y]", _ce_value, _ce_point, _ce_batch, True
+    ),
 }
 
 
@@ -114,11 +166,16 @@ def l2_penalty(alpha, params):
 
 
 def accuracy(scores, ys):
-    """Share of samples whose score has the sign of the label (score 0 counts as -1);
-    None without samples. Lists or arrays."""
+    """Share of samples whose score has the sign of the label (score 0 counts as -1), or,
+    for an (n, K) array of scores, whose largest score is at their class (the first of
+    equal scores counts); None without samples. Lists or arrays."""
     if len(ys) != len(scores):
         raise ValueError("one score per label")
     if not len(ys):
         return None
-    right = np.count_nonzero((np.asarray(scores) > 0) == (np.asarray(ys) > 0))
+    scores = np.asarray(scores)
+    if scores.ndim == 2:
+        right = np.count_nonzero(np.argmax(scores, axis=1) == np.asarray(ys))
+    else:
+        right = np.count_nonzero((scores > 0) == (np.asarray(ys) > 0))
     return right / len(ys)

@@ -24,10 +24,13 @@ __all__ = [
     "StepStats",
     "Trainer",
     "TrainingFailure",
+    "class_grid",
+    "class_grid_bands",
     "decision_grid",
     "decision_grid_bands",
     "neuron_grids",
     "new_model",
+    "output_grid_bands",
     "sample_loss",
     "scores",
     "train",
@@ -66,7 +69,7 @@ class TrainingFailure:
 
 def new_model(config):
     """The network a config describes, with the config's seeded initial weights."""
-    return MLP(2, [*config.layers, 1], activation=config.activation, seed=config.seed)
+    return MLP(2, [*config.layers, config.outputs], activation=config.activation, seed=config.seed)
 
 
 def _finite(*numbers):
@@ -104,8 +107,8 @@ class Trainer:
         if engine == "value":
             check_work(config, len(self.data.x_train) + len(self.data.x_test), engine)
         model = model if model is not None else new_model(config)
-        if model.nin != 2 or model.nouts[-1] != 1:
-            raise ValueError("the model must take 2 inputs and give 1 score")
+        if model.nin != 2 or model.nouts[-1] != config.outputs:
+            raise ValueError(f"the model must take 2 inputs and give {config.outputs} scores")
         self.history = History(history)  # compact: columns, not a StepStats per step
         self.step = self.history[-1].step if self.history else 0
         self._start_step = self.step
@@ -185,9 +188,9 @@ class Trainer:
         picked = self._batch_indices(k)
         if picked is not None:
             X, Y = X[picked], Y[picked]
-        s = fast.forward(X)[:, 0]
+        s = self.loss.scores(fast.forward(X))  # (n,), or (n, K) for ce
         loss, d_scores = self.loss.mean_and_grad(s, Y)
-        fast.backward(d_scores[:, None])
+        fast.backward(self.loss.d_outputs(d_scores))
         if l2:
             loss += self._penalty()
             fast.grad += (2 * l2) * fast.theta
@@ -215,7 +218,8 @@ class Trainer:
                 total = total + l2 * sum(p * p for p in params)
             total.backward()
             self._fast.grad[:] = [p.grad for p in params]
-            return total.data, np.array([s.data for s in outs]), np.array(Y, dtype=np.float64)
+            scores = [[v.data for v in s] if isinstance(s, list) else s.data for s in outs]
+            return total.data, np.array(scores), np.array(Y, dtype=np.float64)
         finally:
             if collecting:
                 gc.enable()
@@ -228,7 +232,7 @@ class Trainer:
     def _measure(self, X, Y, penalty):
         if not len(Y):
             return None, None
-        s = self._fast.predict(X)[:, 0]
+        s = self.loss.scores(self._fast.predict(X))
         losses, _ = self.loss.batch(s, Y)
         return float(losses.sum()) / len(Y) + penalty, accuracy(s, Y)
 
@@ -332,10 +336,11 @@ class Trainer:
         return self._optimizer.velocity.tolist()
 
     def predict(self, points):
-        """The network's scores for (x1, x2) points (positive means class +1)."""
+        """The network's scores for (x1, x2) points (positive means class +1); with ce, a
+        list of K scores per point (the largest is the class)."""
         self._take_back_values()
         with np.errstate(all="ignore"):
-            return self._fast.predict(_points(points))[:, 0].tolist()
+            return _scores_list(self._fast.predict(_points(points)))
 
 
 def train(config, stop=None, trainer=None):
@@ -351,9 +356,14 @@ def train(config, stop=None, trainer=None):
 
 
 def scores(model, points):
-    """The network's scores for (x1, x2) points, all at once (a list of floats)."""
+    """The network's scores for (x1, x2) points, all at once: a list of floats, or of K
+    floats per point for a network with K outputs."""
     with np.errstate(all="ignore"):
-        return FastMLP(model).predict(_points(points))[:, 0].tolist()
+        return _scores_list(FastMLP(model).predict(_points(points)))
+
+
+def _scores_list(outputs):
+    return outputs[:, 0].tolist() if outputs.shape[1] == 1 else outputs.tolist()
 
 
 def _as_model(model):
@@ -364,12 +374,18 @@ def sample_loss(model, x, y, loss="hinge"):
     """The plain-Value loss of one sample (no L2), the graph the graph view draws.
 
     Inputs are labelled "x1", "x2", the target "y", the network output "score" and the
-    root "loss". `model` is an MLP or its `to_dict()`; `loss` a name from LOSSES.
+    root "loss". `model` is an MLP or its `to_dict()`; `loss` a name from LOSSES. With ce,
+    the outputs are "score1" ... "scoreK" and the class y picks one of them (so no "y" node
+    is in the graph).
     """
     model = _as_model(model)
     x1, x2, target = Value(x[0], label="x1"), Value(x[1], label="x2"), Value(y, label="y")
     score = model([x1, x2])
-    score.label = "score"
+    if isinstance(score, list):
+        for k, s in enumerate(score, start=1):
+            s.label = f"score{k}"
+    else:
+        score.label = "score"
     out = LOSSES[loss].value(score, target)
     out.label = "loss"
     return out
@@ -390,17 +406,31 @@ def _grid_rows(xs, ys):
     return np.column_stack((np.tile(xs, len(ys)), np.repeat(ys, len(xs))))
 
 
-def decision_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None):
-    """`decision_grid`, `band` rows at a time: yields each band's scores as one flat list.
-    `pause()`, when given, is called before each band (the window's worker waits there so
-    the GUI thread can paint)."""
+def _grid_bands(model_or_dict, bounds, resolution, band, pause):
+    """The network's (rows, outputs) array over the grid, `band` grid rows at a time."""
     xs, ys = _grid_axes(bounds, resolution)
     fast = FastMLP(_as_model(model_or_dict))  # the weights are read once, here
     for start in range(0, resolution, band):
         if pause is not None:
             pause()
         with np.errstate(all="ignore"):
-            yield fast.predict(_grid_rows(xs, ys[start : start + band]))[:, 0].tolist()
+            yield fast.predict(_grid_rows(xs, ys[start : start + band]))
+
+
+def decision_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None):
+    """`decision_grid`, `band` rows at a time: yields each band's scores as one flat list.
+    `pause()`, when given, is called before each band (the window's worker waits there so
+    the GUI thread can paint). A network of K outputs: `class_grid_bands`."""
+    for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause):
+        yield outputs[:, 0].tolist()
+
+
+def output_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None):
+    """Every output of the network over the grid, `band` rows at a time: each band one
+    flat list, K numbers per grid point (the window's K-region plot interpolates the
+    scores, then picks the class). Grid and `pause` as in `decision_grid_bands`."""
+    for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause):
+        yield outputs.ravel().tolist()
 
 
 def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
@@ -409,6 +439,32 @@ def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
     n = resolution
     flat = [v for band in decision_grid_bands(model_or_dict, bounds, n) for v in band]
     return [flat[i * n : (i + 1) * n] for i in range(n)]
+
+
+def class_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None):
+    """For a network of K outputs (the ce loss): `band` grid rows at a time, (classes,
+    confidences) as two flat lists: the class the network picks at each grid point (its
+    largest score, 0..K-1; the first of equals) and that class's softmax probability (1/K
+    to 1: how sure it is). What a K-region plot draws: a colour per class, paler where
+    less sure. Grid as in `decision_grid`."""
+    for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause):
+        Z = outputs - outputs.max(axis=1, keepdims=True)
+        probabilities = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+        yield np.argmax(outputs, axis=1).tolist(), probabilities.max(axis=1).tolist()
+
+
+def class_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
+    """(classes, confidences): `class_grid_bands` as two lists of grid rows, row 0 at ymin."""
+    n = resolution
+    classes, confidences = [], []
+    for band_classes, band_confidences in class_grid_bands(model_or_dict, bounds, n):
+        classes += band_classes
+        confidences += band_confidences
+    rows = range(n)
+    return (
+        [classes[i * n : (i + 1) * n] for i in rows],
+        [confidences[i * n : (i + 1) * n] for i in rows],
+    )
 
 
 def neuron_grids(model_or_dict, bounds, resolution):

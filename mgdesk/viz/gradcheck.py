@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from operator import attrgetter, mul
 
 from mgdesk.engine import FastMLP, Value, gradcheck
+from mgdesk.engine.activations import ACTIVATION
 from mgdesk.engine.gradcheck import relative_error, relu_sides
 from mgdesk.train.losses import LOSSES
 
@@ -276,14 +277,12 @@ def float_loss(model, X, Y, loss_name, l2):
         for a, y in zip(X, Y, strict=True):
             for neurons, act in layers:
                 z = [sum(map(mul, w, a), b) for b, w in neurons]
-                if act == "relu":
+                if act in ("relu", "leaky_relu"):  # a kink at 0
                     sides += [v > 0 for v in z]
-                    a = [v if v > 0 else 0.0 for v in z]
-                else:
-                    a = list(map(math.tanh, z)) if act == "tanh" else z
+                a = list(map(ACTIVATION[act].function, z))
             if loss_name == "hinge":
                 sides.append(1 - y * a[0] > 0)
-            total += loss.point(a[0], y)[0]
+            total += loss.point(a if loss.multi else a[0], y)[0]
         return total / len(X) + l2 * penalty, tuple(sides)
 
     return evaluate

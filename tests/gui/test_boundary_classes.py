@@ -36,7 +36,7 @@ def test_the_plot_shows_the_regions_and_k_point_colours(qtbot):
     labels = (0.0, 1.0, 2.0, 2.0)
     data = Dataset("blobs", ((-1, -1), (1, -1), (0, 1), (0.2, 1.1)), labels)
     plot.set_data(data, (-2, 2, -2, 2))
-    plot.set_grid(three_centres().tobytes(), 60, (-2, 2, -2, 2), classes=3)
+    plot.set_grid(three_centres().tobytes(), 60, (-2, 2, -2, 2))
     assert plot.regions.isVisible() and not plot.image.isVisible() and not plot.stale
     brushes = [b.color().getRgb()[:3] for b in plot.train_points.data["brush"]]
     assert brushes == [CLASS_COLOURS[0], CLASS_COLOURS[1], CLASS_COLOURS[2], CLASS_COLOURS[2]]

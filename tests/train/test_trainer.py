@@ -253,7 +253,8 @@ def test_sample_loss_is_one_samples_loss_with_labelled_leaves(loss):
     root = sample_loss(trainer.model.to_dict(), x, y, loss)
     assert root.label == "loss"
     labels = {v.label for v in root.topological_order()}
-    assert {"x1", "x2", "y", "score", "L1.N1.w1", "L3.N1.b"} <= labels
+    outputs = {"score1", "score2"} if loss == "ce" else {"y", "score"}  # ce: y picks a score
+    assert {"x1", "x2", "L1.N1.w1", "L3.N2.b" if loss == "ce" else "L3.N1.b", *outputs} <= labels
     single = Trainer(config, model=trainer.model, data=make_dataset(config))
     expected, _ = single.measure([x], [y])
     assert root.data == pytest.approx(expected, abs=1e-12)
