@@ -42,3 +42,59 @@ def test_a_session_saved_while_training_with_adam_goes_on_with_the_same_numbers(
     other.step()
     qtbot.waitUntil(lambda: other.step_count == 3, timeout=5000)
     assert other.run.model == window.run.model  # Adam's moments were saved and read back
+
+
+def three_class_spiral(qtbot, window):
+    panel = window.panel
+    panel.dataset.setCurrentIndex(panel.dataset.findData("spiral"))
+    panel.loss.setCurrentText("ce")
+    panel.classes.setValue(3)
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.classes == 3, timeout=5000)
+
+
+def test_three_classes_show_three_regions_and_three_class_buttons(qtbot, window):
+    three_class_spiral(qtbot, window)
+    assert window.run.model["nouts"][-1] == 3
+    qtbot.waitUntil(lambda: window.boundary.regions.isVisible(), timeout=10000)
+    assert not window.boundary.image.isVisible()
+    image = window.boundary.regions.image
+    best = {tuple(p) for p in image.reshape(-1, 3)}
+    assert len(best) > 3  # (colours of 3 regions, paler where unsure, and the lines)
+    buttons = window.points.tools.findChildren(type(window.points.edit_button))
+    shown = [
+        b.text()
+        for b in buttons
+        if b.objectName().startswith("classButton") and b.isVisibleTo(window.points.tools)
+    ]
+    assert shown == ["0", "1", "2"]
+
+
+def test_drawing_three_classes_and_a_fourth_key_is_refused(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from mgdesk.gui.point_editor import plane_position
+
+    three_class_spiral(qtbot, window)
+    window.edit_points_action.trigger()
+    window.clear_points_action.trigger()
+    for key, (x, y) in zip(
+        (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3), ((0, 0.5), (0.5, 0), (-0.5, -0.5))
+    ):
+        qtbot.keyClick(window.graph_view, key)
+        QTest.mouseClick(
+            window.boundary.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=plane_position(window.boundary, x, y),
+        )
+    assert window.run.data.y_train == (0.0, 1.0, 2.0)
+    qtbot.keyClick(window.graph_view, Qt.Key.Key_4)
+    assert "3 classes" in window.statusBar().currentMessage()
+    window.panel.classes.setValue(2)  # the drawing has 3: said at the field
+    assert "the drawn points have 3 classes" in window.panel.error_text(
+        "loss"
+    ) + window.panel.error_text("classes")
+    assert not window.train_action.isEnabled()
+    window.panel.classes.setValue(3)
+    window.step()
+    qtbot.waitUntil(lambda: window.step_count == 1, timeout=5000)
