@@ -55,6 +55,7 @@ def three_class_spiral(qtbot, window):
 def test_three_classes_show_three_regions_and_three_class_buttons(qtbot, window):
     three_class_spiral(qtbot, window)
     assert window.run.model["nouts"][-1] == 3
+    assert "class " in window.run.traced_sample()[2] and "y = " not in window.run.traced_sample()[2]
     qtbot.waitUntil(lambda: window.boundary.regions.isVisible(), timeout=10000)
     assert not window.boundary.image.isVisible()
     image = window.boundary.regions.image
