@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # mgdesk without install
 
 from mgdesk.io import save_session  # noqa: E402
-from mgdesk.train import TrainConfig, Trainer, train  # noqa: E402
+from mgdesk.train import TrainConfig, Trainer  # noqa: E402
 from mgdesk.train.history import History  # noqa: E402
 
 MEASURE = """
@@ -56,7 +56,7 @@ def long_session(path, steps):
     learning rate repeat)."""
     config = TrainConfig(test_split=0.2, steps=10)
     trainer = Trainer(config)
-    list(train(config, trainer=trainer))
+    list(trainer.run(None, config.steps))
     rng = random.Random(1)
     last = trainer.history[-1]
     history = History()

@@ -8,11 +8,10 @@ import json
 import sys
 import textwrap
 
+from mgdesk.check.report import FAILING, status_counts
 from mgdesk.check.runner import CheckError, run_checks
 
 __all__ = ["add_check_engine_parser", "format_report", "run_check_engine"]
-
-FAILING = ("fail", "error")
 
 
 def add_check_engine_parser(subparsers):
@@ -39,7 +38,7 @@ def result_lines(result):
 
 
 def summary_line(results):
-    counts = {s: sum(r["status"] == s for r in results) for s in ("pass", *FAILING, "missing")}
+    counts = status_counts(results)
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     return f"{'FAILED' if any(counts[s] for s in FAILING) else 'OK'}: {summary}"
 

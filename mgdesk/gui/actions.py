@@ -31,7 +31,7 @@ RENDERER_CHOICES = (
 class ActionSpec:
     name: str  # the window gets it as `<name>_action`
     text: str  # menu text, & before the mnemonic
-    slot: str  # the window's method it calls, e.g. "graph_view.fit" or "export_graph"
+    slot: str  # the window's method it calls, e.g. "graph_view.fit" or "files.export_graph"
     key: str = ""  # QKeySequence text, or a QKeySequence.StandardKey name such as "Open"
     tip: str = ""  # tool tip and status tip
     icon: str = ""
@@ -108,13 +108,13 @@ ACTIONS = (
     ),
     ActionSpec("shortcuts", "&Keyboard Shortcuts", "show_shortcuts", "F1", help="All shortcuts"),
     ActionSpec(
-        "open", "&Open Session…", "open_session", "Open",
+        "open", "&Open Session…", "files.open_session", "Open",
         help="Open / save a session, quit", keys="Ctrl+O / Ctrl+S / Ctrl+Q",
     ),
-    ActionSpec("save", "&Save Session…", "save_session", "Save"),
+    ActionSpec("save", "&Save Session…", "files.save_session", "Save"),
     ActionSpec("quit", "&Quit", "close", "Quit"),
     ActionSpec(
-        "import", "&Import CSV Data…", "import_csv", "Ctrl+I", help="Import a CSV of points"
+        "import", "&Import CSV Data…", "files.import_csv", "Ctrl+I", help="Import a CSV of points"
     ),
     ActionSpec(
         "edit_points", "&Edit Points", "points.set_editing", "E",
@@ -153,13 +153,13 @@ ACTIONS = (
         icon_text="Clear",
     ),
     ActionSpec("export_points", "P&oints as CSV…", "points.export_csv"),
-    ActionSpec("export_svg", "Graph as &SVG…", "export_graph", args=("svg",)),
-    ActionSpec("export_png", "Graph as &PNG…", "export_graph", args=("png",)),
-    ActionSpec("export_dot", "Graph as &DOT…", "export_graph", args=("dot",)),
-    ActionSpec("export_history", "Loss &History as CSV…", "export_history"),
-    ActionSpec("export_plot", "Loss &Plot as PNG…", "export_loss_plot"),
-    ActionSpec("export_script", "Python S&cript…", "export_script"),
-    ActionSpec("export_torch", "P&yTorch Script…", "export_torch_script"),
+    ActionSpec("export_svg", "Graph as &SVG…", "files.export_graph", args=("svg",)),
+    ActionSpec("export_png", "Graph as &PNG…", "files.export_graph", args=("png",)),
+    ActionSpec("export_dot", "Graph as &DOT…", "files.export_graph", args=("dot",)),
+    ActionSpec("export_history", "Loss &History as CSV…", "files.export_history"),
+    ActionSpec("export_plot", "Loss &Plot as PNG…", "files.export_loss_plot"),
+    ActionSpec("export_script", "Python S&cript…", "files.export_script"),
+    ActionSpec("export_torch", "P&yTorch Script…", "files.export_torch_script"),
     ActionSpec("check_engine", "Check My &Engine…", "check_my_engine"),
     ActionSpec("restore_layout", "Restore Default &Layout", "restore_layout"),
     ActionSpec("about", "&About mgdesk", "show_about"),

@@ -24,15 +24,7 @@ from mgdesk.gui.exact_spin_box import ExactSpinBox
 from mgdesk.gui.widgets import restyle
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
 from mgdesk.train import config as train_config
-from mgdesk.train.config import (
-    LOSS_NAMES,
-    MAX_CLASSES,
-    MAX_LR,
-    MAX_SAMPLES,
-    MAX_SEED,
-    MAX_STEPS,
-    MULTI_CLASS_DATASETS,
-)
+from mgdesk.train.config import LOSS_NAMES, MULTI_CLASS_DATASETS
 from mgdesk.train.optim import OPTIMIZERS
 
 __all__ = ["ArchitecturePanel"]
@@ -40,9 +32,29 @@ __all__ = ["ArchitecturePanel"]
 DATASETS = tuple(name for name in train_config.DATASETS if name not in ("csv", "drawn"))
 DRAWN_TEXT = "drawn points"  # the dataset "drawn": what Edit points on the boundary made
 SAME = "as above"  # a layer that follows the network's activation
-# TrainConfig's open bounds as floats: a box holds every value the settings accept
-SMALLEST = math.ulp(0.0)  # the learning rate is above 0
-BELOW_ONE = math.nextafter(1.0, 0.0)  # test split and momentum are below 1
+SETTINGS = {f.name: f.metadata for f in fields(TrainConfig)}  # label, help, limits
+LABELS = {"steps": "Step limit"}  # where the window names a setting otherwise
+
+
+def _limits(name):
+    """The lowest and highest value the setting `name` accepts, as TrainConfig says (an
+    open end moved to the nearest float inside): a box holds every value that is valid."""
+    r = SETTINGS[name]["limits"]
+    low = math.nextafter(float(r.low), math.inf) if r.low_open else r.low
+    high = math.nextafter(float(r.high), -math.inf) if r.high_open else r.high
+    return low, high
+
+
+def _label(name):
+    text = SETTINGS[name]["label"]
+    return LABELS.get(name, text[:1].upper() + text[1:])
+
+
+def _help(name):
+    """The setting's help (and range) from TrainConfig, as a tooltip."""
+    meta = SETTINGS[name]
+    text = meta["help"][:1].upper() + meta["help"][1:]
+    return f"{text} ({meta['limits'].text()})" if meta["limits"] else text
 
 
 def _spin(cls, minimum, maximum, step=1, decimals=None, special=None):
@@ -63,11 +75,6 @@ def _combo(items, name=None):
     if name:
         box.setObjectName(name)
     return box
-
-
-def _help(name):
-    """What the setting `name` does, from TrainConfig's metadata (its tooltip)."""
-    return next(f.metadata["help"] for f in fields(TrainConfig) if f.name == name)
 
 
 def _tool(text, tip):
@@ -104,13 +111,13 @@ class ArchitecturePanel(QWidget):
             "The 2-D points to classify; 'csv file…' imports your own, 'drawn points' are "
             "the ones you draw on the boundary plot (Edit points, E)"
         )
-        self.samples = _spin(QSpinBox, 2, MAX_SAMPLES, 10)
-        self.noise = ExactSpinBox(0.0, 1.0, 0.05)
-        self.classes = _spin(QSpinBox, 2, MAX_CLASSES)
+        self.samples = _spin(QSpinBox, *_limits("samples"), 10)
+        self.noise = ExactSpinBox(*_limits("noise"), 0.05)
+        self.classes = _spin(QSpinBox, *_limits("classes"))
         self.classes.setObjectName("classesSpin")
-        self.test_split = ExactSpinBox(0.0, BELOW_ONE, 0.1, special="no test set")
+        self.test_split = ExactSpinBox(*_limits("test_split"), 0.1, special="no test set")
         # the config's range (to 2**32 - 1): past a QSpinBox's int32, so whole floats
-        self.seed = _spin(QDoubleSpinBox, 0, MAX_SEED, 1, 0)
+        self.seed = _spin(QDoubleSpinBox, *_limits("seed"), 1, 0)
 
         self.layers = QLineEdit()
         self.layers.setObjectName("layersEdit")
@@ -122,16 +129,15 @@ class ArchitecturePanel(QWidget):
         self.activation.setToolTip("Activation of every hidden layer (change single layers below)")
         self.loss = _combo(LOSS_NAMES, "lossCombo")
 
-        self.lr = ExactSpinBox(SMALLEST, MAX_LR)
+        self.lr = ExactSpinBox(*_limits("lr"))
         self.lr.setObjectName("learningRateSpin")
         self.lr.setToolTip("Changes apply at once, also while training. Arrows: 1-2-5 steps")
         self.lr_decay = _combo(train_config.LR_DECAYS, "lrDecayCombo")
         self.optimizer = _combo(OPTIMIZERS, "optimizerCombo")
-        self.optimizer.setToolTip(_help("optimizer"))
-        self.momentum = ExactSpinBox(0.0, BELOW_ONE, 0.1)
-        self.batch_size = _spin(QSpinBox, 0, MAX_SAMPLES, 10, special="full batch")
-        self.l2 = ExactSpinBox(0.0, 1.0)
-        self.steps = _spin(QSpinBox, 1, MAX_STEPS, 100)
+        self.momentum = ExactSpinBox(*_limits("momentum"), 0.1)
+        self.batch_size = _spin(QSpinBox, *_limits("batch_size"), 10, special="full batch")
+        self.l2 = ExactSpinBox(*_limits("l2"))
+        self.steps = _spin(QSpinBox, *_limits("steps"), 100)
         self.steps.setToolTip("Training stops after this many updates; it applies at once")
 
         layout = QVBoxLayout(self)
@@ -156,20 +162,23 @@ class ArchitecturePanel(QWidget):
     # ---- building ----
 
     def _group(self, title, rows):
-        """A titled form of (label, TrainConfig field) rows, the field's control being the
-        attribute of that name; a row can instead be a layout, placed as is. Every field
-        gets a hidden error line under it."""
+        """A titled form of TrainConfig fields, each the attribute of that name, labelled
+        and explained (tooltip, unless the control has its own) from the field's metadata;
+        a row can instead be a layout, placed as is. Every field gets a hidden error line
+        under it."""
         group = QGroupBox(title)
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setContentsMargins(8, 8, 8, 8)
         for row in rows:
-            if not isinstance(row, tuple):
+            if not isinstance(row, str):
                 form.addRow(row)
                 continue
-            label, field = row
+            field = row
             widget = getattr(self, field)
-            form.addRow(label, widget)
+            if not widget.toolTip():
+                widget.setToolTip(_help(field))
+            form.addRow(_label(field), widget)
             error = QLabel()
             error.setProperty("role", "fieldError")
             error.setWordWrap(True)
@@ -179,9 +188,7 @@ class ArchitecturePanel(QWidget):
         return group
 
     def _data_group(self):
-        rows = (("Dataset", "dataset"), ("Samples", "samples"), ("Noise", "noise"))
-        rows += (("Classes", "classes"),)
-        return self._group("Data", rows + (("Test split", "test_split"), ("Seed", "seed")))
+        return self._group("Data", ("dataset", "samples", "noise", "classes", "test_split", "seed"))
 
     def _network_group(self):
         remove = _tool("− layer", "Remove the last hidden layer")
@@ -197,13 +204,11 @@ class ArchitecturePanel(QWidget):
         buttons.addWidget(add)
         self._rows_box = QVBoxLayout()  # one line per hidden layer, see _layer_row
         self._rows_box.setSpacing(2)
-        rows = (("Hidden layers", "layers"), buttons, self._rows_box)
-        return self._group("Network", rows + (("Activation", "activation"), ("Loss", "loss")))
+        rows = ("layers", buttons, self._rows_box, "activation", "loss")
+        return self._group("Network", rows)
 
     def _training_group(self):
-        rows = (("Learning rate", "lr"), ("LR decay", "lr_decay"), ("Optimizer", "optimizer"))
-        rows += (("Momentum", "momentum"),)
-        rows += (("Batch size", "batch_size"), ("L2", "l2"), ("Step limit", "steps"))
+        rows = ("lr", "lr_decay", "optimizer", "momentum", "batch_size", "l2", "steps")
         return self._group("Training", rows)
 
     def _layer_row(self, index):
@@ -302,10 +307,11 @@ class ArchitecturePanel(QWidget):
             "csv": "The CSV file's points are used as they are",
             "drawn": "The points you drew are used as they are (Edit points on the plot)",
         }
-        for box in (self.samples, self.noise, self.test_split):
-            own = source == "drawn" or (source == "csv" and box is not self.test_split)
+        for name in ("samples", "noise", "test_split"):
+            box = getattr(self, name)
+            own = source == "drawn" or (source == "csv" and name != "test_split")
             box.setEnabled(not own)
-            box.setToolTip(tips[source] if own else "")
+            box.setToolTip(tips[source] if own else _help(name))
         several = source in MULTI_CLASS_DATASETS
         self.classes.setEnabled(several)
         self.classes.setToolTip(
@@ -321,7 +327,7 @@ class ArchitecturePanel(QWidget):
         """Momentum is SGD's; Adam has its own (beta1 0.9)."""
         sgd = self.optimizer.currentText() == "sgd"
         self.momentum.setEnabled(sgd)
-        self.momentum.setToolTip("" if sgd else "Adam keeps its own momentum (beta1 0.9)")
+        self.momentum.setToolTip(_help("momentum") if sgd else "Adam keeps its own momentum")
 
     @Slot(float)
     def _on_lr_changed(self, _rounded):

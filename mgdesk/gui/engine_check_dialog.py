@@ -1,15 +1,9 @@
 """Backprop > Check My Engine…: the learner's own `Value` class, checked against mgdesk's.
 
-For the window, two menu entries (in MainWindow._build_menus; `backprop` and `export` are
-its menus there):
-
-    backprop.addAction(self._action("Check My &Engine…", lambda: open_engine_check(self)))
-    export.addAction(self._action("P&yTorch Script…", lambda: export_torch(self)))
-
-with `from mgdesk.gui.engine_check_dialog import open_engine_check` and `from
-mgdesk.gui.torch_export_action import export_torch` (see there for the session). The
-dialog stops its own threads when it closes and on aboutToQuit; a window that is shut down
-without quitting the app (tests) may call `dialog.shutdown()` too.
+`open_engine_check(window)` shows the window's dialog (the action table's "check_engine"
+row calls it through `MainWindow.check_my_engine`). The dialog stops its own threads when
+it closes and on aboutToQuit; a window that is shut down without quitting the app (tests)
+may call `dialog.shutdown()` too.
 
 The dialog runs `mgdesk.check.run_checks` (their file only ever runs in a child process)
 on a worker thread, fills the table as each check finishes, and can be stopped at any time;
@@ -19,11 +13,11 @@ mgdesk's, with the values whose gradients differ outlined (laid out off the GUI 
 """
 
 import threading
+from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QObject, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -43,11 +37,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mgdesk.check import CheckError, run_checks
 from mgdesk.check.checks import CHECKS
+from mgdesk.check.report import NO_DRAWING, drawing_size, no_drawing_caption, summary
+from mgdesk.gui.engine_check_workers import EngineCheckWorker, PairWorker
 from mgdesk.gui.threads import start_thread, stop_threads
-from mgdesk.viz import GraphRenderer, RenderError
-from mgdesk.viz.pair import MARK_COLOUR, pair_graphs
+from mgdesk.viz.pair import MARK_COLOUR
 
 __all__ = ["EngineCheckDialog", "open_engine_check"]
 
@@ -57,7 +51,6 @@ STATUS_COLOURS = {
     "error": "#ffe0b2",
     "missing": "#eeeeee",
 }
-DRAW_SCALE = 1.25  # device pixels per SVG unit: the boxes' 14-unit text reads well
 MIN_FIT = 0.4  # a drawing shrinks to fit its pane, but not below this (its text must read)
 STOP_WAIT_MS = 3000  # a stopped run ends within ~0.1 s, then its child is killed
 
@@ -71,80 +64,6 @@ def open_engine_check(parent):
     dialog.raise_()
     dialog.activateWindow()
     return dialog
-
-
-def _one_line(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-class EngineCheckWorker(QObject):
-    """Runs the checks of one file; results arrive one by one, as each check ends."""
-
-    result_ready = Signal(int, object)  # run id, {"name", "status", "hint"[, "graph"]}
-    run_finished = Signal(int, bool)  # run id, True when it was stopped early
-    run_failed = Signal(int, str)  # run id, one line: the file cannot be checked
-
-    @Slot(int, str, str, object, object)
-    def run(self, run_id, path, class_name, stop, names):
-        try:
-            run_checks(
-                path,
-                class_name,
-                on_result=lambda result: self.result_ready.emit(run_id, result),
-                stop=stop,
-                names=names,
-                graphs=True,
-            )
-        except CheckError as exc:
-            self.run_failed.emit(run_id, str(exc))
-            return
-        except Exception as exc:  # report it; never kill the thread
-            self.run_failed.emit(run_id, f"the check could not run: {_one_line(exc)}")
-            return
-        self.run_finished.emit(run_id, stop.is_set())
-
-
-class PairWorker(QObject):
-    """Lays out and rasterises both drawings of a failure (QImage is fine off the GUI thread)."""
-
-    drawn = Signal(int, object, object)  # request id, (QImage or error text) for each side
-
-    def __init__(self):
-        super().__init__()
-        self.renderer = GraphRenderer()
-
-    @Slot(int, object)
-    def draw(self, request_id, graph_data):
-        sides = []
-        for side in pair_graphs(graph_data):
-            if side.graph is None:
-                sides.append(side.error)
-                continue
-            try:
-                svg = self.renderer.render_graph(side.graph, styles=side.styles).svg
-            except RenderError as exc:
-                sides.append(_one_line(exc))
-                continue
-            sides.append(_raster(svg))
-        self.drawn.emit(request_id, *sides)
-
-
-def _raster(svg):
-    qsvg = QSvgRenderer(QByteArray(svg))
-    size = qsvg.defaultSize()
-    image = QImage(
-        max(1, round(size.width() * DRAW_SCALE)),
-        max(1, round(size.height() * DRAW_SCALE)),
-        QImage.Format.Format_ARGB32_Premultiplied,
-    )
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    qsvg.render(painter, QRectF(0, 0, image.width(), image.height()))
-    painter.end()
-    return image
 
 
 class Drawing(QWidget):
@@ -234,10 +153,10 @@ class EngineCheckDialog(QDialog):
         ]
         self.run_requested.connect(check.run)
         self.draw_requested.connect(pair.draw)
-        check.result_ready.connect(self._on_worker_result_ready)
-        check.run_finished.connect(self._on_worker_run_finished)
-        check.run_failed.connect(self._on_worker_run_failed)
-        pair.drawn.connect(self._on_pair_worker_drawn)
+        check.yielded.connect(self._on_worker_yielded)
+        check.finished.connect(self._on_worker_finished)
+        check.errored.connect(self._on_worker_errored)
+        pair.returned.connect(self._on_pair_worker_returned)
         self._workers = (check, pair)
 
     # ---- layout ----
@@ -391,7 +310,7 @@ class EngineCheckDialog(QDialog):
             self.start_check()
 
     @Slot(int, object)
-    def _on_worker_result_ready(self, run_id, result):
+    def _on_worker_yielded(self, run_id, result):
         if run_id != self._run_id:
             return
         self._results.append(result)
@@ -400,9 +319,9 @@ class EngineCheckDialog(QDialog):
         if done < self._expected and not self._stop.is_set():
             self.status_label.setText(f"{done} of {self._expected} checks done…")
         if self._auto_pick and "graph" in result:
-            sizes = [_size(r) for r in self._results]
+            sizes = [drawing_size(r) for r in self._results]
             best = min(range(done), key=sizes.__getitem__)
-            if best == done - 1 and sizes[best] < _size({}):
+            if best == done - 1 and sizes[best] < NO_DRAWING:
                 self._select(best)
 
     def _select(self, row):
@@ -414,13 +333,13 @@ class EngineCheckDialog(QDialog):
             self._selecting = False
 
     @Slot(int, bool)
-    def _on_worker_run_finished(self, run_id, stopped):
+    def _on_worker_finished(self, run_id, stopped):
         if run_id != self._run_id:
             return
-        self._finish(("Stopped: " if stopped else "") + _summary(self._results))
+        self._finish(("Stopped: " if stopped else "") + summary(self._results))
 
     @Slot(int, str)
-    def _on_worker_run_failed(self, run_id, message):
+    def _on_worker_errored(self, run_id, message):
         if run_id != self._run_id:
             return
         self._show_error(message)
@@ -461,11 +380,11 @@ class EngineCheckDialog(QDialog):
         result = self._results[rows[0].row()]
         graph = result.get("graph")
         if graph is None:
-            self._clear_drawings(_no_drawing(result))
+            self._clear_drawings(no_drawing_caption(result))
             return
         self._clear_drawings(
-            f"<b>{result['name']}</b>: <code>{_html(graph['expression'])}</code> at "
-            f"{_html(graph['at'])}, after backward(). "
+            f"<b>{result['name']}</b>: <code>{escape(graph['expression'])}</code> at "
+            f"{escape(graph['at'])}, after backward(). "
             f"<span style='color:{MARK_COLOUR}'><b>Purple outline</b></span>: the values "
             "whose data or grad differ between the two engines."
         )
@@ -475,7 +394,7 @@ class EngineCheckDialog(QDialog):
         self.draw_requested.emit(self._draw_id, graph)
 
     @Slot(int, object, object)
-    def _on_pair_worker_drawn(self, request_id, theirs, ours):
+    def _on_pair_worker_returned(self, request_id, theirs, ours):
         if request_id != self._draw_id:
             return
         for drawing, side in ((self.theirs, theirs), (self.ours, ours)):
@@ -492,7 +411,7 @@ class EngineCheckDialog(QDialog):
         if self._stop is not None:
             self._stop.set()
             self._run_id += 1  # what the stopped run still sends is dropped
-            self._finish("Stopped: " + _summary(self._results))
+            self._finish("Stopped: " + summary(self._results))
         if self._workers is None:
             return
         check, pair = self._workers
@@ -510,37 +429,3 @@ class EngineCheckDialog(QDialog):
     def closeEvent(self, event):
         self.shutdown()
         super().closeEvent(event)
-
-
-def _summary(results):
-    counts = {s: sum(r["status"] == s for r in results) for s in STATUS_COLOURS}
-    text = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    failed = counts["fail"] + counts["error"]
-    head = "Something to fix" if failed else "Everything you implement works"
-    return f"{head}: {text}." if text else "No check ran."
-
-
-def _size(result):
-    """How many values a result's drawing has (a huge number when it has none): the
-    smallest failing drawing is shown first, as the plainest view of the bug."""
-    graph = result.get("graph")
-    if graph is None or "nodes" not in graph["theirs"]:
-        return 1 << 30
-    return len(graph["theirs"]["nodes"])
-
-
-def _no_drawing(result):
-    if result["status"] == "pass":
-        return f"<b>{_html(result['name'])}</b> passes: nothing to draw."
-    if result["status"] == "missing":
-        return f"<b>{_html(result['name'])}</b> is not in your class: nothing to draw."
-    if "chain" in result["name"]:
-        return (
-            f"<b>{_html(result['name'])}</b>: the failing graph is hundreds of values deep, "
-            "too big to draw; the hint above says what to change."
-        )
-    return f"<b>{_html(result['name'])}</b>: no small expression to draw; see the hint above."
-
-
-def _html(text):
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,7 +1,6 @@
 """The window's files: sessions, CSV import, the exports, and the settings kept between
 launches. `FileActions(window)` reads the window's run and views and asks it for a new
-network; the window keeps the public names (`open_session`, `save_session`, ...) and
-passes them on.
+network (`reset_to`); the actions and tests call `window.files.open_session(...)` etc.
 
 Every failure to read or write is one line in a message box and changes nothing else.
 """

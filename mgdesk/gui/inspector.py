@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from mgdesk.teach.explain import describe, fmt, update_text
+from mgdesk.viz.roles import ROLES
 
 __all__ = ["GradCheckPanel", "NodeInspector", "neuron_names"]
 
@@ -28,13 +29,6 @@ PLACEHOLDER = (
     "<p style='color:#607d8b'>Click a node in the graph to see its numbers and how its "
     "grad passes on to its inputs. Hover a node for its data and grad.</p>"
 )
-ROLES = {
-    "loss": "the loss (the root: its grad is 1)",
-    "intermediate": "made by an operation",
-    "parameter": "a parameter (training changes it)",
-    "input": "an input (training does not change it)",
-    "constant": "a constant",
-}
 STATES = {
     "waiting": "Its turn is still to come: more grad may arrive.",
     "current": "Its backward just ran (the current step).",

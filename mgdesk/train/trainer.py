@@ -343,16 +343,11 @@ class Trainer:
             return _scores_list(self._fast.predict(_points(points)))
 
 
-def train(config, stop=None, trainer=None):
+def train(config, stop=None):
     """Yield a StepStats per step of a new `Trainer(config)` until `config.steps` steps are
-    done: `trainer.run(stop)` (see Trainer.run). Bad settings raise ConfigError at once.
-
-    `trainer=` is the window's older call, `train(config or None, stop, trainer=t)`:
-    `t.run(stop, config.steps)`; it goes once the window calls `run` itself.
-    """
-    if trainer is None:
-        return Trainer(config).run(stop)
-    return trainer.run(stop, None if config is None else config.steps)
+    done: `Trainer(config).run(stop)` (see Trainer.run). Bad settings raise ConfigError at
+    once. To go on with a trainer you have, call its `run(stop, steps)`."""
+    return Trainer(config).run(stop)
 
 
 def scores(model, points):

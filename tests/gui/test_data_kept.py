@@ -27,7 +27,7 @@ def imported(qtbot, window, tmp_path):
     """A CSV of 30 points imported and applied; returns its path."""
     path = tmp_path / "pts.csv"
     write_points(path, 30)
-    assert window.import_csv(str(path))
+    assert window.files.import_csv(str(path))
     qtbot.waitUntil(lambda: window.ready and window.run.applied.csv_path == str(path), timeout=5000)
     qtbot.wait(2 * APPLY_DELAY_MS)
     return path
@@ -46,7 +46,7 @@ def test_an_edited_csv_changes_nothing_on_reset_until_imported_again(
     assert points(window) == before
     window.step()
     qtbot.waitUntil(lambda: window.step_count == 1, timeout=5000)
-    assert window.import_csv(str(path))  # the same file again: it applies on Reset
+    assert window.files.import_csv(str(path))  # the same file again: it applies on Reset
     assert "again" in window.banner.text.text()
     assert points(window) == before
     window.reset()
@@ -60,7 +60,7 @@ def test_the_same_csv_imported_again_before_training_applies_at_once(
 ):
     path = imported(qtbot, window, tmp_path)
     write_points(path, 20)
-    assert window.import_csv(str(path))
+    assert window.files.import_csv(str(path))
     qtbot.waitUntil(lambda: window.ready and len(points(window)) == 20, timeout=5000)
 
 

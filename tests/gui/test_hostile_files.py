@@ -44,7 +44,7 @@ def wait_opened(qtbot, window, config):
 def test_a_session_with_a_seed_above_int32_opens_and_relaunches(qtbot, make_window, tmp_path):
     window = make_window()
     path, config = saved(tmp_path, seed=3_000_000_000, noise=0.123)
-    assert window.open_session(str(path))
+    assert window.files.open_session(str(path))
     wait_opened(qtbot, window, config)
     assert window.panel.config() == config
     window.close()
@@ -119,7 +119,7 @@ def test_a_session_at_the_edges_opens_without_a_false_change(qtbot, window, erro
     path, config = saved(
         tmp_path, noise=0.123, momentum=0.995, test_split=0.95, lr=1e-8, decay_steps=7
     )
-    assert window.open_session(str(path))
+    assert window.files.open_session(str(path))
     wait_opened(qtbot, window, config)
     qtbot.wait(100)
     assert window.panel.config() == config
@@ -142,7 +142,7 @@ def test_a_session_whose_csv_moved_opens_with_its_own_points(qtbot, window, erro
     path, config = csv_session(tmp_path)
     points = load_session(path).data
     (tmp_path / "pts.csv").unlink()
-    assert window.open_session(str(path))
+    assert window.files.open_session(str(path))
     wait_opened(qtbot, window, config)
     assert errors == []
     assert window.run.data.x_train == points.x_train and window.run.data.y_test == points.y_test
@@ -153,7 +153,7 @@ def test_an_edited_csv_does_not_change_an_opened_session(qtbot, window, errors, 
     path, config = csv_session(tmp_path)
     points = load_session(path).data
     (tmp_path / "pts.csv").write_text("0,0,0\n1,1,1\n2,2,0\n3,3,1\n")
-    assert window.open_session(str(path))
+    assert window.files.open_session(str(path))
     wait_opened(qtbot, window, config)
     assert window.run.data.x_train == points.x_train
 
@@ -162,10 +162,10 @@ def test_momentum_survives_open_train_save(qtbot, window, errors, tmp_path):
     path, config = csv_session(tmp_path)
     session = load_session(path)
     assert any(session.velocity)
-    assert window.open_session(str(path))
+    assert window.files.open_session(str(path))
     wait_opened(qtbot, window, config)
     out = tmp_path / "again.json"
-    assert window.save_session(str(out))
+    assert window.files.save_session(str(out))
     assert load_session(out).velocity == session.velocity  # saved as opened
     # one more step in the window equals one more step of a trainer given the same state
     window.step()
@@ -179,7 +179,7 @@ def test_momentum_survives_open_train_save(qtbot, window, errors, tmp_path):
     )
     trainer.step_once()
     assert window.run.model == trainer.model.to_dict()
-    assert window.save_session(str(out))
+    assert window.files.save_session(str(out))
     assert load_session(out).velocity == tuple(trainer.velocity)
 
 
@@ -187,7 +187,7 @@ def test_momentum_survives_open_train_save(qtbot, window, errors, tmp_path):
 
 
 def test_a_loss_plot_export_without_png_gets_the_suffix(qtbot, window, errors, tmp_path):
-    assert window.export_loss_plot(str(tmp_path / "loss"))
+    assert window.files.export_loss_plot(str(tmp_path / "loss"))
     assert (tmp_path / "loss.png").read_bytes()[:4] == b"\x89PNG"
     assert errors == []
 
@@ -197,13 +197,13 @@ def test_every_export_to_a_folder_says_so_the_same_way(qtbot, window, errors, tm
     qtbot.waitUntil(lambda: window.step_count == 1, timeout=10000)
     qtbot.waitUntil(lambda: window.graph_view.graph.job.model == window.run.model, timeout=10000)
     exports = {
-        "svg": lambda p: window.export_graph("svg", p),
-        "dot": lambda p: window.export_graph("dot", p),
-        "png": lambda p: window.export_graph("png", p),
-        "plot.png": window.export_loss_plot,
-        "csv": window.export_history,
-        "json": window.save_session,
-        "py": window.export_script,
+        "svg": lambda p: window.files.export_graph("svg", p),
+        "dot": lambda p: window.files.export_graph("dot", p),
+        "png": lambda p: window.files.export_graph("png", p),
+        "plot.png": window.files.export_loss_plot,
+        "csv": window.files.export_history,
+        "json": window.files.save_session,
+        "py": window.files.export_script,
     }
     for suffix, export in exports.items():
         folder = tmp_path / f"a folder.{suffix}"
@@ -221,6 +221,6 @@ def test_a_session_made_outside_the_window_opens_with_a_model_like_it(qtbot, win
     model = new_model(config)
     path = tmp_path / "plain.json"
     save_session(path, config, model, data=make_dataset(config))
-    assert window.open_session(str(path))
+    assert window.files.open_session(str(path))
     wait_opened(qtbot, window, config)
     assert MLP.from_dict(window.run.model).to_dict() == model.to_dict()

@@ -50,11 +50,11 @@ def test_a_refused_reset_keeps_the_run_once_not_as_its_own_ghost(qtbot, window, 
     window.files.error = lambda title, message: shown.append(message)
     path = tmp_path / "points.csv"
     path.write_text("".join(f"{i / 10},{(i * 7 % 11) / 10},{i % 2}\n" for i in range(30)))
-    assert window.import_csv(str(path))
+    assert window.files.import_csv(str(path))
     qtbot.waitUntil(lambda: window.ready and window.run.applied.dataset == "csv", timeout=10000)
     qtbot.wait(500)  # the dataset change has been applied
     train(qtbot, window, 3)
-    assert window.import_csv(str(path))  # again: the next Reset reads the file
+    assert window.files.import_csv(str(path))  # again: the next Reset reads the file
     path.unlink()
     window.reset()
     qtbot.waitUntil(lambda: bool(shown), timeout=10000)

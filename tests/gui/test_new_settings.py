@@ -33,11 +33,11 @@ def test_a_session_saved_while_training_with_adam_goes_on_with_the_same_numbers(
         window.step()
         qtbot.waitUntil(lambda n=n: window.step_count == n, timeout=5000)
     path = tmp_path / "adam.json"
-    assert window.save_session(str(path))
+    assert window.files.save_session(str(path))
     window.step()
     qtbot.waitUntil(lambda: window.step_count == 3, timeout=5000)
     other = make_window()
-    assert other.open_session(str(path))
+    assert other.files.open_session(str(path))
     qtbot.waitUntil(lambda: other.ready and other.step_count == 2, timeout=5000)
     other.step()
     qtbot.waitUntil(lambda: other.step_count == 3, timeout=5000)

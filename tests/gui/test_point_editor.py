@@ -202,7 +202,7 @@ def test_drawn_points_save_and_reopen_with_the_same_numbers(qtbot, make_window, 
     window.step()
     qtbot.waitUntil(lambda: window.step_count == 1, timeout=5000)
     path = tmp_path / "drawn.json"
-    assert window.save_session(str(path))
+    assert window.files.save_session(str(path))
     session = load_session(path)
     assert session.config.dataset == DRAWN and session.data == window.run.data
     window.step()
@@ -210,7 +210,7 @@ def test_drawn_points_save_and_reopen_with_the_same_numbers(qtbot, make_window, 
     expected = window.run.history[-1]
 
     other = make_window()
-    assert other.open_session(str(path))
+    assert other.files.open_session(str(path))
     qtbot.waitUntil(lambda: other.ready and other.step_count == 1, timeout=5000)
     assert other.run.data == session.data
     assert other.panel.dataset.currentData() == DRAWN

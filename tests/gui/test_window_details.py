@@ -148,7 +148,7 @@ def test_snapshots_are_throttled_and_lose_no_step(qtbot, window):
 def test_the_newest_graph_request_wins(qtbot, window):
     qtbot.wait(300)  # let the first graph's view updates settle
     shown = []
-    window.graph_worker.returned.connect(lambda image: shown.append(image.job.x))
+    window.graph.graph_worker.returned.connect(lambda image: shown.append(image.job.x))
     window.gate.hold()  # the worker waits as if the GUI were painting...
     for index in range(1, 6):  # ...while five samples are asked for, quickly
         window.trace_sample("train", index)

@@ -201,7 +201,7 @@ def test_the_applies_on_reset_message_goes_with_the_reset(qtbot, window):
 def test_samples_and_noise_are_off_for_a_csv_file(qtbot, window, tmp_path):
     path = tmp_path / "points.csv"
     path.write_text("x1,x2,label\n" + "".join(f"{i},{-i},{i % 2}\n" for i in range(20)))
-    assert window.import_csv(str(path))
+    assert window.files.import_csv(str(path))
     assert not window.panel.samples.isEnabled() and not window.panel.noise.isEnabled()
     window.panel.dataset.setCurrentText("moons")
     assert window.panel.samples.isEnabled() and window.panel.noise.isEnabled()
@@ -212,7 +212,7 @@ def test_a_bad_csv_file_is_named_without_internal_field_names(qtbot, window, tmp
     monkeypatch.setattr(window.files, "error", lambda title, text: shown.append(text))
     path = tmp_path / "bad.csv"
     path.write_text("x1,x2,label\n1,2,7\n")
-    assert not window.import_csv(str(path))
+    assert not window.files.import_csv(str(path))
     assert shown and shown[0].startswith("bad.csv") and "csv_path" not in shown[0]
 
 

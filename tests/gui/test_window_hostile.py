@@ -33,7 +33,7 @@ def _sizes(job):
 def test_g_on_64_64_checks_a_seeded_choice_with_progress_and_says_so(qtbot, window):
     use_network(qtbot, window, "64,64")
     panel = window.grad_check
-    progress = _signals(window.check_worker.yielded)
+    progress = _signals(window.graph.check_worker.yielded)
     start = time.monotonic()
     qtbot.keyClick(window.graph_view, Qt.Key.Key_G)
     assert panel.busy and panel.cancel.isVisible() and panel.progress.isVisible()
@@ -56,13 +56,13 @@ def test_g_on_64_64_checks_a_seeded_choice_with_progress_and_says_so(qtbot, wind
 def test_a_new_g_replaces_the_running_check_and_cancel_stops_it(qtbot, window):
     use_network(qtbot, window, "32,32")
     panel = window.grad_check
-    completed = _signals(window.check_worker.returned)
+    completed = _signals(window.graph.check_worker.returned)
     for _ in range(6):  # six presses: only the last check runs to the end
         qtbot.keyClick(window.graph_view, Qt.Key.Key_G)
         qtbot.wait(30)
     qtbot.waitUntil(lambda: not panel.busy, timeout=30000)
     qtbot.wait(300)
-    assert [request for request, _ in completed] == [window._check_id]
+    assert [request for request, _ in completed] == [window.graph.check_id]
     completed.clear()
     qtbot.keyClick(window.graph_view, Qt.Key.Key_G)
     qtbot.mouseClick(panel.cancel, Qt.MouseButton.LeftButton)
@@ -74,7 +74,7 @@ def test_a_new_g_replaces_the_running_check_and_cancel_stops_it(qtbot, window):
 def test_closing_during_a_check_stops_its_thread_in_time(qtbot, make_window, capfd):
     window = make_window()
     use_network(qtbot, window, "64,64")
-    progress = _signals(window.check_worker.yielded)
+    progress = _signals(window.graph.check_worker.yielded)
     window.check_gradients()
     qtbot.waitUntil(lambda: len(progress) >= 2, timeout=20000)  # well into the check
     start = time.monotonic()
@@ -140,7 +140,7 @@ def test_b_on_256_256_says_at_once_that_it_cannot_step(qtbot, window):
     assert "too many to step through" in plain(panel.caption.text())
     assert not panel.ops_button.isVisible()  # its ops view would never finish drawing
     # (let the graph thread finish redrawing this network's graph before the window closes)
-    qtbot.waitUntil(lambda: window.graph_worker.idle, timeout=30000)
+    qtbot.waitUntil(lambda: window.graph.graph_worker.idle, timeout=30000)
 
 
 # ---- 8: the boundary never shows the previous network's picture as the new one's ----
@@ -169,7 +169,7 @@ def test_after_reset_the_old_boundary_is_dimmed_with_a_note_until_the_new_grid(q
     print(f"256,256 grid came {time.monotonic() - start:.2f} s after the network")
     assert boundary.image.opacity() == 1.0 and boundary.grid_size > 0
     assert not (boundary.image.image == old).all()
-    qtbot.waitUntil(lambda: window.graph_worker.idle, timeout=30000)
+    qtbot.waitUntil(lambda: window.graph.graph_worker.idle, timeout=30000)
 
 
 def test_a_new_boundary_says_it_is_computing_until_its_first_grid(qtbot):
@@ -220,7 +220,7 @@ def test_a_neuron_box_is_named_and_forgotten_with_its_network(qtbot, window):
         lambda: window.graph_view.graph.job.model["nouts"] == [64, 64, 1], timeout=10000
     )
     gone()
-    qtbot.waitUntil(lambda: window.graph_worker.idle, timeout=30000)
+    qtbot.waitUntil(lambda: window.graph.graph_worker.idle, timeout=30000)
 
 
 def test_switching_to_the_neuron_view_drops_the_parameter_inspected(qtbot, window):

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from mgdesk.io import export_script
-from mgdesk.train import TrainConfig, Trainer, train
+from mgdesk.train import TrainConfig, Trainer
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ from mgdesk.train import TrainConfig, Trainer, train
 def test_the_exported_script_reproduces_the_run(tmp_path, changes):
     config = TrainConfig(samples=30, layers=(4, 4), steps=15, **changes)
     trainer = Trainer(config)
-    list(train(config, trainer=trainer))
+    list(trainer.run(None, config.steps))
     path = tmp_path / "run_again.py"
     export_script(path, config, trainer.model, trainer.data)
     source = path.read_text()
@@ -59,7 +59,7 @@ def test_file_names_enter_the_script_as_literals(tmp_path, name):
     data.write_text("".join(f"{i / 10},{i % 3},{i % 2}\n" for i in range(12)))
     config = TrainConfig(dataset="csv", csv_path=str(data), layers=(2,), steps=3, test_split=0)
     trainer = Trainer(config)
-    list(train(config, trainer=trainer))
+    list(trainer.run(None, config.steps))
     script = tmp_path / (name.replace("\n", "_") + ".py")
     export_script(script, config, trainer.model, trainer.data)
     ast.parse(script.read_text())

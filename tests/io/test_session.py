@@ -33,7 +33,7 @@ BOMB = base64.b64encode(zlib.compress(bytes(100_000_000))).decode()  # 100 MB of
 @pytest.fixture(scope="module")
 def trained():
     trainer = Trainer(CONFIG)
-    list(train(CONFIG, trainer=trainer))
+    list(trainer.run(None, CONFIG.steps))
     return trainer
 
 
@@ -221,7 +221,7 @@ def replaced(doc, path, value):
 def small_session(tmp_path_factory):
     config = TrainConfig(samples=10, layers=(2,), steps=2, momentum=0.5)
     trainer = Trainer(config)
-    list(train(config, trainer=trainer))
+    list(trainer.run(None, config.steps))
     path = tmp_path_factory.mktemp("small") / "run.json"
     save_session(path, config, trainer.model, trainer.history, trainer.velocity)
     return json.loads(path.read_text())
@@ -258,7 +258,7 @@ def test_huge_numbers_are_clear_errors(saved, change, words):
 def test_the_velocity_round_trips_and_version_1_files_still_load(tmp_path):
     config = CONFIG.replace(momentum=0.9)
     trainer = Trainer(config)
-    list(train(config, trainer=trainer))
+    list(trainer.run(None, config.steps))
     path = tmp_path / "run.json"
     save_session(path, config, trainer.model, trainer.history, trainer.velocity)
     session = load_session(path)
@@ -296,7 +296,7 @@ def test_a_session_embeds_its_points_and_names_their_source(tmp_path):
     data.write_text("".join(f"{i / 9:.4f},{(i * 7) % 5 - 2},{i % 2}\n" for i in range(30)))
     config = TrainConfig(dataset="csv", csv_path=str(data), layers=(3,), steps=4)
     trainer = Trainer(config)
-    list(train(config, trainer=trainer))
+    list(trainer.run(None, config.steps))
     path = tmp_path / "run.json"
     save_session(path, config, trainer.model, trainer.history, data=trainer.data)
     data.write_text("9,9,1\n8,8,0\n")  # edited since: the session does not read it

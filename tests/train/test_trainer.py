@@ -100,7 +100,7 @@ def test_train_yields_one_stats_per_step_up_to_the_total():
     assert all(isinstance(s, StepStats) for s in stats)
     assert stats[-1].test_acc is not None and 0 <= stats[-1].test_acc <= 1
     assert stats[-1].train_loss < stats[0].train_loss
-    assert list(train(SMALL, trainer=trainer)) == []  # already at 20 steps
+    assert list(trainer.run()) == []  # already at 20 steps
     assert trainer.failure is None
 
 
@@ -114,7 +114,7 @@ def test_stats_are_immutable_and_without_a_test_set_none():
 def test_a_set_stop_event_ends_the_run_before_the_next_step():
     stop = threading.Event()
     trainer = Trainer(SMALL)
-    run = train(SMALL, stop=stop, trainer=trainer)
+    run = trainer.run(stop)
     for stats in run:
         if stats.step == 3:
             stop.set()
@@ -135,7 +135,7 @@ def test_stop_from_another_thread_ends_within_one_step():
 
     thread = threading.Thread(target=stopper)
     thread.start()
-    for _ in train(config, stop=stop, trainer=trainer):
+    for _ in trainer.run(stop):
         pass
     thread.join()
     assert trainer.step - set_at[0] <= 1
@@ -146,7 +146,7 @@ def test_the_learning_rate_can_change_between_steps():
     config = SMALL.replace(lr_decay="none")
     trainer = Trainer(config)
     seen = []
-    for stats in train(config, trainer=trainer):
+    for stats in trainer.run():
         seen.append(stats.lr)
         trainer.lr = 0.05 if stats.step == 2 else trainer.lr
     assert seen[:3] == [1.0, 1.0, 0.05] and set(seen[2:]) == {0.05}
@@ -155,7 +155,7 @@ def test_the_learning_rate_can_change_between_steps():
 def test_a_huge_learning_rate_diverges_with_a_hint_not_an_exception():
     config = SMALL.replace(lr=1e6, lr_decay="none", steps=200)
     trainer = Trainer(config)
-    stats = list(train(config, trainer=trainer))
+    stats = list(trainer.run())
     failure = trainer.failure
     assert isinstance(failure, TrainingFailure)
     assert len(stats) < 200 and trainer.step == len(stats)
@@ -163,7 +163,7 @@ def test_a_huge_learning_rate_diverges_with_a_hint_not_an_exception():
     assert "learning rate is too high" in failure.hint
     assert all(math.isfinite(s.train_loss) for s in stats)
     assert trainer.step_once() is None  # a failed trainer stays failed
-    run = train(config, trainer=trainer)
+    run = trainer.run()
     with pytest.raises(StopIteration) as end:
         next(run)
     assert end.value.value is failure
@@ -174,7 +174,7 @@ def test_numbers_too_large_before_any_update_blame_the_data(tmp_path):
     path.write_text("1e300,1e300,1\n-1e300,2,0\n1,1,1\n2,2,0\n")
     config = TrainConfig(dataset="csv", csv_path=str(path), test_split=0, layers=(4,))
     trainer = Trainer(config)
-    assert list(train(config, trainer=trainer)) == []
+    assert list(trainer.run()) == []
     assert "at step 1" in trainer.failure.reason
     assert "scale the data" in trainer.failure.hint and "1e+300" in trainer.failure.hint
     assert "learning rate" not in trainer.failure.hint
@@ -182,16 +182,16 @@ def test_numbers_too_large_before_any_update_blame_the_data(tmp_path):
 
 def test_momentum_is_named_in_the_hint_when_used():
     trainer = Trainer(SMALL.replace(lr=1e6, momentum=0.9, steps=200))
-    list(train(None, trainer=trainer))
+    list(trainer.run())
     assert "or the momentum" in trainer.failure.hint
 
 
 def test_continuing_from_a_history():
     first = Trainer(SMALL)
-    list(train(SMALL, trainer=first))
+    list(first.run(None, SMALL.steps))
     more = SMALL.replace(steps=30)
     second = Trainer(more, model=first.model, data=first.data, history=first.history)
-    stats = list(train(more, trainer=second))
+    stats = list(second.run(None, more.steps))
     assert [s.step for s in stats] == list(range(21, 31)) and len(second.history) == 30
     assert stats[0].elapsed >= first.history[-1].elapsed
 
@@ -199,13 +199,13 @@ def test_continuing_from_a_history():
 def test_a_run_continued_with_its_velocity_equals_one_run():
     config = SMALL.replace(momentum=0.9, lr=0.1)
     whole = Trainer(config)
-    list(train(config, trainer=whole))
+    list(whole.run(None, config.steps))
     half = Trainer(config)
     for _ in range(10):
         half.step_once()
     model = MLP.from_dict(half.model.to_dict())
     rest = Trainer(config, model, history=half.history, velocity=half.velocity)
-    list(train(config, trainer=rest))
+    list(rest.run(None, config.steps))
     assert rest.model.to_dict() == whole.model.to_dict()
     assert [s.train_loss for s in rest.history] == [s.train_loss for s in whole.history]
 
@@ -236,7 +236,7 @@ def test_the_model_must_give_one_score_from_two_inputs():
 def test_micrograds_demo_recipe_reaches_full_accuracy():
     config = TrainConfig(test_split=0)  # moons 100/0.1, 16,16 relu, hinge, L2 1e-4, lr 1 linear
     trainer = Trainer(config)
-    stats = list(train(config, trainer=trainer))
+    stats = list(trainer.run())
     assert len(stats) == 100 and stats[-1].train_acc == 1.0
     assert trainer.evaluate()["train_acc"] == 1.0
     assert stats[-1].train_loss < 0.02  # micrograd's demo ends near 0.011
@@ -308,7 +308,7 @@ def test_fast_and_value_paths_agree_for_every_activation_and_option(activation):
         activation=activation, l2=1e-3, momentum=0.8, lr=0.3, batch_size=12, steps=6
     )
     fast, plain = Trainer(config), Trainer(config, engine="value")
-    for a, b in zip(train(config, trainer=fast), train(config, trainer=plain), strict=True):
+    for a, b in zip(fast.run(None, config.steps), plain.run(None, config.steps), strict=True):
         assert a.lr == b.lr and a.train_acc == b.train_acc
         assert a.train_loss == pytest.approx(b.train_loss, rel=1e-12, abs=1e-12)
     for p, q in zip(fast.model.parameters(), plain.model.parameters()):
@@ -321,7 +321,7 @@ def test_the_same_seed_gives_the_same_bits():
     runs = []
     for _ in range(2):
         trainer = Trainer(config)
-        stats = list(train(config, trainer=trainer))
+        stats = list(trainer.run())
         runs.append(([s.train_loss for s in stats], trainer.model.to_dict(), trainer.velocity))
     assert runs[0] == runs[1]
 
@@ -346,7 +346,7 @@ def test_a_reference_to_the_model_is_up_to_date_when_a_run_ends():
     model = MLP(2, [4, 4, 1], seed=1)
     before = model.to_dict()
     trainer = Trainer(SMALL, model=model)
-    list(train(SMALL, trainer=trainer))
+    list(trainer.run())
     assert model.to_dict() != before
     assert [p.data for p in model.parameters()] == trainer._fast.theta.tolist()
 
@@ -394,7 +394,7 @@ def test_a_stop_during_a_plain_value_step_abandons_it_and_changes_nothing():
     trainer = Trainer(config, engine="value")
     before = trainer.model.to_dict()
     stop = StopAfter(3)  # checked before the step, then after each sample: inside step 1
-    assert list(train(config, stop=stop, trainer=trainer)) == []
+    assert list(trainer.run(stop)) == []
     assert stop.checks == 3 and trainer.step == 0 and trainer.failure is None
     assert trainer.model.to_dict() == before and trainer.history == []
     assert trainer.step_once() is not None  # and it can go on
@@ -419,7 +419,7 @@ def test_stop_ends_a_run_at_the_largest_allowed_size_quickly(engine, layers):
 
     thread = threading.Thread(target=stopper)
     thread.start()
-    for _ in train(config, stop=stop, trainer=trainer):
+    for _ in trainer.run(stop):
         pass
     ended = time.perf_counter()
     thread.join()
@@ -427,10 +427,9 @@ def test_stop_ends_a_run_at_the_largest_allowed_size_quickly(engine, layers):
     assert ended - set_at[0] < 2.0
 
 
-def test_run_goes_on_to_a_later_step_limit_and_train_keeps_the_windows_call():
+def test_run_goes_on_to_a_later_step_limit():
     trainer = Trainer(SMALL)
     assert [s.step for s in trainer.run(steps=5)] == [1, 2, 3, 4, 5]
     assert [s.step for s in trainer.run(steps=7)] == [6, 7]  # counted in total
-    # the window's call until it calls run(): train(config with the limit, trainer=...)
-    assert [s.step for s in train(SMALL.replace(steps=9), trainer=trainer)] == [8, 9]
-    assert [s.step for s in train(None, trainer=trainer)][-1] == SMALL.steps
+    assert [s.step for s in trainer.run(None, 9)] == [8, 9]  # the training thread's call
+    assert [s.step for s in trainer.run()][-1] == SMALL.steps

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from mgdesk.engine import MLP, Value
-from mgdesk.train import TrainConfig, Trainer, sample_loss, train
+from mgdesk.train import TrainConfig, Trainer, sample_loss
 from mgdesk.viz.gradcheck import check_network, check_sample_gradients
 
 
@@ -14,7 +14,7 @@ def test_a_dead_neuron_at_its_kink_is_skipped_not_a_disagreement():
     # "1 of 37 parameters disagree, relative error 1.0": L2.N3.b's neuron input sits at 0.
     config = TrainConfig(layers=(4, 4), activation="relu", lr=1.0, steps=2000)
     trainer = Trainer(config)
-    for _ in train(config, trainer=trainer):
+    for _ in trainer.run(None, config.steps):
         pass
     model = MLP.from_dict(trainer.model.to_dict())
     root = sample_loss(model, trainer.data.x_train[0], trainer.data.y_train[0], config.loss)
@@ -89,7 +89,7 @@ def test_tiny_bce_gradients_that_agree_are_not_flagged():
     # of rounding in gradients of ~1e-7. Such gradients agree; the allowance must know it.
     config = TrainConfig(seed=1337, layers=(4, 4), activation="tanh", loss="bce", steps=2000)
     trainer = Trainer(config)
-    for _ in train(config, trainer=trainer):
+    for _ in trainer.run(None, config.steps):
         pass
     model = trainer.model
     flagged = []
