@@ -10,6 +10,7 @@ import math
 
 from mgdesk.io import error_line, file_name_argument, silence
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
+from mgdesk.train.config import REGRESSION_DATASETS
 
 __all__ = [
     "CONFIG_OPTIONS",
@@ -22,14 +23,15 @@ __all__ = [
     "count",
     "error",
     "finite_or_none",
+    "infer_task",
     "flag",
     "keep_printing",
     "number_in",
 ]
 
 CONFIG_OPTIONS = (
-    "dataset samples noise classes test_split seed layers activation loss l2 lr lr_decay optimizer "
-    "momentum batch_size steps"
+    "dataset task samples noise classes features test_split seed layers activation loss l2 lr "
+    "lr_decay optimizer momentum batch_size steps"
 ).split()
 
 
@@ -45,7 +47,9 @@ def _shown_default(value):
 
 
 # What argparse shows beyond TrainConfig's own metadata (label, help, range, choices).
-METAVARS = {"samples": "N", "test_split": "F", "l2": "ALPHA", "batch_size": "N"}
+METAVARS = {
+    "samples": "N", "test_split": "F", "l2": "ALPHA", "batch_size": "N", "features": "x1,x2,...",
+}  # fmt: skip
 HELP_NOTES = {"steps": "; with --load: more"}
 
 
@@ -127,6 +131,18 @@ def config_changes(args):
     if "activation" in changes:
         names = tuple(n.strip() for n in changes["activation"].split(","))
         changes["activation"] = names[0] if len(names) == 1 else names
+    return infer_task(changes)
+
+
+def infer_task(changes):
+    """Regression from either end: --task regression alone fits sine with mse, and a
+    regression dataset alone (--dataset cubic) sets the task and mse. Options given stay."""
+    if changes.get("task") == "regression" or (
+        "task" not in changes and changes.get("dataset") in REGRESSION_DATASETS
+    ):
+        changes.setdefault("task", "regression")
+        changes.setdefault("dataset", REGRESSION_DATASETS[0])
+        changes.setdefault("loss", "mse")
     return changes
 
 

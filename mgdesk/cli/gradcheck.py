@@ -6,6 +6,7 @@ import random
 from mgdesk.cli.common import add_config_arguments, config_changes, count, number_in
 from mgdesk.train import ConfigError, make_dataset, new_model
 from mgdesk.train.config import InspectConfig
+from mgdesk.train.features import feature_values
 from mgdesk.viz.gradcheck import EXACT_TOLERANCE, check_network, rounding_noise
 
 __all__ = ["add_gradcheck_parser", "run_gradcheck"]
@@ -88,7 +89,9 @@ def run_gradcheck(args):
     rng = random.Random(config.seed)
     n_points = min(args.samples_checked, len(data.x_train), max(1, VALUE_BUDGET // len(params)))
     picked = sorted(rng.sample(range(len(data.x_train)), n_points))
-    X, Y = [data.x_train[i] for i in picked], [data.y_train[i] for i in picked]
+    features = config.input_features  # the network's inputs for each point
+    X = [feature_values(features, data.x_train[i]) for i in picked]
+    Y = [data.y_train[i] for i in picked]
     n_nudged = max(1, NUDGE_BUDGET // (len(params) * (n_points + 2)))
     n_nudged = min(args.params_checked, len(params), n_nudged)
     nudged = sorted(rng.sample(range(len(params)), n_nudged))

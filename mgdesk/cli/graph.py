@@ -10,6 +10,7 @@ operations. Graph does not train, so the training work limit does not apply; its
 
 from pathlib import Path
 
+from mgdesk.cli.common import infer_task
 from mgdesk.io import (
     SessionError,
     check_outputs,
@@ -25,7 +26,7 @@ from mgdesk.train import (
     new_model,
     parse_layers,
 )
-from mgdesk.train.config import LOSS_NAMES, InspectConfig, count_weights
+from mgdesk.train.config import LOSS_NAMES, TASKS, InspectConfig, count_weights
 from mgdesk.viz.dot import format_number, to_dot
 from mgdesk.viz.network import (
     choose_open,
@@ -52,6 +53,10 @@ def add_graph_parser(subparsers):
     p.add_argument("--loss", choices=LOSS_NAMES, help="loss of the sample")
     p.add_argument(
         "--classes", type=int, help="classes of spiral or blobs points, 2-8 (more need --loss ce)"
+    )
+    p.add_argument("--task", choices=TASKS, help="classification, or regression (1-D datasets)")
+    p.add_argument(
+        "--features", metavar="x1,x2,...", help="the network's inputs, e.g. x1,x2,x1^2 (x1,x2)"
     )
     p.add_argument("--dataset", help="moons, circles, xor, spiral or blobs (moons)")
     p.add_argument("--samples", type=int, metavar="N", help="points in the dataset (100)")
@@ -96,7 +101,7 @@ def _config(args):
     ("...use a batch size") does not apply; `_check_size` bounds graph's own cost."""
     changes = {
         k: getattr(args, k)
-        for k in ("loss", "dataset", "samples", "noise", "classes", "seed")
+        for k in ("loss", "dataset", "task", "samples", "noise", "classes", "seed")
         if getattr(args, k) is not None
     }
     if args.layers is not None:
@@ -104,11 +109,14 @@ def _config(args):
     if args.activation is not None:
         names = tuple(n.strip() for n in args.activation.split(","))
         changes["activation"] = names[0] if len(names) == 1 else names
+    if args.features is not None:
+        changes["features"] = args.features
     if not args.load:
+        infer_task(changes)
         config = InspectConfig(**changes)
         _check_size(config)
         return config, new_model(config), make_dataset(config), None
-    for field in ("layers", "activation"):
+    for field in ("layers", "activation", "features", "task"):
         if field in changes:
             raise ConfigError(field, "cannot change the network of a loaded session")
     session = load_session(args.load)
@@ -122,7 +130,7 @@ def _config(args):
 
 
 def _check_size(config):
-    weights = count_weights(config.layers, config.outputs)
+    weights = count_weights(config.layers, config.outputs, len(config.input_features))
     if weights > MAX_GRAPH_WEIGHTS:
         raise ConfigError(
             "layers",
@@ -135,9 +143,10 @@ def _sample(config, model, data, text):
     """(index, x, y, note) of the traced training point: N, or the worst one."""
     n = len(data.x_train)
     if text.strip().lower() == "worst":
-        weights = count_weights(config.layers, config.outputs)
+        weights = count_weights(config.layers, config.outputs, len(config.input_features))
         scanned = max(1, min(n, SCAN_WORK // weights))
-        index = worst_sample(model, data.x_train[:scanned], data.y_train[:scanned], config.loss)
+        X, Y = data.x_train[:scanned], data.y_train[:scanned]
+        index = worst_sample(model, X, Y, config.loss, config.input_features)
         note = "the worst point" if scanned == n else f"the worst of the first {scanned:,} points"
         return index, data.x_train[index], data.y_train[index], note
     try:
@@ -182,7 +191,7 @@ def run_graph(args):
         flag = _FLAGS.get(field, field)
         _error(f"--{flag}: {exc.message}" if field else str(exc))
         return 2
-    root = trace_sample(model, x, y, config.loss).root
+    root = trace_sample(model, x, y, config.loss, features=config.input_features).root
     renderer = GraphRenderer(args.renderer, timeout=args.timeout)
     groups = network_groups(root, model)
     try:

@@ -175,9 +175,10 @@ class Progress:
     A bar that cannot be written (stderr a closed pipe or a full disk) goes quiet: the run
     goes on, and its files are saved."""
 
-    def __init__(self, total, stream, enabled=True):
+    def __init__(self, total, stream, enabled=True, regression=False):
         enabled = enabled and stream is not None  # stderr closed: no bar
         self.total, self.stream, self.enabled = total, stream, enabled
+        self.regression = regression  # shows R² instead of accuracy
         self.tty = enabled and stream.isatty()
         self.last_draw = 0.0
         self.drawn = False
@@ -207,9 +208,14 @@ class Progress:
     def line(self, stats):
         filled = round(24 * stats.step / self.total)
         text = f"[{'#' * filled}{'.' * (24 - filled)}] {stats.step}/{self.total}"
-        text += f"  loss {stats.train_loss:.4g}  acc {stats.train_acc:6.1%}"
-        if stats.test_acc is not None:
-            text += f"  test {stats.test_acc:6.1%}"
+        if self.regression:  # R squared where classification shows its accuracy
+            text += f"  loss {stats.train_loss:.4g}  R² {_r2(stats.train_acc)}"
+            if stats.test_acc is not None:
+                text += f"  test R² {_r2(stats.test_acc)}"
+        else:
+            text += f"  loss {stats.train_loss:.4g}  acc {stats.train_acc:6.1%}"
+            if stats.test_acc is not None:
+                text += f"  test {stats.test_acc:6.1%}"
         return text + f"  {stats.ms_per_step:.1f} ms/step"
 
     def close(self):
@@ -248,7 +254,9 @@ def run_train(args):
     if session is not None:  # --export needs its last step only: free the loaded history
         session = dataclasses.replace(session, history=session.history[-1:])
         history = None
-    progress = Progress(config.steps, sys.stderr, enabled=not args.quiet)
+    progress = Progress(
+        config.steps, sys.stderr, enabled=not args.quiet, regression=config.task == "regression"
+    )
     first_step = trainer.step
 
     def report(stats):
@@ -311,9 +319,19 @@ def _summary(final, trainer):
             return f"step {final['step']}: the loss is no longer a finite number (it overflowed)"
         return f"step {final['step']}: the weights are no longer finite numbers"
     text = f"step {final['step']}: train loss {final['train_loss']:.4g}, "
-    text += f"train accuracy {final['train_acc']:.1%}"
-    if final["test_acc"] is not None:
-        text += f", test loss {final['test_loss']:.4g}, test accuracy {final['test_acc']:.1%}"
+    if trainer.config.task == "regression":  # accuracy means nothing there: R squared
+        text += f"train R² {_r2(final['train_acc'])}"
+        if final["test_acc"] is not None:
+            text += f", test loss {final['test_loss']:.4g}, test R² {_r2(final['test_acc'])}"
+    else:
+        text += f"train accuracy {final['train_acc']:.1%}"
+        if final["test_acc"] is not None:
+            text += f", test loss {final['test_loss']:.4g}, test accuracy {final['test_acc']:.1%}"
     if final["ms_per_step"] is not None:
         text += f" ({final['elapsed']:.2f} s of training, {final['ms_per_step']:.1f} ms/step)"
     return text
+
+
+def _r2(value):
+    """R squared for people: 0.9798, or -1.3e+05 for a fit far worse than the mean."""
+    return f"{value:.4f}" if value > -1000 else f"{value:.3g}"

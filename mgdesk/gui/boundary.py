@@ -120,6 +120,10 @@ class BoundaryPlot(pg.PlotWidget):
         self.regions = pg.ImageItem(axisOrder="row-major")  # K classes: see class_image
         self.regions.hide()
         item.addItem(self.regions)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen((60, 60, 60), width=2.5))  # regression
+        self.curve.hide()
+        item.addItem(self.curve)
+        self.regression = False  # points at (x1, y) under the fitted curve
         self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1))
         self.test_points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(255, 255, 255, 200))
         self.traced = pg.ScatterPlotItem(
@@ -152,7 +156,7 @@ class BoundaryPlot(pg.PlotWidget):
         """A new network is coming: dim the picture and say that its boundary is computed
         (until `set_grid`), so that the old one is never taken for it."""
         self.stale = True
-        for item in (self.image, self.contour, self.regions):
+        for item in (self.image, self.contour, self.regions, self.curve):
             item.setOpacity(STALE_OPACITY)
         self.note.show()
         self.note.raise_()
@@ -165,8 +169,14 @@ class BoundaryPlot(pg.PlotWidget):
         height = self.note.heightForWidth(width)
         self.note.setGeometry((self.width() - width) // 2, 10, width, max(height, 24))
 
-    def set_data(self, data, box):
-        """Show the dataset's points around the box (xmin, xmax, ymin, ymax) holding them."""
+    def set_data(self, data, box, regression=False):
+        """Show the dataset's points around the box (xmin, xmax, ymin, ymax) holding them;
+        a regression's at (x1, y), under the fitted curve instead of a heatmap."""
+        self.regression = regression
+        for item in (self.image, self.contour, self.regions):
+            item.setVisible(not regression and item is not self.regions)
+        self.curve.setVisible(regression)
+        self.getPlotItem().setLabel("left", "y" if regression else "x2")
         self.show_points(data)
         self._box = tuple(box)
         self.grid_size = 0  # until the new network's grid comes
@@ -177,13 +187,19 @@ class BoundaryPlot(pg.PlotWidget):
     def show_points(self, data):
         """Show the dataset's points, the plane and the picture staying as they are (the
         network is the same: points were drawn or erased)."""
-        for kind, xs in (("train", data.x_train), ("test", data.x_test)):
-            self._points[kind] = np.asarray(xs, dtype=float).reshape(-1, 2)
+        for kind, xs, ys in (
+            ("train", data.x_train, data.y_train),
+            ("test", data.x_test, data.y_test),
+        ):
+            points = np.asarray(xs, dtype=float).reshape(-1, 2)
+            if self.regression:
+                points = np.column_stack((points[:, 0], np.asarray(ys, dtype=float)))
+            self._points[kind] = points.reshape(-1, 2)
         train, test = self._points["train"], self._points["test"]
-        self.train_points.setData(
-            pos=train, brush=_brushes(data.y_train), data=list(range(len(train)))
-        )
-        self.test_points.setData(pos=test, pen=_pens(data.y_test), data=list(range(len(test))))
+        ys_train = (1.0,) * len(train) if self.regression else data.y_train  # one colour
+        ys_test = (1.0,) * len(test) if self.regression else data.y_test
+        self.train_points.setData(pos=train, brush=_brushes(ys_train), data=list(range(len(train))))
+        self.test_points.setData(pos=test, pen=_pens(ys_test), data=list(range(len(test))))
 
     def _fit_plane(self):
         """Widen the data box to the widget's shape, so that x and y units are equal."""
@@ -207,6 +223,12 @@ class BoundaryPlot(pg.PlotWidget):
         interpolated to DRAWN_CELLS a side; a network of K outputs gives K scores per
         cell, drawn as K regions (class_image)."""
         self.grid_size = size
+        if self.regression:  # one row: the curve at `size` x evenly over the plane
+            xmin, xmax = bounds[:2]
+            ys = np.frombuffer(values, dtype=np.float64)
+            self.curve.setData(np.linspace(xmin, xmax, len(ys)), ys, connect="finite")
+            self._shown_fresh()
+            return
         classes = max(1, len(values) // (8 * size * size))
         several = classes > 1
         for item in (self.image, self.contour):
@@ -238,7 +260,7 @@ class BoundaryPlot(pg.PlotWidget):
         """The picture shown is the current network's."""
         self.has_heatmap = True
         self.stale = False
-        for item in (self.image, self.contour, self.regions):
+        for item in (self.image, self.contour, self.regions, self.curve):
             item.setOpacity(1.0)
         self.note.hide()
 

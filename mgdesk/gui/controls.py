@@ -6,9 +6,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -24,12 +26,15 @@ from mgdesk.gui.exact_spin_box import ExactSpinBox
 from mgdesk.gui.widgets import restyle
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
 from mgdesk.train import config as train_config
-from mgdesk.train.config import LOSS_NAMES, MULTI_CLASS_DATASETS
+from mgdesk.train.config import LOSS_NAMES, MULTI_CLASS_DATASETS, REGRESSION_DATASETS, TASKS
+from mgdesk.train.features import FEATURE_NAMES
 from mgdesk.train.optim import OPTIMIZERS
 
 __all__ = ["ArchitecturePanel"]
 
 DATASETS = tuple(name for name in train_config.DATASETS if name not in ("csv", "drawn"))
+FEATURE_TEXT = {"x1^2": "x1²", "x2^2": "x2²", "x1*x2": "x1·x2", "sin(x1)": "sin x1"}
+FEATURE_TEXT["sin(x2)"] = "sin x2"
 DRAWN_TEXT = "drawn points"  # the dataset "drawn": what Edit points on the boundary made
 SAME = "as above"  # a layer that follows the network's activation
 SETTINGS = {f.name: f.metadata for f in fields(TrainConfig)}  # label, help, limits
@@ -114,6 +119,19 @@ class ArchitecturePanel(QWidget):
         self.samples = _spin(QSpinBox, *_limits("samples"), 10)
         self.noise = ExactSpinBox(*_limits("noise"), 0.05)
         self.classes = _spin(QSpinBox, *_limits("classes"))
+        self.task = _combo(TASKS, "taskCombo")
+        self.features = QWidget()  # a box per input feature, as in TensorFlow Playground
+        self.features.setObjectName("featuresBox")
+        grid = QGridLayout(self.features)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        self._feature_boxes = {}
+        for i, name in enumerate(FEATURE_NAMES):
+            box = QCheckBox(FEATURE_TEXT.get(name, name))
+            box.setToolTip(f"Give the network {name} as an input")
+            box.toggled.connect(self.changed)
+            grid.addWidget(box, i // 4, i % 4)
+            self._feature_boxes[name] = box
         self.classes.setObjectName("classesSpin")
         self.test_split = ExactSpinBox(*_limits("test_split"), 0.1, special="no test set")
         # the config's range (to 2**32 - 1): past a QSpinBox's int32, so whole floats
@@ -154,6 +172,7 @@ class ArchitecturePanel(QWidget):
         for combo in (self.activation, self.loss, self.lr_decay):
             combo.currentIndexChanged.connect(self.changed)
         self.optimizer.currentIndexChanged.connect(self._on_optimizer_changed)
+        self.task.currentIndexChanged.connect(self._on_task_changed)
         self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
         self.layers.textChanged.connect(self._on_layers_edited)
         self.lr.valueChanged.connect(self._on_lr_changed)
@@ -188,7 +207,9 @@ class ArchitecturePanel(QWidget):
         return group
 
     def _data_group(self):
-        return self._group("Data", ("dataset", "samples", "noise", "classes", "test_split", "seed"))
+        return self._group(
+            "Data", ("dataset", "task", "samples", "noise", "classes", "test_split", "seed")
+        )
 
     def _network_group(self):
         remove = _tool("− layer", "Remove the last hidden layer")
@@ -204,7 +225,7 @@ class ArchitecturePanel(QWidget):
         buttons.addWidget(add)
         self._rows_box = QVBoxLayout()  # one line per hidden layer, see _layer_row
         self._rows_box.setSpacing(2)
-        rows = ("layers", buttons, self._rows_box, "activation", "loss")
+        rows = ("features", "layers", buttons, self._rows_box, "activation", "loss")
         return self._group("Network", rows)
 
     def _training_group(self):
@@ -294,6 +315,15 @@ class ArchitecturePanel(QWidget):
 
     @Slot(int)
     def _on_dataset_changed(self, index):
+        source = self.dataset.itemData(index)
+        regression = source in REGRESSION_DATASETS
+        generated = source not in (None, "csv", "drawn")  # (drawn: a curve, or classes)
+        if generated and regression != (self.task.currentText() == "regression"):
+            # a curve is fitted (mse), classes are told apart: the task follows the data
+            self.task.blockSignals(True)
+            self.task.setCurrentText("regression" if regression else "classification")
+            self.task.blockSignals(False)
+            self.loss.setCurrentText("mse" if regression else "hinge")
         self._sync_data_fields()
         if self.dataset.itemData(index) == "csv" and not self._csv_path:
             self.import_csv_requested.emit()
@@ -312,11 +342,19 @@ class ArchitecturePanel(QWidget):
             own = source == "drawn" or (source == "csv" and name != "test_split")
             box.setEnabled(not own)
             box.setToolTip(tips[source] if own else _help(name))
+        regression = self.task.currentText() == "regression"
+        for name, box in self._feature_boxes.items():
+            box.setEnabled(not (regression and "x2" in name))  # a curve has x1 only
         several = source in MULTI_CLASS_DATASETS
         self.classes.setEnabled(several)
         self.classes.setToolTip(
             _help("classes") if several else f"{self.dataset.currentText()} has 2 classes"
         )
+
+    @Slot(int)
+    def _on_task_changed(self, _index):
+        self._sync_data_fields()
+        self.changed.emit()
 
     @Slot(int)
     def _on_optimizer_changed(self, _index):
@@ -344,6 +382,14 @@ class ArchitecturePanel(QWidget):
         self.dataset.setCurrentIndex(index)
         self.csv_imported.emit(self._csv_path)  # (not from set_config: signals blocked)
 
+    def features_value(self):
+        """The inputs checked (those a box can give now), or () for the task's default."""
+        chosen = tuple(n for n, box in self._feature_boxes.items() if box.isChecked())
+        if self.task.currentText() == "regression":
+            chosen = tuple(n for n in chosen if "x2" not in n)
+            return () if chosen == ("x1",) else chosen
+        return () if chosen == ("x1", "x2") else chosen
+
     def show_drawn(self):
         """The dataset is now the drawn points (the first edit on the plot made them)."""
         self.dataset.setCurrentIndex(self.dataset.findData("drawn"))
@@ -366,6 +412,8 @@ class ArchitecturePanel(QWidget):
             samples=self.samples.value(),
             noise=self.noise.value(),
             classes=self.classes.value() if self.classes.isEnabled() else 2,
+            task=self.task.currentText(),
+            features=self.features_value(),
             test_split=self.test_split.value(),
             seed=int(self.seed.value()),
             layers=parse_layers(self.layers.text()),
@@ -395,6 +443,9 @@ class ArchitecturePanel(QWidget):
             self.samples.setValue(config.samples)
             self.noise.setValue(config.noise)
             self.classes.setValue(config.classes)
+            self.task.setCurrentText(config.task)
+            for name, box in self._feature_boxes.items():
+                box.setChecked(name in config.input_features)
             self.test_split.setValue(config.test_split)
             self.seed.setValue(config.seed)
             self._sizes = tuple(config.layers)

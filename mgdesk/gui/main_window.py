@@ -136,8 +136,11 @@ class MainWindow(QMainWindow):
             return
         test = "" if stats.test_loss is None else f"  (test {stats.test_loss:.4g})"
         labels["loss"].setText(f"loss {stats.train_loss:.4g}{test}")
-        test = "" if stats.test_acc is None else f"  (test {_percent(stats.test_acc)})"
-        labels["accuracy"].setText(f"accuracy {_percent(stats.train_acc)}{test}")
+        name, shown = "accuracy", _percent
+        if self.run.applied is not None and self.run.applied.task == "regression":
+            name, shown = "R²", "{:.3f}".format  # how much of y's variance the curve explains
+        test = "" if stats.test_acc is None else f"  (test {shown(stats.test_acc)})"
+        labels["accuracy"].setText(f"{name} {shown(stats.train_acc)}{test}")
         rate = self.run.steps_per_second(time.monotonic())
         labels["rate"].setText(f"{rate:,.0f} steps/s" if rate is not None else "")
 
@@ -272,7 +275,8 @@ class MainWindow(QMainWindow):
     def _on_runner_reset_shown(self, snapshot):
         if self.run.ghost is not None:  # (None: the reset was refused, the run goes on)
             self.loss_plot.new_run(self.run.ghost)
-        self.boundary.set_data(snapshot.data, snapshot.box)
+        regression = snapshot.config.task == "regression"
+        self.boundary.set_data(snapshot.data, snapshot.box, regression)
         self.points.set_shown(snapshot.data, snapshot.config)
         self.boundary.set_traced(*self.run.traced)
         self.loss_plot.load_history(snapshot.history)

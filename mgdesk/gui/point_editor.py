@@ -77,6 +77,7 @@ class PointEditor(QObject):
         self.editing = False
         self.number = 1  # the class of new points (0-based; with two classes 1 is +1)
         self.classes = 2
+        self.regression = False  # a click adds a point of the curve (x, y)
         self.test = False  # new points go to the test set
         self.eraser = False
         self.files = files  # the window's FileActions (for Export Points)
@@ -112,7 +113,10 @@ class PointEditor(QObject):
     def set_shown(self, data, config):
         """The window shows `data` (a new network's, or a session's) under `config`."""
         self._shown, self._config = data, config
+        self.regression = config.task == "regression"
         self.set_classes(config.classes)
+        for button in self._class_buttons[: self.classes]:
+            button.setVisible(not self.regression)  # a curve's points have no class
         if data.name == DRAWN and not _same_points(data, self.edits.data):
             self.edits.start_from(data)  # e.g. a session's drawing: undo brings back ours
         self.state_changed.emit()
@@ -214,8 +218,11 @@ class PointEditor(QObject):
         if problem:
             self.note_posted.emit(problem)
             return
-        label = class_label(self.number, self._config is not None and self._config.loss == "ce")
-        added = self.edits.add([(x, y)], label, self.test, stroke)
+        if self.regression:  # the point (x, 0) with the label y: a point of the curve
+            added = self.edits.add([(x, 0.0)], y, self.test, stroke)
+        else:
+            ce = self._config is not None and self._config.loss == "ce"
+            added = self.edits.add([(x, y)], class_label(self.number, ce), self.test, stroke)
         if added is None:
             self.note_posted.emit("No more points: a dataset holds at most 10,000")
         self._apply(added)
@@ -233,6 +240,8 @@ class PointEditor(QObject):
         xs = np.asarray(data.x_train if kind == "train" else data.x_test, dtype=float)
         if not len(xs):
             return []
+        if self.regression:  # drawn at (x1, y)
+            xs[:, 1] = data.y_train if kind == "train" else data.y_test
         view = self.plot.getPlotItem().getViewBox()
         px, py = view.viewPixelSize()
         x, y = self._plane_point(pos)

@@ -21,7 +21,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from mgdesk.engine import MLP
 from mgdesk.gui.threads import GuiGate, one_line
 from mgdesk.train import Trainer, decision_grid_bands
-from mgdesk.train.trainer import output_grid_bands
+from mgdesk.train.drawn import shown_points
+from mgdesk.train.trainer import fitted_curve, output_grid_bands
 
 __all__ = [
     "GRID_SIZE",
@@ -63,15 +64,18 @@ class StepSnapshot:
     model: dict  # model.to_dict(), a fresh copy
     velocity: tuple = ()  # the optimizer's momentum, with the model (() without momentum)
     stats: tuple = ()  # the StepStats since the previous snapshot, in order
-    grid: bytes | None = None  # network scores (K per point: K outputs), float64, rows from ymin
+    # network scores, float64, `grid_size` rows from ymin up (K per point with K outputs;
+    # a regression's one row: its curve at `grid_size` x evenly over the plane's width)
+    grid: bytes | None = None
     grid_size: int = 0
     bounds: tuple = (-1.0, 1.0, -1.0, 1.0)  # xmin, xmax, ymin, ymax of the grid's plane
     failure: object = None  # the trainer's TrainingFailure once the loss stopped being finite
 
 
-def plane_bounds(data, margin=0.15):
-    """A square-ish box around all points with a margin, as (xmin, xmax, ymin, ymax)."""
-    points = data.x_train + data.x_test
+def plane_bounds(data, margin=0.15, regression=False):
+    """A square-ish box around all points with a margin, as (xmin, xmax, ymin, ymax); a
+    regression's points are drawn at (x, y), x1 and its label."""
+    points = shown_points(data) if regression else data.x_train + data.x_test
     if not points:
         return (-1.0, 1.0, -1.0, 1.0)
     xs, ys = [p[0] for p in points], [p[1] for p in points]
@@ -178,7 +182,7 @@ class TrainWorker(QObject):
             config = trainer.config
         self.trainer, self._generation = trainer, generation
         self.take_data()  # points drawn after this Reset was asked for
-        box = plane_bounds(trainer.data)
+        box = plane_bounds(trainer.data, regression=trainer.config.task == "regression")
         if box != self._box:  # new data: the view will say which part of the plane it shows
             self._box = self._bounds = box
         self.yielded.emit(
@@ -248,9 +252,13 @@ class TrainWorker(QObject):
         rows = max(1, min(n, int(BAND_SECONDS / (cost * n))))
         values = array("d")
         try:
-            model = self.trainer.model
+            trainer = self.trainer
+            model, features = trainer.model, trainer.features
+            if trainer.config.task == "regression":  # one row: the curve over the plane's x
+                pause()
+                return array("d", fitted_curve(model, bounds[:2], n, features)[1]).tobytes()
             grid_bands = output_grid_bands if model.nouts[-1] > 1 else decision_grid_bands
-            for band in grid_bands(model, bounds, n, band=rows, pause=pause):
+            for band in grid_bands(model, bounds, n, band=rows, pause=pause, features=features):
                 values.extend(band)
         except _GridInterrupted:
             return None

@@ -8,7 +8,7 @@ from mgdesk.io.session import SessionError, _write_text
 from mgdesk.train import make_dataset
 from mgdesk.train.data import file_name
 
-__all__ = ["export_script", "script_refusal"]
+__all__ = ["export_script", "plain_inputs_refusal", "script_refusal"]
 
 # The body of the one-sample loss of each kind, as the script writes it (the graph mgdesk builds).
 LOSS_CODE = {
@@ -166,6 +166,15 @@ def script_refusal(config):
         )
     if config.loss == "ce":
         return "the exported script writes one-score losses only, not ce (several classes)"
+    return plain_inputs_refusal(config, "the exported script")
+
+
+def plain_inputs_refusal(config, what):
+    """Why `what` (an export) cannot hold a regression or other input features, or None."""
+    if config.task == "regression":
+        return f"{what} holds classification runs only, not regression (yet)"
+    if config.input_features != ("x1", "x2"):
+        return f"{what} feeds x1,x2 only, not the features {','.join(config.input_features)}"
     return None
 
 

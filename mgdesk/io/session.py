@@ -324,7 +324,12 @@ def _read_run(name, doc):
         model = read_model(doc.get("model"))
     except (ValueError, TypeError, OverflowError) as exc:
         raise SessionError(f"{name}: bad model: {exc}") from None
-    if model.nin != 2 or model.nouts != [*config.layers, config.outputs]:
+    if model.nin != len(config.input_features):
+        raise SessionError(
+            f"{name}: the model takes {model.nin} inputs, the settings give it "
+            f"{len(config.input_features)} ({', '.join(config.input_features)})"
+        )
+    if model.nouts != [*config.layers, config.outputs]:
         outputs = "one output" if config.outputs == 1 else f"{config.outputs} outputs"
         raise SessionError(
             f"{name}: the model's layers {model.nouts} do not match the settings "
@@ -391,7 +396,7 @@ def _labels(name, labels, count):
 
 def _points(name, what, value, pairs, classes=None):
     """The points ([x1, x2] pairs) or labels of a data part, checked: labels -1 or 1, or
-    with `classes` K, the classes 0..K-1."""
+    with `classes` K, the classes 0..K-1, or with "real" (regression) finite numbers."""
     if not isinstance(value, list) or len(value) > MAX_SAMPLES:
         raise SessionError(f"{name}: the data's {what} must be a list of at most {MAX_SAMPLES:,}")
     try:
@@ -404,12 +409,19 @@ def _points(name, what, value, pairs, classes=None):
             ):
                 raise TypeError
             return points
+        if classes == "real":  # regression: any finite number
+            labels = tuple(float(v) for v in value)
+            if any(isinstance(v, bool) for v in value) or not all(map(math.isfinite, labels)):
+                raise TypeError
+            return labels
         allowed = (-1, 1) if classes is None else range(classes)
         if not all(not isinstance(v, bool) and v in allowed for v in value):
             raise TypeError
         return tuple(float(v) for v in value)
     except (TypeError, ValueError, OverflowError):
-        labels = "labels -1 or 1" if classes is None else f"classes 0 to {(classes or 1) - 1}"
+        labels = {None: "labels -1 or 1", "real": "finite numbers as targets"}.get(
+            classes, f"classes 0 to {classes - 1}" if isinstance(classes, int) else ""
+        )
         kind = "[x1, x2] pairs of finite numbers" if pairs else labels
         raise SessionError(f"{name}: the data's {what} must hold {kind}") from None
 
@@ -422,6 +434,8 @@ def _read_data(name, doc, config):
     if not isinstance(source, str) or not source or len(source) > 300:
         raise SessionError(f"{name}: the data's source must be a name")
     classes = config.classes if config.loss == "ce" else None
+    if config.task == "regression":
+        classes = "real"
     x_train, y_train, x_test, y_test = (
         _points(name, part, doc[part], part.startswith("x"), classes) for part in DATA_PARTS
     )

@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 
 from mgdesk.engine.activations import ACTIVATION
+from mgdesk.io.export import plain_inputs_refusal
 from mgdesk.io.session import SessionError, _write_text, check_writable, load_session
 from mgdesk.train import ConfigError, make_dataset
 
@@ -275,7 +276,7 @@ def torch_refusal(config):
     """Why the PyTorch script cannot hold `config`'s run (one line), or None."""
     if config.loss == "ce":
         return "the PyTorch export writes one-score losses only, not ce (several classes) yet"
-    return None
+    return plain_inputs_refusal(config, "the PyTorch export")
 
 
 def torch_script(config, model, data, step=0, velocity=(), filename="model.py"):

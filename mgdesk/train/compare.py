@@ -42,7 +42,9 @@ __all__ = [
 ]
 
 # The settings a comparison may vary, in the order a dialog should propose them.
-VARIABLE = ("activation", "lr", "layers", "loss", "momentum", "batch_size", "l2", "lr_decay")
+VARIABLE = (
+    "activation", "lr", "layers", "loss", "optimizer", "momentum", "batch_size", "l2", "lr_decay"
+)  # fmt: skip
 SHARED = ("dataset", "samples", "noise", "test_split", "seed", "csv_path", "steps", "decay_steps")
 MAX_VARIANTS = 16
 FLOATS = ("lr", "l2", "momentum")
@@ -166,7 +168,13 @@ def make_variants(base, varied):
         )
     names = [name for name, _ in varied]
     combos = itertools.product(*(values for _, values in varied))
-    return [Variant.of(base, zip(names, combo)) for combo in combos]
+    variants = [Variant.of(base, zip(names, combo)) for combo in combos]
+    if len({v.config.loss == "ce" for v in variants}) > 1:  # the runs share their points
+        raise ConfigError(
+            "vary", "ce takes class labels 0..K-1 and one output per class, the other losses "
+            "labels -1/+1 and one score: compare ce with ce runs only",
+        )  # fmt: skip
+    return variants
 
 
 def initial_model(config, base):

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import NamedTuple
 
 from mgdesk.engine import ACTIVATIONS
+from mgdesk.train.features import FEATURE_NAMES, parse_features
 from mgdesk.train.optim import OPTIMIZERS
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "MAX_CLASSES",
     "MAX_WORK",
     "MULTI_CLASS_DATASETS",
+    "REGRESSION_DATASETS",
+    "TASKS",
     "ConfigError",
     "Range",
     "InspectConfig",
@@ -35,7 +38,9 @@ __all__ = [
     "setting",
 ]
 
-DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "csv", "drawn")  # drawn: in the window
+REGRESSION_DATASETS = ("sine", "abs", "step", "cubic")  # 1-D: y over x, for task regression
+DATASETS = ("moons", "circles", "xor", "spiral", "blobs", *REGRESSION_DATASETS, "csv", "drawn")
+TASKS = ("classification", "regression")
 LOSS_NAMES = ("hinge", "mse", "bce", "ce")
 MULTI_CLASS_DATASETS = ("spiral", "blobs", "csv", "drawn")  # those that make K > 2 classes
 MAX_CLASSES = 8
@@ -178,8 +183,8 @@ def _choice(field, value, allowed):
     return value
 
 
-def count_weights(layers, outputs=1):
-    sizes = [2, *layers, outputs]
+def count_weights(layers, outputs=1, inputs=2):
+    sizes = [inputs, *layers, outputs]
     return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
@@ -197,7 +202,7 @@ def check_work(config, n_samples, engine="fast"):
             f"(0 = full batch; got {config.batch_size})",
         )
     seen = (config.batch_size or n_train) + n_test
-    weights = count_weights(config.layers, config.outputs)
+    weights = count_weights(config.layers, config.outputs, len(config.input_features))
     work = seen * weights
     fast = engine != "value"
     limit = MAX_WORK if fast else MAX_VALUE_WORK
@@ -219,7 +224,14 @@ class TrainConfig:
     """One training run. The defaults are micrograd's demo (moons, MLP(2, [16, 16, 1]))."""
 
     # One field per setting: its default, then what people see of it (see `setting`).
-    dataset: str = setting("moons", "dataset", "toy dataset", choices=DATASETS)  # csv: csv_path
+    dataset: str = setting(
+        "moons", "dataset", "toy dataset; sine, abs, step and cubic are 1-D, for regression",
+        choices=DATASETS,
+    )  # fmt: skip  # csv: csv_path
+    task: str = setting(
+        "classification", "task", "classification (classes of points) or regression (fit y "
+        "over x with mse; its accuracy figure is R squared)", choices=TASKS,
+    )  # fmt: skip
     # a CSV brings its own count of points
     samples: int = setting(
         100, "samples", "points to generate", Range(2, MAX_SAMPLES, integer=True)
@@ -228,6 +240,10 @@ class TrainConfig:
     classes: int = setting(
         2, "classes", "classes of points for spiral, blobs and csv (labels 0..K-1); more than "
         "2 need --loss ce", Range(2, MAX_CLASSES, integer=True),
+    )  # fmt: skip
+    features: tuple = setting(
+        (), "features", f"the network's inputs, from {','.join(FEATURE_NAMES)}; "
+        "empty: x1,x2 (regression: x1)",
     )  # fmt: skip
     test_split: float = setting(
         0.2, "test split", "share held out for testing", Range(0, 1, high_open=True)
@@ -277,12 +293,13 @@ class TrainConfig:
         set_ = object.__setattr__  # frozen: normalise through the back door, once
         for f in fields(self):  # in field order: the first bad setting is the one reported
             name, meta = f.name, f.metadata
-            if name in ("layers", "activation"):  # their own rules: a text, names per layer
+            if name in ("layers", "activation", "features"):  # their own rules
                 set_(self, name, getattr(self, f"_{name}")())
             elif meta["choices"]:
                 set_(self, name, _choice(name, getattr(self, name), meta["choices"]))
             elif meta["limits"]:
                 set_(self, name, meta["limits"].check(name, getattr(self, name)))
+        self._check_task()
         if self.classes > 2 and self.dataset not in MULTI_CLASS_DATASETS:
             raise ConfigError(
                 "classes",
@@ -309,6 +326,45 @@ class TrainConfig:
         if not isinstance(layers, list | tuple):
             raise ConfigError("layers", f"must be a list of layer sizes (got {_shown(layers)})")
         return _check_layer_sizes(layers)
+
+    def _features(self):
+        features = self.features
+        if isinstance(features, str):
+            features = features.split(",") if features.strip() else ()
+        if not isinstance(features, list | tuple):
+            raise ConfigError("features", f"must be a list of names (got {_shown(features)})")
+        try:
+            return parse_features(",".join(map(str, features))) if features else ()
+        except ValueError as exc:
+            raise ConfigError("features", str(exc)) from None
+
+    def _check_task(self):
+        regression_data = self.dataset in REGRESSION_DATASETS
+        if self.task == "regression":
+            if not regression_data and self.dataset != "drawn":  # (drawn: a curve drawn)
+                raise ConfigError(
+                    "dataset",
+                    f"regression fits {', '.join(REGRESSION_DATASETS)} or drawn points "
+                    f"(got {self.dataset})",
+                )
+            if self.loss != "mse":
+                raise ConfigError("loss", f"regression is fitted with mse (got {self.loss})")
+            two_d = [f for f in self.features if "x2" in f]
+            if two_d:
+                raise ConfigError(
+                    "features", f"regression data has x1 only, no x2 (got {', '.join(two_d)})"
+                )
+        elif regression_data:
+            raise ConfigError(
+                "task", f"{self.dataset} is a regression dataset (y over x): use task regression"
+            )
+
+    @property
+    def input_features(self):
+        """The network's inputs: the features chosen, or x1, x2 (regression: x1)."""
+        if self.features:
+            return self.features
+        return ("x1",) if self.task == "regression" else ("x1", "x2")
 
     def _activation(self):
         act = self.activation
@@ -344,6 +400,7 @@ class TrainConfig:
     def to_dict(self):
         d = asdict(self)
         d["layers"] = list(self.layers)
+        d["features"] = list(self.features)
         if isinstance(self.activation, tuple):
             d["activation"] = list(self.activation)
         return d

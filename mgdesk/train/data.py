@@ -1,8 +1,9 @@
-"""Toy 2-D datasets, seeded and reproducible, and CSV import.
+"""Toy 2-D datasets, seeded and reproducible, 1-D curves for regression, and CSV import.
 
 Labels are what the loss compares against: -1/+1 for the one-score losses (hinge, mse,
 bce), the class index 0..K-1 for the softmax cross-entropy (ce), which spiral, blobs and a
-CSV can make with K up to 8 classes.
+CSV can make with K up to 8 classes. A regression dataset (sine, abs, step, cubic) has
+points (x, 0) and labels y = f(x) + noise, real numbers.
 """
 
 import csv
@@ -133,6 +134,24 @@ def _blobs(n, rng, classes=2):
     return rows
 
 
+def _curve(f):
+    """A 1-D regression dataset: n points x evenly over [-2, 2], at (x, 0), labelled f(x)
+    (the noise goes on the label only, see make_dataset)."""
+
+    def make(n, rng):
+        return [(x, 0.0, f(x)) for x in linspace(-2.0, 2.0, n)]
+
+    return make
+
+
+REGRESSION = {  # each y roughly within [-2, 2] over x in [-2, 2]
+    "sine": _curve(lambda x: math.sin(2 * x)),
+    "abs": _curve(lambda x: abs(x) - 1),
+    "step": _curve(lambda x: 1.0 if x > 0 else -1.0),
+    "cubic": _curve(lambda x: x**3 / 4 - x),
+}
+
+
 GENERATORS = {
     "moons": _moons,
     "circles": _circles,
@@ -179,6 +198,11 @@ def make_dataset(config):
         rows = _labels_for(config.loss, load_csv(config.csv_path, config.classes))
         config.check_work(len(rows))
         return _split(file_name(config.csv_path), rows, config.test_split, rng)
+    if config.dataset in REGRESSION:
+        rows = REGRESSION[config.dataset](config.samples, rng)
+        if config.noise:
+            rows = [(a, b, y + rng.gauss(0, config.noise)) for a, b, y in rows]
+        return _split(config.dataset, rows, config.test_split, rng)
     make = GENERATORS[config.dataset]
     if config.dataset in MULTI_CLASS:
         rows = _labels_for(config.loss, make(config.samples, rng, config.classes))

@@ -51,9 +51,24 @@ def class_label(number, indices=False):
 
 
 def fit_labels(data, config):
-    """`data` with the labels `config`'s loss takes (0..K-1 for ce, else -1/+1), or
-    ConfigError naming the setting that does not fit the points drawn."""
-    numbers = [label_class(y) for y in data.y_train + data.y_test]
+    """`data` with the labels `config`'s loss takes (0..K-1 for ce, else -1/+1; a
+    regression's are its y), or ConfigError naming the setting that does not fit the
+    points drawn (a curve is not classes, nor classes a curve)."""
+    points, labels = data.x_train + data.x_test, data.y_train + data.y_test
+    curve = all(x2 == 0 for _, x2 in points) and not all(float(y).is_integer() for y in labels)
+    if config.task == "regression":
+        if any(x2 != 0 for _, x2 in points):
+            raise ConfigError(
+                "task", "the drawn points are classes in the plane, not a curve: clear them "
+                "(Edit points) to draw a curve",
+            )  # fmt: skip
+        return data
+    if curve:
+        raise ConfigError(
+            "task", "the drawn points are a curve (y over x): use task regression, or clear "
+            "them (Edit points) to draw classes",
+        )  # fmt: skip
+    numbers = [label_class(y) for y in labels]
     if numbers and max(numbers) >= config.classes:
         field = "classes" if max(numbers) < MAX_CLASSES else "loss"
         raise ConfigError(
@@ -236,3 +251,8 @@ def from_json(text):
     if not all(math.isfinite(v) for v in numbers) or any(len(x) != len(y) for x, y in zip(xs, ys)):
         return None
     return Dataset(DRAWN, xs[0], ys[0], xs[1], ys[1])
+
+
+def shown_points(data):
+    """A regression's points as they are drawn: (x1, y), the input over its label."""
+    return tuple((x[0], y) for x, y in zip(data.x_train + data.x_test, data.y_train + data.y_test))

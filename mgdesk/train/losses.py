@@ -18,7 +18,7 @@ import numpy as np
 
 from mgdesk.engine import Value
 
-__all__ = ["LOSSES", "Loss", "accuracy", "l2_penalty"]
+__all__ = ["LOSSES", "Loss", "accuracy", "l2_penalty", "r_squared"]
 
 
 def _hinge_value(s, y):
@@ -179,3 +179,18 @@ def accuracy(scores, ys):
     else:
         right = np.count_nonzero((scores > 0) == (np.asarray(ys) > 0))
     return right / len(ys)
+
+
+def r_squared(predictions, ys):
+    """Regression's figure where classification has accuracy: 1 - sum((p - y)^2) /
+    sum((y - mean y)^2), 1 for a perfect fit, 0 for predicting the mean, below 0 worse;
+    None without samples (as accuracy). Targets all equal: 1 if fitted exactly, else 0."""
+    if len(ys) != len(predictions):
+        raise ValueError("one prediction per target")
+    if not len(ys):
+        return None
+    p, y = np.asarray(predictions, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    residual, spread = float(((p - y) ** 2).sum()), float(((y - y.mean()) ** 2).sum())
+    if spread == 0:
+        return 1.0 if residual == 0 else 0.0
+    return 1.0 - residual / spread

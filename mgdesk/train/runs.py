@@ -19,6 +19,7 @@ from mgdesk.engine import MLP
 from mgdesk.engine.activations import ACTIVATION
 from mgdesk.train.config import FIELD_LABELS, TrainConfig
 from mgdesk.train.data import file_name
+from mgdesk.train.features import PLAIN, feature_values
 
 __all__ = [
     "CURVES",
@@ -44,7 +45,7 @@ CURVES = ("train_loss", "test_loss", "train_acc", "test_acc", "lr")
 # ---- dead ReLUs ----
 
 
-def dead_neurons(model, points):
+def dead_neurons(model, points, features=None):
     """Labels (e.g. "L1.N3", layers and neurons counted from 1) of the hidden ReLU neurons
     whose output is 0 on every one of `points`: their input sum is never above 0, so ReLU
     passes no gradient back and no step can change their weights. `model` is an MLP or its
@@ -53,7 +54,8 @@ def dead_neurons(model, points):
     model = MLP.from_dict(model) if isinstance(model, dict) else model
     if not points:
         return []
-    outputs = [list(p) for p in points]
+    features = features or PLAIN[: model.nin]  # the network's inputs for each point
+    outputs = [feature_values(features, p) for p in points]
     dead = []
     for layer, act in zip(model.layers[:-1], model.activations):  # the output is not hidden
         neurons = [(n.b.data, [w.data for w in n.w]) for n in layer.neurons]
@@ -124,7 +126,9 @@ def run_figures(trainer, first_step=0):
         **{k: _finite_or_none(v) for k, v in now.items()},
         steps_to_95=steps_to_accuracy(trainer.history),
         ms_per_step=_mean_ms(trainer.history, first_step),
-        dead=tuple(dead_neurons(trainer.model, trainer.data.x_train)) if finite else (),
+        dead=tuple(dead_neurons(trainer.model, trainer.data.x_train, trainer.features))
+        if finite
+        else (),
         diverged=diverged,
     )
 

@@ -15,8 +15,9 @@ import numpy as np
 from mgdesk.engine import MLP, FastMLP, Value
 from mgdesk.train.config import check_work
 from mgdesk.train.data import linspace, make_dataset
+from mgdesk.train.features import PLAIN, feature_matrix, feature_values
 from mgdesk.train.history import History
-from mgdesk.train.losses import LOSSES, accuracy
+from mgdesk.train.losses import LOSSES, accuracy, r_squared
 from mgdesk.train.optim import make_optimizer, scheduled_lr
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "class_grid_bands",
     "decision_grid",
     "decision_grid_bands",
+    "fitted_curve",
     "neuron_grids",
     "new_model",
     "output_grid_bands",
@@ -69,16 +71,14 @@ class TrainingFailure:
 
 def new_model(config):
     """The network a config describes, with the config's seeded initial weights."""
-    return MLP(2, [*config.layers, config.outputs], activation=config.activation, seed=config.seed)
+    nin = len(config.input_features)
+    return MLP(
+        nin, [*config.layers, config.outputs], activation=config.activation, seed=config.seed
+    )
 
 
 def _finite(*numbers):
     return all(n is None or math.isfinite(n) for n in numbers)
-
-
-def _points(points):
-    """(x1, x2) points as an (n, 2) float64 array."""
-    return np.asarray(points, dtype=np.float64).reshape(-1, 2)
 
 
 class Trainer:
@@ -107,8 +107,11 @@ class Trainer:
         if engine == "value":
             check_work(config, len(self.data.x_train) + len(self.data.x_test), engine)
         model = model if model is not None else new_model(config)
-        if model.nin != 2 or model.nouts[-1] != config.outputs:
-            raise ValueError(f"the model must take 2 inputs and give {config.outputs} scores")
+        self.features = config.input_features  # what the network sees of a point
+        if model.nin != len(self.features) or model.nouts[-1] != config.outputs:
+            raise ValueError(
+                f"the model must take {len(self.features)} inputs and give {config.outputs} scores"
+            )
         self.history = History(history)  # compact: columns, not a StepStats per step
         self.step = self.history[-1].step if self.history else 0
         self._start_step = self.step
@@ -116,6 +119,8 @@ class Trainer:
         self.failure = None
         self.engine = engine
         self.loss = LOSSES[config.loss]
+        # regression: R squared stands where the accuracy would (1 is a perfect fit)
+        self._accuracy = r_squared if config.task == "regression" else accuracy
         self._model = model
         self._fast = FastMLP(model)  # holds the weights while training
         fast = self._fast
@@ -128,10 +133,14 @@ class Trainer:
         self._elapsed = self.history[-1].elapsed if self.history else 0.0
         self._stop = None  # the stop event of the run() in progress
 
+    def _inputs(self, points):
+        """The network's inputs for (x1, x2) points: their features, (n, features)."""
+        return feature_matrix(self.features, points)
+
     def _use_data(self, data):
         self.data = data
-        self._x_train, self._y_train = _points(data.x_train), np.array(data.y_train)
-        self._x_test, self._y_test = _points(data.x_test), np.array(data.y_test)
+        self._x_train, self._y_train = self._inputs(data.x_train), np.array(data.y_train)
+        self._x_test, self._y_test = self._inputs(data.x_test), np.array(data.y_test)
 
     def set_data(self, data, config=None):
         """Train on `data` from the next step on (points drawn or erased while training),
@@ -212,7 +221,7 @@ class Trainer:
             for x in X:
                 if stop is not None and stop.is_set():
                     return None
-                outs.append(model(x))
+                outs.append(model(feature_values(self.features, x)))
             total = self.loss.mean(outs, Y)
             if l2:
                 total = total + l2 * sum(p * p for p in params)
@@ -234,7 +243,7 @@ class Trainer:
             return None, None
         s = self.loss.scores(self._fast.predict(X))
         losses, _ = self.loss.batch(s, Y)
-        return float(losses.sum()) / len(Y) + penalty, accuracy(s, Y)
+        return float(losses.sum()) / len(Y) + penalty, self._accuracy(s, Y)
 
     def measure(self, X, Y):
         """(loss incl. L2, accuracy) of the current weights on X, Y; (None, None) if empty."""
@@ -242,7 +251,7 @@ class Trainer:
             return None, None
         self._take_back_values()
         with np.errstate(all="ignore"):
-            return self._measure(_points(X), np.asarray(Y, dtype=np.float64), self._penalty())
+            return self._measure(self._inputs(X), np.asarray(Y, dtype=np.float64), self._penalty())
 
     def evaluate(self):
         """Loss and accuracy of the current weights on the full train and test sets."""
@@ -309,7 +318,7 @@ class Trainer:
         seconds = time.perf_counter() - start
         self._elapsed += seconds
         stats = StepStats(
-            self.step, loss, accuracy(s, Y), test_loss, test_acc, grad_norm, lr,
+            self.step, loss, self._accuracy(s, Y), test_loss, test_acc, grad_norm, lr,
             self._elapsed, seconds * 1000,
         )  # fmt: skip
         self.history.append(stats)
@@ -340,7 +349,7 @@ class Trainer:
         list of K scores per point (the largest is the class)."""
         self._take_back_values()
         with np.errstate(all="ignore"):
-            return _scores_list(self._fast.predict(_points(points)))
+            return _scores_list(self._fast.predict(self._inputs(points)))
 
 
 def train(config, stop=None):
@@ -350,11 +359,26 @@ def train(config, stop=None):
     return Trainer(config).run(stop)
 
 
-def scores(model, points):
+def _features_of(model, features):
+    """The features a network of `model.nin` inputs sees: those given, else x1, x2 (or x1
+    for one input, a regression network)."""
+    if features is None:
+        if model.nin > 2:
+            raise ValueError(f"name the {model.nin} features this network takes")
+        features = PLAIN[: model.nin]
+    if len(features) != model.nin:
+        raise ValueError(f"the network takes {model.nin} inputs, not {len(features)} features")
+    return tuple(features)
+
+
+def scores(model, points, features=None):
     """The network's scores for (x1, x2) points, all at once: a list of floats, or of K
-    floats per point for a network with K outputs."""
+    floats per point for a network with K outputs. `features`: what the network sees of a
+    point (default x1, x2; see train.features)."""
+    model = _as_model(model)
+    X = feature_matrix(_features_of(model, features), points)
     with np.errstate(all="ignore"):
-        return _scores_list(FastMLP(model).predict(_points(points)))
+        return _scores_list(FastMLP(model).predict(X))
 
 
 def _scores_list(outputs):
@@ -365,17 +389,21 @@ def _as_model(model):
     return MLP.from_dict(model) if isinstance(model, dict) else model
 
 
-def sample_loss(model, x, y, loss="hinge"):
+def sample_loss(model, x, y, loss="hinge", features=None):
     """The plain-Value loss of one sample (no L2), the graph the graph view draws.
 
     Inputs are labelled "x1", "x2", the target "y", the network output "score" and the
     root "loss". `model` is an MLP or its `to_dict()`; `loss` a name from LOSSES. With ce,
     the outputs are "score1" ... "scoreK" and the class y picks one of them (so no "y" node
-    is in the graph).
+    is in the graph). `features`: the network's inputs (default x1, x2), each an input
+    node named by its feature ("x1^2", "sin(x1)").
     """
     model = _as_model(model)
-    x1, x2, target = Value(x[0], label="x1"), Value(x[1], label="x2"), Value(y, label="y")
-    score = model([x1, x2])
+    features = _features_of(model, features)
+    values = feature_values(features, x)
+    inputs = [Value(v, label=name) for v, name in zip(values, features, strict=True)]
+    target = Value(y, label="y")
+    score = model(inputs)
     if isinstance(score, list):
         for k, s in enumerate(score, start=1):
             s.label = f"score{k}"
@@ -401,58 +429,64 @@ def _grid_rows(xs, ys):
     return np.column_stack((np.tile(xs, len(ys)), np.repeat(ys, len(xs))))
 
 
-def _grid_bands(model_or_dict, bounds, resolution, band, pause):
+def _grid_bands(model_or_dict, bounds, resolution, band, pause, features):
     """The network's (rows, outputs) array over the grid, `band` grid rows at a time."""
     xs, ys = _grid_axes(bounds, resolution)
-    fast = FastMLP(_as_model(model_or_dict))  # the weights are read once, here
+    model = _as_model(model_or_dict)
+    features = _features_of(model, features)
+    fast = FastMLP(model)  # the weights are read once, here
     for start in range(0, resolution, band):
         if pause is not None:
             pause()
         with np.errstate(all="ignore"):
-            yield fast.predict(_grid_rows(xs, ys[start : start + band]))
+            yield fast.predict(feature_matrix(features, _grid_rows(xs, ys[start : start + band])))
 
 
-def decision_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None):
+def decision_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None, features=None):
     """`decision_grid`, `band` rows at a time: yields each band's scores as one flat list.
     `pause()`, when given, is called before each band (the window's worker waits there so
-    the GUI thread can paint). A network of K outputs: `class_grid_bands`."""
-    for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause):
+    the GUI thread can paint). A network of K outputs: `class_grid_bands`. `features`: the
+    network's inputs (train.features; default x1, x2), computed at each grid point."""
+    for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause, features):
         yield outputs[:, 0].tolist()
 
 
-def output_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None):
+def output_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None, features=None):
     """Every output of the network over the grid, `band` rows at a time: each band one
     flat list, K numbers per grid point (the window's K-region plot interpolates the
-    scores, then picks the class). Grid and `pause` as in `decision_grid_bands`."""
-    for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause):
+    scores, then picks the class). Grid, `pause` and `features` as in
+    `decision_grid_bands`."""
+    for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause, features):
         yield outputs.ravel().tolist()
 
 
-def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
+def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60, features=None):
     """Scores over a resolution x resolution grid spanning bounds (xmin, xmax, ymin, ymax),
     corners included. Row i is y = ymin + i * step, so row 0 is the bottom."""
     n = resolution
-    flat = [v for band in decision_grid_bands(model_or_dict, bounds, n) for v in band]
+    bands = decision_grid_bands(model_or_dict, bounds, n, features=features)
+    flat = [v for band in bands for v in band]
     return [flat[i * n : (i + 1) * n] for i in range(n)]
 
 
-def class_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None):
+def class_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None, features=None):
     """For a network of K outputs (the ce loss): `band` grid rows at a time, (classes,
     confidences) as two flat lists: the class the network picks at each grid point (its
     largest score, 0..K-1; the first of equals) and that class's softmax probability (1/K
     to 1: how sure it is). What a K-region plot draws: a colour per class, paler where
-    less sure. Grid as in `decision_grid`."""
-    for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause):
+    less sure. Grid and `features` as in `decision_grid`."""
+    for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause, features):
         Z = outputs - outputs.max(axis=1, keepdims=True)
         probabilities = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
         yield np.argmax(outputs, axis=1).tolist(), probabilities.max(axis=1).tolist()
 
 
-def class_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
+def class_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60, features=None):
     """(classes, confidences): `class_grid_bands` as two lists of grid rows, row 0 at ymin."""
     n = resolution
     classes, confidences = [], []
-    for band_classes, band_confidences in class_grid_bands(model_or_dict, bounds, n):
+    bands = class_grid_bands(model_or_dict, bounds, n, features=features)
+    for band_classes, band_confidences in bands:
         classes += band_classes
         confidences += band_confidences
     rows = range(n)
@@ -462,16 +496,31 @@ def class_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60):
     )
 
 
-def neuron_grids(model_or_dict, bounds, resolution):
+def neuron_grids(model_or_dict, bounds, resolution, features=None):
     """Each hidden neuron's output over the grid `decision_grid` uses (a heatmap per neuron,
     as TensorFlow Playground shows): {"L1.N3": (resolution, resolution) array, ...}, row 0
     at ymin. The output neuron's grid is `decision_grid`."""
     xs, ys = _grid_axes(bounds, resolution)
-    fast = FastMLP(_as_model(model_or_dict))
+    model = _as_model(model_or_dict)
+    fast = FastMLP(model)
     with np.errstate(all="ignore"):
-        outputs = fast.layer_outputs(_grid_rows(xs, ys))[1:-1]
+        X = feature_matrix(_features_of(model, features), _grid_rows(xs, ys))
+        outputs = fast.layer_outputs(X)[1:-1]
     return {
         f"L{i + 1}.N{j + 1}": A[:, j].reshape(resolution, resolution)
         for i, A in enumerate(outputs)
         for j in range(A.shape[1])
     }
+
+
+def fitted_curve(model_or_dict, x_range=(-2.0, 2.0), resolution=200, features=None):
+    """A regression network's curve over x: (xs, ys), `resolution` evenly spaced x from
+    x_range[0] to x_range[1] (ends included) and the network's output at each (the point
+    (x, 0) through `features`, default x1). What the window draws over the points."""
+    low, high = (float(v) for v in x_range)
+    if not (_finite(low, high) and high > low):
+        raise ValueError(f"x_range must be finite with high > low: {x_range}")
+    if not isinstance(resolution, int) or not 2 <= resolution <= 10_000:
+        raise ValueError(f"resolution must be a whole number from 2 to 10000 (got {resolution})")
+    xs = linspace(low, high, resolution)
+    return xs, scores(model_or_dict, [(x, 0.0) for x in xs], features)

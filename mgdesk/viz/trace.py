@@ -67,14 +67,15 @@ def _check(cancelled):
         raise TraceCancelled("trace cancelled")
 
 
-def trace_sample(model, x, y, loss="hinge", backward=True, cancelled=None):
+def trace_sample(model, x, y, loss="hinge", backward=True, cancelled=None, features=None):
     """The loss graph of sample (x, y) under `model` (an MLP's `to_dict()`, or an MLP,
     which is then used as it is): forward pass, then `backward()` unless `backward` is
     False (the stepper starts from grads 0). `cancelled()`, when given, is asked between
-    the parts (each ~0.3 s at 256,256) and raises TraceCancelled when it is true."""
+    the parts (each ~0.3 s at 256,256) and raises TraceCancelled when it is true.
+    `features`: the network's inputs (train.features; default x1, x2)."""
     model = MLP.from_dict(model) if isinstance(model, dict) else model
     _check(cancelled)
-    root = sample_loss(model, x, y, loss)
+    root = sample_loss(model, x, y, loss, features)
     _check(cancelled)
     if backward:
         root.backward()
@@ -84,8 +85,10 @@ def trace_sample(model, x, y, loss="hinge", backward=True, cancelled=None):
 
 
 def trace_job(job, backward=True, cancelled=None):
-    """`trace_sample` of anything with .model, .x, .y and .loss (the window's GraphJob)."""
-    return trace_sample(job.model, job.x, job.y, job.loss, backward, cancelled)
+    """`trace_sample` of anything with .model, .x, .y and .loss (the window's GraphJob), and
+    .features when the network takes other inputs than x1, x2."""
+    features = getattr(job, "features", None)
+    return trace_sample(job.model, job.x, job.y, job.loss, backward, cancelled, features)
 
 
 class TraceCache:
@@ -112,7 +115,7 @@ class TraceCache:
 
 
 def _key(job):
-    return (job.model, tuple(job.x), job.y, job.loss)
+    return (job.model, tuple(job.x), job.y, job.loss, getattr(job, "features", None))
 
 
 def choose_view(view, count, has_model=True, budget=NODE_BUDGET):
@@ -132,11 +135,11 @@ def auto_view(root, view, has_model=True, budget=NODE_BUDGET):
     return choose_view(view, count, has_model, budget)
 
 
-def worst_sample(model, xs, ys, loss="hinge"):
+def worst_sample(model, xs, ys, loss="hinge", features=None):
     """Index of the training point with the largest loss (the first of equals): its graph
     has gradients worth looking at, where a well-classified point's may all be 0."""
     point = LOSSES[loss].point
-    losses = [point(s, y)[0] for s, y in zip(scores(model, xs), ys, strict=True)]
+    losses = [point(s, y)[0] for s, y in zip(scores(model, xs, features), ys, strict=True)]
     return max(range(len(losses)), key=losses.__getitem__)
 
 

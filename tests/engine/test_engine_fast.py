@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mgdesk.engine import ACTIVATIONS as ENGINE_ACTIVATIONS
 from mgdesk.engine import MLP, FastMLP
 
 
@@ -73,7 +74,7 @@ def assert_fast_equals_plain(nin, nouts, activation, size, loss, seed=0):
 
 
 ARCHITECTURES = [(2, [1]), (2, [4, 1]), (2, [16, 16, 1]), (3, [5, 4, 2]), (1, [3, 3, 3])]
-ACTIVATIONS = ["relu", "tanh", "linear", ["tanh", "relu"], ["relu", "linear"]]
+ACTIVATIONS = [*ENGINE_ACTIVATIONS, ["tanh", "relu"], ["relu", "linear"], ["gelu", "sin"]]
 
 
 @pytest.mark.parametrize("loss", ["hinge", "mse"])
@@ -99,7 +100,7 @@ LAYERS = st.lists(st.integers(1, 6), min_size=0, max_size=3)
     nin=st.integers(1, 4),
     hidden=LAYERS,
     nout=st.integers(1, 3),
-    acts=st.lists(st.sampled_from(["relu", "tanh", "linear"]), min_size=4, max_size=4),
+    acts=st.lists(st.sampled_from(ENGINE_ACTIVATIONS), min_size=4, max_size=4),
     size=st.integers(1, 9),
     loss=st.sampled_from(["hinge", "mse"]),
     seed=st.integers(0, 2**16),

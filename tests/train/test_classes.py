@@ -207,3 +207,12 @@ def test_the_exports_refuse_ce_in_one_line(tmp_path, capsys):
     assert main(["train", "--quiet", "--export", str(tmp_path / "e.py"), *options.split()]) == 2
     err = capsys.readouterr().err
     assert "--export: the exported script writes one-score losses only" in err
+
+
+def test_compare_varies_the_optimizer_but_not_ce_against_a_one_score_loss(capsys):
+    base = ["compare", "--samples", "40", "--steps", "3", "--layers", "4"]
+    assert main([*base, "--vary", "optimizer=sgd,adam"]) == 0
+    assert "optimizer=adam" in capsys.readouterr().out
+    assert main([*base, "--vary", "loss=hinge,ce"]) == 2
+    err = capsys.readouterr().err
+    assert "compare ce with ce runs only" in err and err.count("\n") == 1

@@ -64,7 +64,11 @@ def test_parse_layers_rejects(text, words):
 @pytest.mark.parametrize(
     "field, value, words",
     [
-        ("dataset", "iris", "one of moons, circles, xor, spiral, blobs, csv"),
+        (
+            "dataset",
+            "iris",
+            "one of moons, circles, xor, spiral, blobs, sine, abs, step, cubic, csv",
+        ),
         ("samples", 1, "whole number at least 2 and at most 10,000"),
         ("samples", 10_001, "at most 10,000"),
         ("samples", 50.5, "whole number"),
