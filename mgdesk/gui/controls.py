@@ -385,10 +385,12 @@ class ArchitecturePanel(QWidget):
     def features_value(self):
         """The inputs checked (those a box can give now), or () for the task's default."""
         chosen = tuple(n for n, box in self._feature_boxes.items() if box.isChecked())
+        default = ("x1", "x2")
         if self.task.currentText() == "regression":
-            chosen = tuple(n for n in chosen if "x2" not in n)
-            return () if chosen == ("x1",) else chosen
-        return () if chosen == ("x1", "x2") else chosen
+            chosen, default = tuple(n for n in chosen if "x2" not in n), ("x1",)
+        if not chosen:
+            raise ConfigError("features", "check at least one input (x1 and x2: the point)")
+        return () if chosen == default else chosen
 
     def show_drawn(self):
         """The dataset is now the drawn points (the first edit on the plot made them)."""

@@ -1,5 +1,8 @@
 """The panel's controls for issue 13's settings: each reaches the network trained."""
 
+import numpy as np
+import pytest
+
 from mgdesk.engine import ACTIVATIONS
 
 
@@ -99,3 +102,97 @@ def test_drawing_three_classes_and_a_fourth_key_is_refused(qtbot, window):
     window.panel.classes.setValue(3)
     window.step()
     qtbot.waitUntil(lambda: window.step_count == 1, timeout=5000)
+
+
+def sine_regression(qtbot, window):
+    panel = window.panel
+    panel.dataset.setCurrentIndex(panel.dataset.findData("sine"))
+    assert panel.task.currentText() == "regression" and panel.loss.currentText() == "mse"
+    assert not panel._feature_boxes["x2"].isEnabled()
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.dataset == "sine", timeout=5000)
+
+
+def test_regression_draws_the_fitted_curve_over_the_points_and_says_r2(qtbot, window):
+    from mgdesk.train.trainer import fitted_curve
+
+    sine_regression(qtbot, window)
+    window.panel.activation.setCurrentText("tanh")
+    window.panel.lr.setValue(0.05)
+    window.panel.optimizer.setCurrentText("adam")
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.optimizer == "adam", timeout=5000)
+    plot = window.boundary
+    data = window.run.data
+    # points at (x, y): the label is the height
+    assert tuple(plot._points["train"][0]) == (data.x_train[0][0], data.y_train[0])
+    assert plot.curve.isVisible() and not plot.image.isVisible()
+    for n in range(1, 4):
+        window.step()
+        qtbot.waitUntil(lambda n=n: window.step_count == n, timeout=5000)
+    model = window.run.model
+
+    def drawn_is_the_fit():
+        xs, ys = plot.curve.getData()
+        if xs is None or len(xs) != plot.grid_size:
+            return False
+        expected = fitted_curve(model, (xs[0], xs[-1]), len(xs))[1]
+        return np.allclose(ys, expected, rtol=1e-9, atol=1e-12)
+
+    qtbot.waitUntil(drawn_is_the_fit, timeout=5000)
+    assert plot.curve.getData()[0][0] == pytest.approx(plot.plane[0])
+    assert window.status_labels["accuracy"].text().startswith("R² ")
+
+
+def test_a_regression_dataset_with_classification_is_marked_at_task(qtbot, window):
+    panel = window.panel
+    sine_regression(qtbot, window)
+    panel.task.setCurrentText("classification")
+    assert "regression dataset" in panel.error_text("task")
+    assert not window.train_action.isEnabled()
+
+
+def test_features_chosen_in_the_panel_feed_the_network(qtbot, window):
+    panel = window.panel
+    panel._feature_boxes["x1^2"].setChecked(True)
+    panel._feature_boxes["x2^2"].setChecked(True)
+    qtbot.waitUntil(
+        lambda: window.ready and window.run.applied.features == ("x1", "x2", "x1^2", "x2^2"),
+        timeout=5000,
+    )
+    assert window.run.model["nin"] == 4
+    window.step()
+    qtbot.waitUntil(lambda: window.step_count == 1, timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.boundary.grid_size > 0 and not window.boundary.stale, timeout=5000
+    )
+    for name in ("x1", "x2"):
+        panel._feature_boxes[name].setChecked(False)
+    panel._feature_boxes["x1^2"].setChecked(False)
+    panel._feature_boxes["x2^2"].setChecked(False)
+    assert "at least one input" in panel.error_text("features")
+    assert not window.train_action.isEnabled()
+
+
+def test_a_curve_drawn_by_clicks_trains_as_regression(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from mgdesk.gui.point_editor import plane_position
+
+    sine_regression(qtbot, window)
+    window.edit_points_action.trigger()
+    window.clear_points_action.trigger()
+    assert window.panel.task.currentText() == "regression"
+    for x, y in ((-1.5, 0.5), (-0.5, -0.8), (0.5, 0.8), (1.5, -0.3)):
+        QTest.mouseClick(
+            window.boundary.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=plane_position(window.boundary, x, y),
+        )
+    data = window.run.data
+    assert [p[1] for p in data.x_train] == [0.0] * 4
+    assert data.y_train == pytest.approx((0.5, -0.8, 0.8, -0.3), abs=0.05)
+    assert window.run.applied.task == "regression" and window.run.applied.dataset == "drawn"
+    window.step()
+    qtbot.waitUntil(lambda: window.step_count == 1, timeout=5000)
+    window.panel.task.setCurrentText("classification")  # a curve is not classes
+    assert "curve" in window.panel.error_text("task")
