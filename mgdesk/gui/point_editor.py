@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
+    QLabel,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -96,6 +97,7 @@ class PointEditor(QObject):
         for widget in (self.edit_button, self.tools):
             widget.setStyleSheet(CHECKED_STYLE)
         self.panel = QWidget()  # the tools over the plot
+        self.panel.setObjectName("boundaryPanel")
         layout = QVBoxLayout(self.panel)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -117,6 +119,10 @@ class PointEditor(QObject):
         self.set_classes(config.classes)
         for button in self._class_buttons[: self.classes]:
             button.setVisible(not self.regression)  # a curve's points have no class
+        caption = self.panel.window().findChild(QLabel, "boundaryPanelCaption")
+        if caption is not None:  # what the plot shows: a boundary, or a curve
+            what = "Fitted curve" if self.regression else "Decision boundary"
+            caption.setText(f"{what} · click a point to trace it")
         if data.name == DRAWN and not _same_points(data, self.edits.data):
             self.edits.start_from(data)  # e.g. a session's drawing: undo brings back ours
         self.state_changed.emit()

@@ -133,6 +133,7 @@ def _titled(widget, title, extra=None):
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(0)
     label = QLabel(title)
+    label.setObjectName(f"{widget.objectName()}Caption")  # (a view may retitle itself)
     label.setProperty("role", "caption")
     label.setToolTip(title)
     # cut at the edge when the window is narrow, rather than widen it

@@ -196,3 +196,12 @@ def test_a_curve_drawn_by_clicks_trains_as_regression(qtbot, window):
     qtbot.waitUntil(lambda: window.step_count == 1, timeout=5000)
     window.panel.task.setCurrentText("classification")  # a curve is not classes
     assert "curve" in window.panel.error_text("task")
+
+
+def test_the_plot_is_titled_by_what_it_shows(qtbot, window):
+    from PySide6.QtWidgets import QLabel
+
+    caption = window.findChild(QLabel, "boundaryPanelCaption")
+    assert caption.text().startswith("Decision boundary")
+    sine_regression(qtbot, window)
+    assert caption.text().startswith("Fitted curve")
