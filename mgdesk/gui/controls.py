@@ -345,10 +345,14 @@ class ArchitecturePanel(QWidget):
         regression = self.task.currentText() == "regression"
         for name, box in self._feature_boxes.items():
             box.setEnabled(not (regression and "x2" in name))  # a curve has x1 only
-        several = source in MULTI_CLASS_DATASETS
+        several = source in MULTI_CLASS_DATASETS and not regression
         self.classes.setEnabled(several)
         self.classes.setToolTip(
-            _help("classes") if several else f"{self.dataset.currentText()} has 2 classes"
+            _help("classes")
+            if several
+            else "A curve has no classes"
+            if regression
+            else f"{self.dataset.currentText()} has 2 classes"
         )
 
     @Slot(int)

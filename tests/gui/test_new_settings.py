@@ -109,6 +109,7 @@ def sine_regression(qtbot, window):
     panel.dataset.setCurrentIndex(panel.dataset.findData("sine"))
     assert panel.task.currentText() == "regression" and panel.loss.currentText() == "mse"
     assert not panel._feature_boxes["x2"].isEnabled()
+    assert not panel.classes.isEnabled()
     qtbot.waitUntil(lambda: window.ready and window.run.applied.dataset == "sine", timeout=5000)
 
 
