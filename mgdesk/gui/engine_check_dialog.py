@@ -244,6 +244,16 @@ class EngineCheckDialog(QDialog):
     def running(self):
         return self._stop is not None
 
+    @property
+    def results(self):
+        """The results of the latest run so far, in the table's order."""
+        return tuple(self._results)
+
+    @property
+    def threads(self):
+        """The dialog's worker threads while they run (none before the first Check)."""
+        return tuple(self._threads)
+
     def start_check(self, path=None, class_name=None, names=None):
         """Check `path` (default: the field's) with `class_name`; False for bad input.
         `names`: only these checks (default: all)."""

@@ -233,7 +233,8 @@ class FileActions:
                     "Restored settings you had edited but not applied last time: the new "
                     "network uses them"
                 )
-        window.log_action.setChecked(_text(settings, "logScale", "false").lower() == "true")
+        log_scale = settings.value("logScale", False)  # "true" from the file, True if cached
+        window.log_action.setChecked(log_scale is True or str(log_scale).lower() == "true")
         mode = _text(settings, "graphMode", "auto")
         if mode == "ops" and _ops_boxes(window.panel) > NODE_BUDGET:
             mode = "auto"  # never start with a slow layout the user did not just ask for

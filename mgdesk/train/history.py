@@ -49,14 +49,17 @@ class History(Sequence):
             self._columns = {name: array(col.typecode, col) for name, col in steps._columns.items()}
             return
         self._columns = _empty_columns()
-        for stats in steps:
-            self.append(stats)
+        self.extend(steps)
 
     def append(self, stats):
         columns = self._columns
         for name in COLUMNS:
             value = getattr(stats, name)
             columns[name].append(math.nan if value is None else value)
+
+    def extend(self, steps):
+        for stats in steps:
+            self.append(stats)
 
     def column(self, name):
         """The values of one field as an array (NaN where a test value is missing)."""

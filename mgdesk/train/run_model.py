@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass, fields
 
 from mgdesk.train.config import FIELD_LABELS, TrainConfig
+from mgdesk.train.history import History
 
 __all__ = ["LIVE_FIELDS", "Edit", "ResetRequest", "RunModel", "RunRequest", "describe_run"]
 
@@ -83,7 +84,7 @@ class RunModel:
         self.model = None  # its latest model.to_dict() snapshot
         self.velocity = ()  # the optimizer's momentum with that model (() without momentum)
         self.step = 0
-        self.history = []  # every StepStats of this run, in order
+        self.history = History()  # every StepStats of this run, in order (compact)
         self.lrs_used = []  # the base learning rates this run trained with, in order
         self.traced = ("train", 0)  # which sample the graph draws
         # the name of the run a reset replaces, for the loss plot's ghost, once the new
@@ -176,7 +177,7 @@ class RunModel:
         self.applied = self.requested = config
         self.failed = False
         self.step = 0
-        self.history = []
+        self.history = History()
         self.lrs_used = []
         self._rate.clear()
         return ResetRequest(
@@ -197,7 +198,7 @@ class RunModel:
         kind, index = self.traced
         if index >= len(snapshot.data.x_train if kind == "train" else snapshot.data.x_test):
             self.traced = ("train", 0)
-        self.history = list(snapshot.history)
+        self.history = History(snapshot.history)
         self.step, self.model, self.velocity = snapshot.step, snapshot.model, snapshot.velocity
         return True
 

@@ -11,7 +11,8 @@ from mgdesk.gui.controls import ArchitecturePanel
 from mgdesk.train import ConfigError, TrainConfig
 
 META = {f.name: f.metadata for f in fields(TrainConfig)}
-RANGED = [name for name, meta in META.items() if meta["limits"] and name != "decay_steps"]
+# the settings with a number box in the panel (decay_steps has none: it is kept as loaded)
+RANGED = ["samples", "noise", "test_split", "seed", "lr", "momentum", "batch_size", "l2", "steps"]
 
 
 def _outside(value, r, up):

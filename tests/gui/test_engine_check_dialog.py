@@ -34,7 +34,7 @@ def run(qtbot, dialog, path, names=None):
     assert dialog.start_check(path, "Value", names)
     assert dialog.running and dialog.run_button.text() == "Stop"
     qtbot.waitUntil(lambda: not dialog.running, timeout=RUN_TIMEOUT_MS)
-    return {r["name"]: r for r in dialog._results}
+    return {r["name"]: r for r in dialog.results}
 
 
 def row_of(dialog, name):
@@ -143,7 +143,7 @@ def test_bad_fields_are_told_at_the_field(dialog, tmp_path):
     assert not dialog.start_check(tmp_path / "engine.py", "2fast")
     assert "not a Python class name" in dialog.error_label.text()
     assert dialog.error_label.isVisible()
-    assert not dialog.running and not dialog._threads  # nothing was started
+    assert not dialog.running and not dialog.threads  # nothing was started
 
 
 def test_a_folder_or_missing_file_is_one_line(qtbot, dialog, tmp_path):
@@ -177,9 +177,9 @@ def test_closing_mid_run_stops_the_child_and_leaves_no_thread_running(qtbot, dia
         "            pass\n"
     )
     assert dialog.start_check(write(tmp_path, hangs))
-    qtbot.waitUntil(lambda: len(dialog._results) >= 3, timeout=60_000)
+    qtbot.waitUntil(lambda: len(dialog.results) >= 3, timeout=60_000)
     assert _check_children()  # stuck in tanh's endless loop
-    threads = list(dialog._threads)
+    threads = list(dialog.threads)
     assert threads and all(t.isRunning() for t in threads)
     dialog.close()
     assert not any(t.isRunning() for t in threads)

@@ -4,6 +4,7 @@ import pytest
 
 from mgdesk.gui.main_window import APPLY_DELAY_MS, MainWindow, open_settings
 from mgdesk.io import load_session
+from mgdesk.train import TrainConfig
 
 APPLY_WAIT_MS = 2 * APPLY_DELAY_MS
 
@@ -117,12 +118,28 @@ def test_choosing_csv_without_a_file_goes_back(qtbot, window, monkeypatch):
     assert window.train_action.isEnabled()
 
 
-def test_shutdown_saves_the_settings_once(qtbot, settings_dir):
+def test_shutdown_saves_the_settings_once_and_they_come_back(qtbot, settings_dir):
     window = MainWindow()
     qtbot.addWidget(window)
-    window.shutdown()
+    chosen = TrainConfig(
+        dataset="circles", noise=0.05, seed=9, layers=(5, 3), activation="tanh", loss="mse",
+        lr=0.07, lr_decay="none", momentum=0.5, batch_size=16, l2=0.001, steps=700,
+    )  # fmt: skip
+    window.panel.set_config(chosen)
+    window.log_action.setChecked(True)
+    window.graph_panel.mode.setCurrentText("neurons")
     window.shutdown()
     assert list(settings_dir.rglob("*.ini"))
+    window.panel.layers.setText("2")  # after the first shutdown: not saved by the second
+    window.shutdown()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    try:
+        assert again.panel.config() == chosen
+        assert again.log_action.isChecked()
+        assert again.graph_panel.mode.currentText() == "neurons"
+    finally:
+        again.shutdown(save=False)
 
 
 def test_a_csv_file_gone_before_reset_keeps_the_network(qtbot, window, errors, tmp_path):

@@ -235,15 +235,15 @@ def test_layer_buttons_and_per_layer_activation_follow_the_text(qtbot, window):
     panel = window.panel
     qtbot.mouseClick(widget(window, QToolButton, "addLayerButton"), Qt.MouseButton.LeftButton)
     assert panel.layers.text() == "16, 16, 16"
-    assert len(panel._rows) == 3
-    qtbot.mouseClick(panel._rows[0].findChildren(QToolButton)[1], Qt.MouseButton.LeftButton)
+    assert len(panel.layer_rows()) == 3
+    qtbot.mouseClick(widget(window, QToolButton, "layer1MoreButton"), Qt.MouseButton.LeftButton)
     assert panel.layers.text() == "17, 16, 16"
     qtbot.mouseClick(widget(window, QToolButton, "removeLayerButton"), Qt.MouseButton.LeftButton)
-    assert panel.layers.text() == "17, 16" and len(panel._rows) == 2
-    panel._rows[1].act.setCurrentText("tanh")
+    assert panel.layers.text() == "17, 16" and len(panel.layer_rows()) == 2
+    widget(window, QComboBox, "layer2ActivationCombo").setCurrentText("tanh")
     assert panel.config().activation == ("relu", "tanh")
     panel.layers.setText("3")
-    assert len(panel._rows) == 1 and panel.config().activation == "relu"
+    assert panel.layer_rows() == ["Layer 1: 3 neurons"] and panel.config().activation == "relu"
     applied = lambda: window.run.applied  # noqa: E731
     qtbot.waitUntil(lambda: applied().activation == "relu" and applied().layers == (3,))
 

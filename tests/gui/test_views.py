@@ -158,3 +158,19 @@ def test_a_long_run_is_drawn_decimated_but_kept_whole(qtbot):
     assert xs[0] == 1 and xs[-1] <= 200_000
     plot.new_run("long")
     assert len(plot.ghost.getData()[0]) <= 2 * DRAWN_BINS
+
+
+def test_dashed_and_translucent_loss_curves_are_one_pixel_wide(qtbot):
+    # Qt strokes a dashed or translucent line wider than 1 px about five times slower: with
+    # the test loss and the previous run at 2 px, one paint of the plot held the GUI thread
+    # for ~10 ms. Solid opaque curves are drawn as separate segments at any width.
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    slow = [
+        curve.opts["pen"]
+        for curve in plot._curves()
+        if curve.opts["pen"].style() != Qt.PenStyle.SolidLine
+        or curve.opts["pen"].color().alpha() < 255
+    ]
+    assert len(slow) >= 3  # test loss, previous run, the accuracies
+    assert all(pen.widthF() <= 1 for pen in slow)
