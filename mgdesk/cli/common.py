@@ -49,6 +49,7 @@ def _shown_default(value):
 # What argparse shows beyond TrainConfig's own metadata (label, help, range, choices).
 METAVARS = {
     "samples": "N", "test_split": "F", "l2": "ALPHA", "batch_size": "N", "features": "x1,x2,...",
+    "classes": "K",
 }  # fmt: skip
 HELP_NOTES = {"steps": "; with --load: more"}
 

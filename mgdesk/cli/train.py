@@ -68,8 +68,8 @@ def add_train_parser(sub):
 
 
 # What --load keeps: a continued run trains the same network on the same points.
-KEPT_ON_LOAD = ("csv_path", "dataset", "samples", "noise", "classes", "test_split", "seed")
-KEPT_NETWORK = ("layers", "activation")
+KEPT_ON_LOAD = ("csv_path", "dataset", "task", "samples", "noise", "classes", "test_split", "seed")
+KEPT_NETWORK = ("layers", "activation", "features")
 
 
 def setup(args):
@@ -125,7 +125,7 @@ def _setup(args):
         if field in changes and value != before:
             raise ConfigError(
                 field,
-                "a loaded network keeps its layers and activations"
+                "a loaded network keeps its layers, activations and features"
                 if field in KEPT_NETWORK
                 else f"a loaded session keeps its data (saved: {before}): start a new run "
                 "to change it",

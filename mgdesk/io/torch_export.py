@@ -7,8 +7,9 @@
 
 The script holds everything as literals: the network as a `torch.nn.Sequential` of `Linear`
 layers and activations in float64 with the session's weights, the points, labels and
-train/test split, the loss, the L2 strength, SGD with the momentum state, the learning-rate
-schedule going on where the session stopped, and the seeded minibatch order. Its figures
+train/test split, the input features, the loss (ce: `cross_entropy` over K outputs), the L2
+strength, SGD with its momentum or Adam with its moments, the learning-rate schedule going
+on where the session stopped, and the seeded minibatch order. Its figures
 mean what mgdesk's mean (`StepStats`): a step reports the loss (L2 included) and accuracy of
 the weights it started from, on its batch, and the test set's before the update. Every
 `train_loss` matches `mgdesk train --load run.json --steps N --json` to rounding.
@@ -21,7 +22,6 @@ import json
 from pathlib import Path
 
 from mgdesk.engine.activations import ACTIVATION
-from mgdesk.io.export import plain_inputs_refusal
 from mgdesk.io.session import SessionError, _write_text, check_writable, load_session
 from mgdesk.train import ConfigError, make_dataset
 
@@ -29,7 +29,6 @@ __all__ = [
     "add_export_torch_parser",
     "export_torch_script",
     "run_export_torch",
-    "torch_refusal",
     "torch_script",
 ]
 
@@ -42,6 +41,9 @@ LOSS_CODE = {
     "mse": """\
     # squared error (s - y)^2
     return ((s - y) ** 2).mean()""",
+    "ce": """\
+    # softmax cross-entropy of the K scores against the class: -log softmax(s)[y]
+    return torch.nn.functional.cross_entropy(s, y.long())""",
     "bce": """\
     # cross-entropy of sigmoid(s) against (y + 1) / 2, i.e. log(1 + exp(-y*s)): the same as
     # torch.nn.functional.binary_cross_entropy_with_logits(s, (y + 1) / 2), written with
@@ -74,7 +76,7 @@ import torch
 # fmt: off
 DATASET = {dataset}
 X_TRAIN = {x_train}
-Y_TRAIN = {y_train}  # labels -1 / +1: the score's sign is the class
+Y_TRAIN = {y_train}  # {labels_doc}
 X_TEST = {x_test}
 Y_TEST = {y_test}
 # Per Linear layer, one row per neuron: its weights, then its bias.
@@ -110,15 +112,21 @@ def data_loss(s, y):
 
 
 def loss_and_accuracy(x, y):
-    """Mean loss + L2 and the share of points whose score has the label's sign (0 is -1)."""
-    s = model(x)[:, 0]
+    """Mean loss + L2, and {figure_doc}."""
+    s = model(x){score_slice}
     l2 = sum((p * p).sum() for p in model.parameters())
-    correct = ((s > 0) == (y > 0)).sum().item()
-    return data_loss(s, y) + ALPHA * l2, correct / len(y)
+{figure_code}
+    return data_loss(s, y) + ALPHA * l2, figure
+
+
+def features(p):
+    """What the network sees of points p (an (n, 2) tensor): {feature_names}."""
+    x1, x2 = p[:, 0], p[:, 1]
+    return torch.stack([{feature_code}], dim=1)
 
 
 def as_tensors(points, labels):
-    return torch.tensor(points).reshape(-1, 2), torch.tensor(labels)
+    return features(torch.tensor(points).reshape(-1, 2)), torch.tensor(labels)
 
 
 def learning_rate(k):
@@ -272,23 +280,52 @@ def _summary(config, data):
     return f"{n_points} points, hidden layers {hidden}, {config.loss} loss"
 
 
-def torch_refusal(config):
-    """Why the PyTorch script cannot hold `config`'s run (one line), or None."""
-    if config.loss == "ce":
-        return "the PyTorch export writes one-score losses only, not ce (several classes) yet"
-    return plain_inputs_refusal(config, "the PyTorch export")
+# The script's accuracy figure, as mgdesk's (train.losses.accuracy / r_squared).
+FIGURE_CODE = {
+    "sign": """\
+    correct = ((s > 0) == (y > 0)).sum().item()
+    figure = correct / len(y)""",
+    "argmax": """\
+    correct = (s.argmax(dim=1) == y).sum().item()
+    figure = correct / len(y)""",
+    "r2": """\
+    residual, spread = ((s - y) ** 2).sum().item(), ((y - y.mean()) ** 2).sum().item()
+    figure = (1.0 if residual == 0 else 0.0) if spread == 0 else 1.0 - residual / spread""",
+}
+FIGURE_DOC = {
+    "sign": "the share of points whose score has the label's sign (0 is -1)",
+    "argmax": "the share of points whose largest score is at their class (the first of equals)",
+    "r2": "R squared, 1 - sum((s - y)^2) / sum((y - mean y)^2) (regression's accuracy)",
+}
+LABELS_DOC = {
+    "sign": "labels -1 / +1: the score's sign is the class",
+    "argmax": "classes 0..K-1: the largest of the K scores is the class",
+    "r2": "the targets y of a regression over x (points (x, 0))",
+}
+FEATURE_CODE = {  # as mgdesk.train.features computes them
+    "x1": "x1",
+    "x2": "x2",
+    "x1^2": "x1 * x1",
+    "x2^2": "x2 * x2",
+    "x1*x2": "x1 * x2",
+    "sin(x1)": "torch.sin(x1)",
+    "sin(x2)": "torch.sin(x2)",
+}
+
+
+def _figure(config):
+    if config.task == "regression":
+        return "r2"
+    return "argmax" if config.loss == "ce" else "sign"
 
 
 def torch_script(config, model, data, step=0, velocity=(), filename="model.py"):
     """The text of the PyTorch script for this network, its data and optimizer state.
 
     `step`: updates already made (the schedule goes on from there); `velocity`: the
-    optimizer's state in `model.parameters()` order (() when none was saved). ValueError
-    for a run the script cannot hold (see torch_refusal).
+    optimizer's state in `model.parameters()` order (() when none was saved).
     """
-    refusal = torch_refusal(config)
-    if refusal:
-        raise ValueError(refusal)
+
     for point in data.x_train + data.x_test:  # points are numbers, never text
         if len(point) != 2 or not all(isinstance(v, float | int) for v in point):
             raise ValueError("every point must be two numbers")
@@ -315,6 +352,12 @@ def torch_script(config, model, data, step=0, velocity=(), filename="model.py"):
         modules=_modules(model),
         module_classes=_module_classes(model),
         loss_code=LOSS_CODE[config.loss],
+        score_slice="" if config.loss == "ce" else "[:, 0]",
+        figure_code=FIGURE_CODE[_figure(config)],
+        figure_doc=FIGURE_DOC[_figure(config)],
+        labels_doc=LABELS_DOC[_figure(config)],
+        feature_names=", ".join(config.input_features),
+        feature_code=", ".join(FEATURE_CODE[f] for f in config.input_features),
     )
 
 
@@ -359,9 +402,6 @@ def add_export_torch_parser(subparsers):
 def run_export_torch(args):
     """Raises SessionError (one line, exit 2 in the CLI) for a bad session or output."""
     session = load_session(args.session)
-    refusal = torch_refusal(session.config)
-    if refusal:
-        raise SessionError(f"{Path(args.session).name}: {refusal}")
     data = session_data(session, Path(args.session).name)
     out = Path(args.out)
     if out.suffix != ".py":

@@ -156,6 +156,14 @@ def describe(node, name=None, root=None, params=None):
     }
 
 
-def update_text(lr, grad, name="p"):
-    """The last SGD update of a parameter: `p.data += −lr × grad = −0.05 × 0.31 = −0.0155`."""
+def update_text(lr, grad, name="p", optimizer="sgd"):
+    """The update of a parameter from `grad` alone: SGD's `p.data += −lr × grad = −0.05 ×
+    0.31 = −0.0155`; Adam's first step (its moments are then grad and grad², so the step is
+    lr with the sign of the grad, whatever its size): `p.data += −lr × m̂/(√v̂ + ε) = ...`."""
+    if optimizer == "adam":
+        step = -lr * grad / (abs(grad) + 1e-8)
+        return (
+            f"{name}.data += −lr × m̂/(√v̂ + ε) = −{fmt(lr)} × {fmt(grad)}/(|{fmt(grad)}| + 1e−8)"
+            f" = {fmt(step)}"
+        )
     return f"{name}.data += −lr × grad = −{fmt(lr)} × {fmt(grad)} = {fmt(-lr * grad)}"

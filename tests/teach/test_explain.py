@@ -2,10 +2,12 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from mgdesk.engine import MLP, Value
 from mgdesk.teach.explain import describe, fmt, local_derivative, node_role, update_text
+from mgdesk.train.optim import Adam
 from mgdesk.viz.gradcheck import check_sample_gradients
 
 UNARY = ("tanh", "relu", "exp", "log", "sigmoid", "leaky_relu", "gelu", "sin")
@@ -124,6 +126,15 @@ def test_describe_has_what_the_inspector_shows():
 def test_update_text():
     assert update_text(0.05, 0.31, "w2") == "w2.data += −lr × grad = −0.05 × 0.31 = −0.0155"
     assert update_text(0.1, -2.0).endswith("= −0.1 × −2 = 0.2")
+
+
+def test_adams_update_text_is_its_first_step_from_the_grad():
+    """Adam's first step from grad g: m̂ = g, v̂ = g², so −lr × g/(|g| + ε), as Adam steps."""
+    text = update_text(0.05, 0.31, "w2", optimizer="adam")
+    assert text == "w2.data += −lr × m̂/(√v̂ + ε) = −0.05 × 0.31/(|0.31| + 1e−8) = −0.05"
+    p, g = np.array([1.0]), np.array([0.31])
+    Adam(p, g).step(0.05)
+    assert p[0] - 1.0 == pytest.approx(-0.05 * 0.31 / (0.31 + 1e-8), rel=1e-12)
 
 
 @pytest.mark.parametrize(("nouts", "activation"), [([4, 1], "tanh"), ([4, 4, 1], "relu")])

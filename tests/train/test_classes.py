@@ -195,18 +195,18 @@ def test_a_config_refuses_classes_a_dataset_cannot_make():
     assert math.isclose(TrainConfig(loss="ce").outputs, 2)
 
 
-def test_the_exports_refuse_ce_in_one_line(tmp_path, capsys):
+def test_export_torch_writes_ce_and_the_script_export_refuses_it_in_one_line(tmp_path, capsys):
     path = tmp_path / "s.json"
     options = "--dataset blobs --classes 3 --loss ce --layers 3 --samples 20 --steps 1"
     assert main(["train", "--quiet", "--save", str(path), *options.split()]) == 0
+    assert main(["export-torch", str(path), "--out", str(tmp_path / "m.py")]) == 0
+    script = (tmp_path / "m.py").read_text()
+    assert "cross_entropy(s, y.long())" in script and "s.argmax(dim=1) == y" in script
     capsys.readouterr()
-    assert main(["export-torch", str(path), "--out", str(tmp_path / "m.py")]) == 2
-    err = capsys.readouterr().err
-    assert "s.json: the PyTorch export writes one-score losses only" in err
-    assert err.count("\n") == 1 and not (tmp_path / "m.py").exists()
     assert main(["train", "--quiet", "--export", str(tmp_path / "e.py"), *options.split()]) == 2
     err = capsys.readouterr().err
     assert "--export: the exported script writes one-score losses only" in err
+    assert err.count("\n") == 1 and not (tmp_path / "e.py").exists()
 
 
 def test_compare_varies_the_optimizer_but_not_ce_against_a_one_score_loss(capsys):

@@ -139,15 +139,22 @@ def test_sessions_keep_the_task_and_the_features(tmp_path, capsys):
     assert "x1^2" in out.read_text()
 
 
-def test_the_exports_refuse_regression_and_features_in_one_line(tmp_path, capsys):
+def test_the_script_export_refuses_regression_and_features_in_one_line(tmp_path, capsys):
+    """(export-torch writes them: tests/io/test_torch_export.py runs such scripts.)"""
     for options, words in (
         ("--dataset sine --lr 0.1", "regression"),
         ("--features x1,x2,x1*x2", "not the features x1,x2,x1*x2"),
     ):
-        path = tmp_path / "s.json"
         base = ["train", "--quiet", "--layers", "3", "--steps", "1", *options.split()]
-        assert main([*base, "--save", str(path)]) == 0
-        assert main(["export-torch", str(path), "--out", str(tmp_path / "m.py")]) == 2
         assert main([*base, "--export", str(tmp_path / "e.py")]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 2 and err.count(words) == 2
+        assert err.count("\n") == 1 and words in err
+
+
+def test_a_loaded_session_keeps_its_features_and_task(tmp_path, capsys):
+    path = tmp_path / "c.json"
+    assert main(["train", "--quiet", "--save", str(path), "--layers", "3", "--steps", "1"]) == 0
+    for option in (["--features", "x1^2,x2^2"], ["--task", "regression"]):
+        assert main(["train", "--quiet", "--load", str(path), *option]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and ": a loaded" in err  # --task regression: sine data
