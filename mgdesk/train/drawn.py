@@ -196,18 +196,23 @@ _PARTS = ("x_train", "y_train", "x_test", "y_test")
 
 def points_csv(data):
     """The points as CSV text that `load_csv` reads back: a header x1,x2,label and a row per
-    point, training points first; labels 0..K-1 (with two classes 0 is -1 and 1 is +1).
-    The file has no column for the split: a comment says how many rows were test points."""
+    point, training points first; labels 0..K-1 (with two classes 0 is -1 and 1 is +1),
+    or a drawn curve's y. The file has no column for the split: a comment says how many
+    rows were test points."""
     out = io.StringIO()
     out.write(
         f"# {len(data.x_train)} training points, then {len(data.x_test)} test points "
         "(an import splits them again by its test split)\n"
     )
+    classes = all(float(y).is_integer() for y in data.y_train + data.y_test)
+    if not classes:  # a curve drawn: the label column holds y
+        out.write("# a curve: label is y over x1 (CSV import reads classes; a session keeps it)\n")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("x1", "x2", "label"))
     for xs, ys in ((data.x_train, data.y_train), (data.x_test, data.y_test)):
         for (x1, x2), y in zip(xs, ys):
-            writer.writerow((repr(float(x1)), repr(float(x2)), label_class(y)))
+            label = label_class(y) if classes else repr(float(y))
+            writer.writerow((repr(float(x1)), repr(float(x2)), label))
     return out.getvalue()
 
 

@@ -137,3 +137,9 @@ def test_the_drawing_kept_between_launches_reads_back_and_junk_is_refused():
     assert from_json(to_json(data)) == data
     for junk in ("", "[]", '{"x_train": 1}', to_json(data).replace("0.1", "1e999"), "{" * 5000):
         assert from_json(junk) is None
+
+
+def test_a_drawn_curve_exports_its_y_values_not_classes():
+    data = Dataset(DRAWN, ((0.5, 0.0), (-1.0, 0.0)), (0.37, -1.25), ((2.0, 0.0),), (3.5,))
+    rows = [line.split(",") for line in points_csv(data).splitlines() if line[0] != "#"][1:]
+    assert [float(r[2]) for r in rows] == [0.37, -1.25, 3.5]
