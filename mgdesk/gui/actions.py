@@ -103,6 +103,11 @@ ACTIONS = (
         help="Inspector panel on / off (clicking a node opens it)",
     ),
     ActionSpec(
+        "legend", "Graph &Legend", "graph_view.show_legend", "K",
+        "Show or hide what the graph's colours, edges and the points mean (K)", checkable=True,
+        help="Legend on / off: node colours, edge colours, point markers",
+    ),
+    ActionSpec(
         "escape", "Leave Field", "graph_view.setFocus", "Esc",
         help="Leave a text or number field, so the keys above reach the window",
     ),
@@ -173,7 +178,7 @@ _EXPORTS = tuple(s.name for s in ACTIONS if s.name.startswith("export_"))
 _MENUS = (
     ("&File", ("open", "save", None, "import", "&Export", None, "quit")),
     ("&View", ("settings", "log", None, "modes", "fit", "zoom_in", "zoom_out", "side",
-               "renderers", None, "restore_layout")),
+               "legend", "renderers", None, "restore_layout")),
     ("&Points", ("edit_points", None, "test_points", "eraser", None, "undo_points",
                  "redo_points", "clear_points")),
     ("&Backprop", ("stepper", "undo_node", "next_node", "run_to_end", "restart", None, "check",

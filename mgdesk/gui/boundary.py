@@ -20,6 +20,7 @@ CLASS_COLOURS = (
 BACKGROUND = pg.ColorMap(
     [0.0, 0.5, 1.0], [(250, 200, 145), (246, 246, 246), (150, 196, 228)]
 )  # pale versions of the class colours, white at score 0
+OVERLAY = pg.ColorMap([0.0, 0.5, 1.0], [NEGATIVE, (250, 250, 250), POSITIVE])
 CLICK_RADIUS_PX = 12
 DRAWN_CELLS = 300  # the grid is interpolated to about this many cells a side when drawn
 CONTOUR_CELLS = 100  # ... and the 0-level line traced over this many (300 costs ~75 ms)
@@ -263,6 +264,31 @@ class BoundaryPlot(pg.PlotWidget):
         for item in (self.image, self.contour, self.regions, self.curve):
             item.setOpacity(1.0)
         self.note.hide()
+
+    def show_overlay(self, values, bounds=(), title=""):
+        """Over the background, a grid of `values` (n x n, row 0 at ymin, spanning `bounds`),
+        e.g. one neuron's output while the pointer is on it; None removes it."""
+        if values is None:
+            if getattr(self, "_overlay", None) is not None:
+                self._overlay.hide()
+                self._overlay_title.hide()
+            return
+        if getattr(self, "_overlay", None) is None:
+            self._overlay = pg.ImageItem(axisOrder="row-major")
+            self._overlay.setColorMap(OVERLAY)
+            self._overlay.setZValue(0.5)  # over the background, under the points
+            self.getPlotItem().addItem(self._overlay)
+            self._overlay_title = QLabel(self)
+            self._overlay_title.setStyleSheet("background: rgba(255, 255, 255, 220);")
+        scale = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+        grid = upsample(np.nan_to_num(values) / max(scale, 1e-9), DRAWN_CELLS)
+        self._overlay.setImage(grid, autoLevels=False, levels=(-1.0, 1.0))
+        self._overlay.setRect(_cell_rect(bounds, grid.shape[0]))
+        self._overlay.show()
+        self._overlay_title.setText(f" {title}'s output (orange < 0 < blue) ")
+        self._overlay_title.adjustSize()
+        self._overlay_title.move(60, 6)
+        self._overlay_title.show()
 
     def set_traced(self, kind, index):
         points = self._points[kind]

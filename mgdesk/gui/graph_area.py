@@ -17,6 +17,7 @@ from mgdesk.gui.graph_view import READABLE_ZOOM
 from mgdesk.gui.graph_worker import GraphJob, GraphWorker, graph_shape
 from mgdesk.gui.highlight import node_tooltip
 from mgdesk.gui.inspector import neuron_names
+from mgdesk.gui.network_control import NetworkControl
 from mgdesk.gui.threads import start_thread
 from mgdesk.viz.trace import HUB_OP, TraceCache
 
@@ -57,6 +58,7 @@ class GraphArea(QObject):
             (w.grad_check.parameter_clicked, self._on_grad_check_parameter_clicked),
         ):
             signal.connect(slot)
+        self.network = NetworkControl(w, self.request)  # openings, hover, the worst point
         self.graph_worker = GraphWorker(w.gate)
         self.graph_worker.returned.connect(self._on_graph_worker_returned)
         self.graph_worker.errored.connect(self._on_graph_worker_errored)
@@ -86,7 +88,8 @@ class GraphArea(QObject):
             return None
         x, y, caption = sample
         view = self.w.graph_panel.mode.currentText()
-        return GraphJob(run.model, x, y, run.applied.loss, view, caption)
+        extra = self.network.job_fields(view)
+        return GraphJob(run.model, x, y, run.applied.loss, view, caption, **extra)
 
     @Slot()
     def request(self):
@@ -163,7 +166,7 @@ class GraphArea(QObject):
             return  # a layout that was cancelled or asked for before the latest one
         w.graph_view.show_graph(graph)
         self._show_busy()
-        note = f"{graph.view} view · {graph.node_count:,} boxes"
+        note = self.network.shown(graph) or f"{graph.view} view · {graph.node_count:,} boxes"
         if graph.message:  # why "auto" chose this view
             note = f"{graph.message} · {graph.node_count:,} boxes"
         w.graph_panel.set_caption(graph.job.caption, note)
@@ -243,6 +246,8 @@ class GraphArea(QObject):
 
     @Slot(str)
     def _on_graph_view_node_clicked(self, sid):
+        if self.network.clicked(sid):
+            return  # it opened or closed a neuron
         w = self.w
         self._inspected = sid
         w.inspector.pick(w.graph_view.graph, sid)

@@ -6,7 +6,7 @@ the picture, asks for a sharper one after zooming, and maps clicks to SVG elemen
 """
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtGui import QColor, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -26,14 +26,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mgdesk.gui.graph_legend import GraphLegend
+from mgdesk.gui.graph_network import names_its_group
 from mgdesk.gui.highlight import node_tooltip
 from mgdesk.gui.widgets import icon
+from mgdesk.viz.dot import FONT_SIZE
+from mgdesk.viz.network import READABLE_PX
 
 __all__ = ["GraphPanel", "GraphView"]
 
 ZOOM_STEP = 1.2
 MAX_ZOOM = 6.0  # device pixels per SVG unit
 READABLE_ZOOM = 0.75  # device pixels per SVG unit at which the boxes' 14-unit text reads well
+FIT_FLOOR = READABLE_PX / FONT_SIZE  # "fit" never shrinks the text below READABLE_PX: it scrolls
 CLICK_SLOP_PX = 4
 
 
@@ -71,6 +76,7 @@ class GraphView(QGraphicsView):
     """Wheel zooms around the cursor, dragging pans, `fit()` shows the whole graph."""
 
     node_clicked = Signal(str)  # svg element id of the node under a click (not a drag)
+    neuron_hovered = Signal(str)  # network view: the neuron under the pointer, "" when none
     view_changed = Signal(float, tuple)  # device pixels per SVG unit, visible (x, y, w, h)
 
     def __init__(self, parent=None):
@@ -94,6 +100,18 @@ class GraphView(QGraphicsView):
         self.placeholder.setWordWrap(True)
         self.placeholder.setStyleSheet("color: #6e6e6e; background: transparent;")
         self.busy = BusyNote(self.viewport())
+        self.legend = GraphLegend(self.viewport())
+        self.quiet = QLabel(self.viewport())  # why every gradient is 0, over the picture
+        self.quiet.setObjectName("graphQuiet")
+        self.quiet.setWordWrap(True)
+        self.quiet.setStyleSheet(
+            "background: #fff8e1; color: #5d4037; border: 1px solid #ffcc80; "
+            "border-radius: 3px; padding: 3px 6px;"
+        )
+        self.quiet.hide()
+        self._heat_items = []  # network view: the neurons' heatmaps, one pixmap each
+        self._hovered = ""
+        self.viewport().setMouseTracking(True)
         self._fitted = True  # follow the window size until the user zooms
         self._press = None
         self._view_timer = QTimer(self, singleShot=True, interval=150)
@@ -117,16 +135,64 @@ class GraphView(QGraphicsView):
             self._detail.setPos(*graph.detail_rect[:2])
         width, height = graph.size
         self.setSceneRect(QRectF(0, 0, width, height))
+        self._show_heat(graph)
+        self.set_quiet(graph.network.quiet if graph.network is not None else "")
         if new_layout or self._fitted:
             self.fit()
         self.viewport().update()
+
+    def _show_heat(self, graph):
+        """Each neuron's heatmap in its square (network view), over the picture."""
+        extras = graph.network
+        heat = extras.heat if extras is not None else {}
+        styles = graph.job.styles or {}  # the stepper dims the boxes still waiting
+        squares = [
+            (graph.boxes[sid], heat[node.group], getattr(styles.get(sid), "opacity", None))
+            for sid, node in graph.node_ids.items()
+            if node.kind == "heat" and node.group in heat and sid in graph.boxes
+        ]
+        while len(self._heat_items) < len(squares):
+            item = QGraphicsPixmapItem()
+            item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+            item.setZValue(1)
+            self.scene().addItem(item)
+            self._heat_items.append(item)
+        for k, item in enumerate(self._heat_items):
+            item.setVisible(k < len(squares))
+            if k < len(squares):
+                (x, y, w, h), image, opacity = squares[k]
+                item.setPixmap(QPixmap.fromImage(image))
+                item.setScale((w - 2) / max(image.width(), 1))
+                item.setPos(x + 1, y + 1)
+                item.setOpacity(self._item.opacity() * (1.0 if opacity is None else opacity))
+
+    @Slot(bool)
+    def show_legend(self, on):
+        """Show or hide the legend in the top right corner."""
+        self.legend.setVisible(on)
+        self.legend.raise_()
+        self._place_busy()
+
+    def set_quiet(self, text):
+        """Say over the picture why nothing flows back ('' hides it)."""
+        self.quiet.setText(text)
+        self.quiet.setVisible(bool(text))
+        self._place_busy()
+
+    def scrolls_at_fit(self):
+        """True when the picture is wider or taller than the view at its readable zoom."""
+        if self.graph is None:
+            return False
+        view = self.viewport().rect()
+        width, height = self.graph.size
+        return width * FIT_FLOOR > view.width() + 1 or height * FIT_FLOOR > view.height() + 1
 
     def show_busy(self, text):
         """Dim the picture and show `text` with a busy bar and Cancel; '' hides it."""
         self.busy.setVisible(bool(text))
         self.busy.text.setText(text)
-        self._item.setOpacity(0.25 if text else 1.0)
-        self._detail.setOpacity(0.25 if text else 1.0)
+        for item in (self._item, self._detail, *self._heat_items):
+            item.setOpacity(0.25 if text else 1.0)
         self._place_busy()
 
     def _place_busy(self):
@@ -134,11 +200,19 @@ class GraphView(QGraphicsView):
         width = min(rect.width() - 20, 420)
         height = self.busy.heightForWidth(width) if self.busy.hasHeightForWidth() else 100
         self.busy.setGeometry(rect.center().x() - width // 2, 20, width, max(height, 90))
+        self.legend.place(rect)
+        if not self.quiet.isHidden():
+            width = min(rect.width() - 20, 640)
+            height = self.quiet.heightForWidth(width)
+            self.quiet.setGeometry(10, rect.height() - height - 8, width, height)
 
     def clear_graph(self, placeholder):
         self.graph = None
         self._item.setPixmap(QPixmap())
         self._detail.setVisible(False)
+        for item in self._heat_items:
+            item.setVisible(False)
+        self.set_quiet("")
         self.placeholder.setText(placeholder)
         self.placeholder.show()
 
@@ -153,6 +227,10 @@ class GraphView(QGraphicsView):
         if self.graph is None:
             return
         self.fitInView(self.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.graph.network is not None and self.transform().m11() < FIT_FLOOR:
+            self.setTransform(QTransform.fromScale(FIT_FLOOR, FIT_FLOOR))  # scroll, not shrink
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
         self._fitted = True
         self._view_timer.start()
 
@@ -235,6 +313,25 @@ class GraphView(QGraphicsView):
         ]
         return min(hits)[1] if hits else ""
 
+    def mouseMoveEvent(self, event):
+        super().mouseMoveEvent(event)
+        if event.buttons() == Qt.MouseButton.NoButton:
+            self._hover(self.element_at(event.position()))
+
+    def leaveEvent(self, event):
+        super().leaveEvent(event)
+        self._hover("")
+
+    def _hover(self, sid):
+        """Tell which neuron is under the pointer (network view), once per change."""
+        node = self.graph.node_ids.get(sid) if self.graph is not None and sid else None
+        name = node.group if node is not None and node.kind in ("neuron", "heat") else ""
+        if node is not None and names_its_group(node):
+            name = node.group  # an open neuron's output
+        if name != self._hovered:
+            self._hovered = name
+            self.neuron_hovered.emit(name)
+
     def mousePressEvent(self, event):
         self._press = event.position()
         super().mousePressEvent(event)
@@ -281,6 +378,7 @@ class GraphPanel(QWidget):
     (`set_footer`) for the stepper's caption."""
 
     view_mode_changed = Signal(str)
+    open_all_requested = Signal(bool)  # network view: open every neuron (True) or close all
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -298,9 +396,16 @@ class GraphPanel(QWidget):
         self.mode.setObjectName("graphModeCombo")
         self.mode.addItems(("auto", "ops", "neurons"))
         self.mode.setToolTip(
-            "ops: every Value of the sample's loss; neurons: one box per neuron; "
-            "auto: ops while the graph is small enough"
+            "auto: one box per neuron, click one to open it into its operations (small "
+            "networks start open); ops: every Value, laid out by Graphviz; neurons: the "
+            "older one-box-per-neuron picture"
         )
+        self.open_all = QToolButton()
+        self.open_all.setObjectName("graphOpenAll")
+        self.open_all.setText("Open all")
+        self.open_all.setCheckable(True)
+        self.open_all.setToolTip("Open every neuron into its operations, or close them all")
+        self.open_all.clicked.connect(self.open_all_requested)
         self.mode.currentTextChanged.connect(self.view_mode_changed)
         self.view = GraphView()
         fit = QToolButton()
@@ -312,11 +417,14 @@ class GraphPanel(QWidget):
         header.setSpacing(12)
         header.addWidget(self.caption)
         header.addWidget(self.note, 1)
-        hint = QLabel("wheel: zoom · drag: pan · click: inspect")
+        self.hint = hint = QLabel(
+            "click a neuron: open/close · K: legend · wheel: zoom · drag: pan"
+        )
         hint.setProperty("role", "hint")
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         hint.setMinimumWidth(0)
         header.addWidget(hint)
+        header.addWidget(self.open_all)
         header.addWidget(QLabel("View"))
         header.addWidget(self.mode)
         header.addWidget(fit)

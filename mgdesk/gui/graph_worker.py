@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QByteArray, QObject, Signal, Slot
 from PySide6.QtSvg import QSvgRenderer
 
+from mgdesk.gui.graph_network import NetworkViews, network_extras
 from mgdesk.gui.highlight import mark_styles
 from mgdesk.gui.raster import GraphImage, hit_boxes, needs_raster, raster
 from mgdesk.gui.threads import GuiGate, one_line
@@ -32,11 +33,13 @@ class GraphJob:
     x: tuple
     y: float
     loss: str
-    view: str  # "auto", "ops" or "neurons"
+    view: str  # "auto" (the network view, viz.network), "ops" or "neurons"
     caption: str  # which sample this is, for the view's title
     graph: object = None  # a traced Graph to draw as it is (the backward stepper's), or None
     styles: dict | None = None  # svg id -> NodeStyle, for `graph` (the stepper's highlights)
     marked: tuple = ()  # labels of parameters to mark (the gradient check's disagreements)
+    opened: frozenset | None = None  # network view: groups opened (None: the default)
+    bounds: tuple = ()  # network view: the plane of the neurons' heatmaps (none when empty)
 
     def same_sample(self, other):
         """Does `other` draw the same network on the same sample?"""
@@ -53,7 +56,8 @@ def graph_shape(job):
     useless. None for no job."""
     if job is None:
         return None
-    return (tuple(job.model["nouts"]), tuple(job.model["activations"]), job.loss, job.view)
+    model = job.model
+    return (tuple(model["nouts"]), tuple(model["activations"]), job.loss, job.view, job.opened)
 
 
 class GraphWorker(QObject):
@@ -76,6 +80,7 @@ class GraphWorker(QObject):
         self._busy = None  # the job being rendered
         self._closing = threading.Event()
         self._traces = TraceCache()  # the latest traced sample, used in this thread only
+        self._network = NetworkViews()  # ... and its network view's groups
         self.render_requested.connect(self._render_pending)
 
     @property
@@ -153,14 +158,20 @@ class GraphWorker(QObject):
         with self._lock:
             if self._renderer is None:
                 self._renderer = GraphRenderer(self._renderer_choice)
+        extras = None
         if job.graph is not None:
             graph, message = job.graph, ""
+            if job.view == "auto":  # the stepper's network view
+                extras = network_extras(job, job.opened or ())
         else:  # ~0.3 s and ~0.6 s at 256,256: closing is looked at between the parts
             try:
                 sample = self._traces.get(job, cancelled=self._closing.is_set)
+                if job.view == "auto":  # the network view (gui/graph_network.py)
+                    graph, message, extras = self._network.view(sample, job, self._closing.is_set)
             except TraceCancelled:
                 raise RenderCancelled("closing") from None
-            graph, message = self._renderer.trace(sample.root, sample.model, job.view)
+            if extras is None:
+                graph, message = self._renderer.trace(sample.root, sample.model, job.view)
             self._check_closing()
         styles = mark_styles(graph, job.marked, job.styles)
         result = self._renderer.render_graph(graph, message, styles)
@@ -184,6 +195,7 @@ class GraphWorker(QObject):
             size=(view_box.width(), view_box.height()),
             boxes=self._hit_boxes(qsvg, result),
             node_ids=dict(result.node_ids),
+            network=extras,
         )
         self._raster(image, qsvg, view)
 

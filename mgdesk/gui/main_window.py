@@ -279,6 +279,7 @@ class MainWindow(QMainWindow):
         self.boundary.set_data(snapshot.data, snapshot.box, regression)
         self.points.set_shown(snapshot.data, snapshot.config)
         self.boundary.set_traced(*self.run.traced)
+        self.graph.network.reset()  # the worst point of the new network, default opening
         self.loss_plot.load_history(snapshot.history)
         if not self.run.failed:
             self.graph.request()
@@ -304,6 +305,8 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_runner_finished(self, why):
         self._update_actions()
+        if self.graph.network.trace_worst():  # the point worth tracing now (none clicked)
+            self.graph.request()
         if why == "done":
             self._show_step_limit()
 

@@ -34,6 +34,7 @@ class GraphImage:
     detail: QImage = None
     detail_rect: tuple = ()
     detail_scale: float = 0.0
+    network: object = None  # network view: a graph_network.NetworkExtras (opened, heatmaps)
 
 
 def hit_boxes(qsvg, node_ids):

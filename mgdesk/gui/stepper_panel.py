@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mgdesk.gui.highlight import stepper_styles
-from mgdesk.teach.stepper import BackwardStepper
+from mgdesk.gui.highlight import CURRENT, WAITING, stepper_styles
+from mgdesk.teach.stepper import BackwardStepper, NetworkStepper
 from mgdesk.viz import trace_graph
 from mgdesk.viz.graph import ops_node_count
+from mgdesk.viz.network import network_graph, trace_network
 from mgdesk.viz.trace import NODE_BUDGET, choose_view, trace_job
 
 __all__ = ["StepperPanel"]
@@ -71,7 +72,9 @@ class StepperPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("stepperPanel")
-        self.stepper = None
+        self.stepper = None  # the engine's BackwardStepper (in the network view, net's)
+        self.net = None  # network view: the NetworkStepper (one box a step)
+        self._stacked = False
         self.topo = []  # the stepper's Values in topological order: topo[i] is node n<i>
         self._index = {}  # Value -> i
         self.params = []
@@ -169,6 +172,10 @@ class StepperPanel(QWidget):
                 "a smaller network (e.g. hidden layers 4, 4) is easier to follow.",
                 ops=False,
             )
+        if job.view == "auto":  # the network view: a box a step, at any size
+            self.follow_network(job)
+            self.hide_notice()
+            return self.graph_job()
         if job.view == "neurons":
             return self._refuse("this graph shows neurons (the view is set to neurons).")
         if job.view == "auto" and 3 * weights > NODE_BUDGET:
@@ -192,33 +199,63 @@ class StepperPanel(QWidget):
     def _refuse(self, why, ops=True):
         """No stepper for this graph: drop any (it would be of another network), say why."""
         self.stepper, self.job, self.topo, self.params, self._index = None, None, [], [], {}
+        self.net = None
         self.list.clear()
         self.position_label.clear()
         self.ops_button.setVisible(ops)
         self.show_notice(f"The stepper needs the ops view, where every Value is a box; {why}")
         return None
 
+    def follow_network(self, job):
+        """Step through `job`'s sample box by box as the network view draws it: an open
+        neuron an operation at a time, a closed one at once. Opening or closing a neuron
+        keeps the engine's progress (rounded down to a whole step of the new boxes)."""
+        same = self.job is not None and self.job.same_sample(job)
+        if same and self.net is not None and job.opened in (None, self.net.opened):
+            self.job = replace(job, opened=self.net.opened)
+            return
+        done = self.stepper.position if same and self.stepper is not None else 0
+        kept = self.net.position if self.net is not None and not same else None
+        sample = trace_job(job, backward=False)
+        graph, opened, groups = network_graph(sample.root, sample.model, job.opened)
+        self.net = NetworkStepper(groups, opened, sample.params)
+        self.stepper, self.params, self._stacked = self.net.engine, sample.params, graph.stacked
+        self.job = replace(job, opened=opened)
+        self.topo = groups.topo
+        self._index = {value: i for i, value in enumerate(self.topo)}
+        self._fill_list(len(self.net))
+        if kept is not None:  # a training step: the same step of the new network
+            self.net.jump_to(min(kept, len(self.net)))
+        else:
+            self.net.jump_to(self.net.whole_steps(done))
+        self._show_position(0, len(self.net))
+
+    def _fill_list(self, rows):
+        self.list.blockSignals(True)
+        self.list.clear()
+        self.list.addItems([""] * rows)
+        self.list.blockSignals(False)
+
     def follow(self, job):
         """Step through `job`'s sample; a new network or sample keeps the position."""
-        if self.job is not None and self.job.same_sample(job):
+        if self.job is not None and self.job.same_sample(job) and self.net is None:
             self.job = job
             return
         position = self.stepper.position if self.stepper is not None else 0
+        self.net = None
         self.job = job
         sample = trace_job(job, backward=False)  # the stepper runs the backward pass
         self.params = sample.params
         self.stepper = BackwardStepper(sample.root, self.params)
         self.topo = self.stepper.order[::-1]
         self._index = {value: i for i, value in enumerate(self.topo)}
-        self.list.blockSignals(True)
-        self.list.clear()
-        self.list.addItems([""] * len(self.stepper))
-        self.list.blockSignals(False)
+        self._fill_list(len(self.stepper))
         self.stepper.jump_to(min(position, len(self.stepper)))
         self._show_position(0, len(self.stepper))
 
     def close_stepper(self):
         self.stepper, self.job, self.topo, self.params, self._index = None, None, [], [], {}
+        self.net = None
         self.notice.hide()
         self.list.show()
         self.list.clear()
@@ -237,14 +274,23 @@ class StepperPanel(QWidget):
         if not self.notice.isHidden():
             self.notice.hide()
             self.list.show()
-            self.caption.setText(caption_html(self.stepper.caption()) if self.stepper else "")
+            self.caption.setText(caption_html(self.walker.caption()) if self.stepper else "")
 
     def graph_job(self):
         """The job that draws the stepper's graph as it is now, highlights included.
 
         Unnamed values show their name (`n12`) in their box, as the caption and the list
-        call them.
+        call them. In the network view, the box of the current step is outlined and the
+        boxes still waiting are dim.
         """
+        if self.net is not None:
+            graph = trace_network(self.net.groups, self.net.opened, self._stacked)
+            return replace(
+                self.job,
+                caption=f"Backward stepper · {self.job.caption}",
+                graph=graph,
+                styles=self._network_styles(graph),
+            )
         graph = trace_graph(self.stepper.root)
         named = (
             replace(n, label=n.id) if n.kind == "value" and not n.label else n for n in graph.nodes
@@ -258,6 +304,19 @@ class StepperPanel(QWidget):
             styles=stepper_styles(self.stepper, graph, self.topo),
         )
 
+    def _network_styles(self, graph):
+        styles = {}
+        for node in graph.nodes:
+            if node.index < 0:
+                continue  # a layer title, the hub of two wide layers
+            box = f"n{node.index}" if node.kind == "heat" else node.id.removesuffix("_op")
+            state = self.net.state_of(box)
+            if state == "current":
+                styles[node.id] = CURRENT
+            elif state == "waiting":
+                styles[node.id] = WAITING
+        return styles
+
     def focus_ids(self):
         """The svg ids the current step is about: its node, its op and the inputs that
         received grad (before step 1: the root)."""
@@ -266,29 +325,36 @@ class StepperPanel(QWidget):
             return []
         if not stepper.position:
             return [f"n{len(self.topo) - 1}"]
+        if self.net is not None:
+            return [self.net.current] if self.net.position else [f"n{len(self.topo) - 1}"]
         i = self._index[stepper.current]
         inputs = [f"n{self._index[v]}" for v in stepper.touched(stepper.position)]
         return [f"n{i}", f"n{i}_op", *(sid for sid in inputs if sid != f"n{i}")]
 
     # ---- moving ----
 
+    @property
+    def walker(self):
+        """What the buttons move: the NetworkStepper (network view) or the engine's."""
+        return self.net if self.net is not None else self.stepper
+
     def step(self):
-        self._move(self.stepper.position + 1)
+        self._move(self.walker.position + 1)
 
     def back(self):
-        self._move(self.stepper.position - 1)
+        self._move(self.walker.position - 1)
 
     def restart(self):
         self._move(0)
 
     def run_to_end(self):
-        self._move(len(self.stepper))
+        self._move(len(self.walker))
 
     def jump_to(self, position):
         self._move(position)
 
     def _move(self, position):
-        stepper = self.stepper
+        stepper = self.walker
         if stepper is None or not self.ready:
             return
         position = max(0, min(position, len(stepper)))
@@ -312,6 +378,9 @@ class StepperPanel(QWidget):
 
     def _row_text(self, k):
         """Row k (0-based) of the list: '✓' once its step is done, then step and name."""
+        if self.net is not None:
+            mark = "✓" if k < self.net.position else " "
+            return f"{mark}{k + 1:4d}  {self.net.steps[k][1]}"
         node = self.stepper.order[k]
         name = self.stepper.display_name(node)
         if node.label and node._op:
@@ -321,7 +390,7 @@ class StepperPanel(QWidget):
 
     def _show_position(self, lo, hi):
         """Refresh rows lo..hi (0-based steps whose state may have changed) and the caption."""
-        stepper = self.stepper
+        stepper = self.walker
         position = stepper.position
         for k in range(lo, min(hi + 1, len(stepper))):
             item = self.list.item(k)

@@ -17,6 +17,7 @@ Each step remembers the grads it is about to change (its node's inputs, plus the
 1), so `back()` puts them back bit for bit: one small tuple per step, not a snapshot.
 """
 
+import bisect
 import heapq
 
 from mgdesk.teach.explain import describe, fmt, local_rule
@@ -257,6 +258,11 @@ class NetworkStepper:
 
     def __len__(self):
         return len(self.steps)
+
+    def whole_steps(self, done):
+        """How many steps lie within the first `done` nodes of the engine's order: the
+        progress to keep when the same sample is stepped with other boxes opened."""
+        return bisect.bisect_right(self._ends, done)
 
     def step(self):
         if self.position == len(self.steps):

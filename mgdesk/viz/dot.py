@@ -50,6 +50,7 @@ ROLE_STYLE = {
     "neuron": ("#444444", 1.0),
     "op": ("#666666", 1.0),
     "header": ("#f4f4f4", 1.0),
+    "heat": ("#b0b0b0", 1.0),
 }
 HEADER_FILL = "#f4f4f4"
 # Network view: an edge between neurons is its weight: orange for +, purple for -, wider
@@ -131,7 +132,7 @@ def node_fields(node, view=None):
 
     In the network view every box, a closed neuron too, shows `label | data | grad` (an
     unnamed value leaves out its empty label), so it stays narrow."""
-    if node.kind in ("op", "header"):
+    if node.kind in ("op", "header", "heat"):
         return (node.label,), ()
     if view == "network":
         data, grad = (format_compact(v).rjust(COMPACT_WIDTH, PAD) for v in (node.data, node.grad))
@@ -157,7 +158,7 @@ def grad_colour(g):
 
 
 def fill_colour(node):
-    if node.kind == "header":
+    if node.kind in ("header", "heat"):
         return HEADER_FILL
     return OP_FILL if node.kind == "op" else grad_colour(node.grad)
 
@@ -250,6 +251,11 @@ def _network_label(node, stacked):
     return "{" + fields + "}" if stacked else fields  # neato: plain bars lie side by side
 
 
+def graph_heat_side(graph, node):
+    """The side, in points, of a heatmap square: as tall as its neuron's record."""
+    return 54.0 if graph.stacked else 18.0
+
+
 def _network_dot(graph, styled):
     """The network view's DOT: every node pinned at its `pos` (points, drawn by `neato -n2`)."""
     dot = graphviz.Digraph(
@@ -277,6 +283,10 @@ def _network_dot(graph, styled):
         elif node.kind == "header":
             label = escape_record(node.label)
             dot.node(node.id, graphviz.nohtml(label), shape="box", penwidth="0", **attrs)
+        elif node.kind == "heat":  # a square the window paints the neuron's heatmap into
+            side = f"{graph_heat_side(graph, node) / 72:.3f}"
+            attrs |= {"shape": "box", "fixedsize": "true", "width": side, "height": side}
+            dot.node(node.id, graphviz.nohtml(" "), **attrs)
         else:
             dot.node(node.id, graphviz.nohtml(_network_label(node, graph.stacked)), **attrs)
     for k, ((a, b), w) in enumerate(zip(graph.edges, graph.weights, strict=True)):

@@ -22,11 +22,34 @@ re-rank and re-order everything). `pos` pins each node; the layout program only 
 """
 
 import re
+import time
 from dataclasses import dataclass, field
 
-from mgdesk.viz.dot import COMPACT_WIDTH, FONT_SIZE
 from mgdesk.viz.graph import DENSE_EDGES, HUB_OP, Graph, GraphNode
+from mgdesk.viz.network_sizes import (
+    AREA,
+    CHAR_WIDTH,
+    COL_GAP,
+    HEADER,
+    HEAT_GAP,
+    LOSS_GAP,
+    OPEN_PAD,
+    READABLE_PX,
+    ROW_GAP,
+    SUB_GAP,
+    cell_size,
+    choose_open,
+    columns_of,
+    fit_text_px,
+    layout_size,
+    loss_levels,
+    neuron_labels,
+    neuron_parts,
+    record_size,
+    value_label,
+)
 from mgdesk.viz.roles import value_role
+from mgdesk.viz.trace import TraceCancelled
 
 __all__ = [
     "AREA",
@@ -36,22 +59,12 @@ __all__ = [
     "READABLE_PX",
     "choose_open",
     "fit_text_px",
+    "layout_size",
+    "network_graph",
     "network_groups",
     "parse_open",
     "trace_network",
 ]
-
-AREA = (1000, 480)  # the graph area of the window at its default size, px
-READABLE_PX = 9.0  # the smallest text height, on screen at fit, that reads comfortably
-CHAR_WIDTH = 0.6 * FONT_SIZE  # Courier's advance, in points
-FIELD_PAD = 7.2  # graphviz adds this to each record field's text width
-ROW = 18.0  # one text line of a record, points
-ROW_GAP = 4.0  # between the boxes of a column
-COL_GAP = 56.0  # between columns: room for the edges to be told apart
-SUB_GAP = 14.0  # between the parts of an open group
-HEADER = 22.0  # the layer titles above the columns
-OP_SIZE = {"tanh": 44.0, "relu": 44.0, "exp": 36.0, "log": 36.0}  # op circles' diameters
-OP_DEFAULT = 28.0
 
 
 @dataclass
@@ -86,11 +99,16 @@ class Groups:
         return next(g for g in self.groups if g.name == name)
 
 
-def _users(topo):
+def _users(topo, check):
+    """id(value) -> the values made from it by a `+` or an activation (what a neuron's chain
+    goes through; the products, half of all values, are found from their sums)."""
     users = {}
-    for v in topo:
-        for c in v._prev:
-            users.setdefault(id(c), []).append(v)
+    for k, v in enumerate(topo):
+        if v._op != "*" and v._prev:
+            for c in v._prev:
+                users.setdefault(id(c), []).append(v)
+        if k % 20000 == 0:
+            check()
     return users
 
 
@@ -114,18 +132,31 @@ def _neuron_group(neuron, users, column):
     return group
 
 
-def network_groups(root, model):
-    """Split the loss graph of one sample (after `root.backward()`) into groups."""
-    topo = root.topological_order()
+def network_groups(root, model, cancelled=None, topo=None):
+    """Split the loss graph of one sample (after `root.backward()`) into groups.
+
+    About 1.5 s at 256,256: `cancelled()`, when given, is asked every few ms and raises
+    TraceCancelled when it is true (the window is closing); meanwhile other threads (the
+    GUI's) get the GIL at each of those points. `topo`: root.topological_order() if known.
+    """
+
+    def check():
+        time.sleep(0)  # let the GUI thread run
+        if cancelled is not None and cancelled():
+            raise TraceCancelled("network view cancelled")
+
+    topo = root.topological_order() if topo is None else topo
     index = {id(v): i for i, v in enumerate(topo)}
-    users = _users(topo)
+    users = _users(topo, check)
     groups = [
         Group(v.label, "input", 0, v, [v])
         for v in topo
         if not v._prev and v.label and value_role(v) == "input"
     ]
     for column, layer in enumerate(model.layers, start=1):
-        groups.extend(_neuron_group(n, users, column) for n in layer.neurons)
+        for n in layer.neurons:
+            groups.append(_neuron_group(n, users, column))
+            check()
     last = len(model.layers)
     groups.extend(
         Group(v.label, "target", last, v, [v])
@@ -166,27 +197,6 @@ def parse_open(text, groups):
     return frozenset(opened)
 
 
-# ---- sizes: everything the layout needs to know about a box, in points ----
-
-
-def record_size(label, stacked):
-    """(width, height) of a value record: `label | data ... | grad ...` in one row, or
-    stacked in three (two without a label)."""
-    number = len("data ") + COMPACT_WIDTH
-    if stacked:
-        chars = max(len(label), number)
-        rows = 3 if label else 2
-        return chars * CHAR_WIDTH + FIELD_PAD, rows * ROW
-    width = 2 * (number * CHAR_WIDTH + FIELD_PAD)
-    if label:
-        width += len(label) * CHAR_WIDTH + FIELD_PAD
-    return width, ROW
-
-
-def op_size(op):
-    return OP_SIZE.get(op, OP_DEFAULT)
-
-
 # ---- tracing: nodes, edges, weights and pinned positions ----
 
 
@@ -212,117 +222,9 @@ class _Builder:
         self.nodes.append(node)
         self.pos.append((x, y))
 
-    def op(self, v, x, y, group, label=None):
-        i = self.g.index[id(v)]
-        op = label or v._op
-        self.nodes.append(
-            GraphNode(f"n{i}_op", "op", op, v._op, "op", i, v.data, v.grad, group=group)
-        )
-        self.pos.append((x, y))
-
     def edge(self, a, b, weight=None):
         self.edges.append((a, b))
         self.weights.append(weight)
-
-
-def _closed_size(group, stacked):
-    return record_size(group.name if group.kind != "loss" else "loss", stacked)
-
-
-def _neuron_parts(group, stacked):
-    """Widths of an open neuron's sub-columns and its height."""
-    w_width = max(record_size(w.label, stacked)[0] for _, w, _ in group.products)
-    w_width = max(w_width, record_size(group.neuron.b.label, stacked)[0])
-    plain_w, plain_h = record_size("", stacked)
-    out_w, out_h = record_size(group.name, stacked)
-    w_h = record_size("L1.N1.w1", stacked)[1]
-    k = len(group.products)
-    line = w_h + ROW_GAP
-    widths = [w_width, OP_DEFAULT, plain_w, OP_DEFAULT, plain_w]
-    if group.output is not group.chain[-1]:
-        widths += [op_size(group.neuron.activation), out_w]
-    height = (2 * k + 1) * line - ROW_GAP
-    return widths, line, height
-
-
-def _loss_levels(group):
-    """The loss's values by depth (inputs first): each level is a sub-column."""
-    depth, levels = {}, []
-    for v in group.members:
-        inside = [depth[id(c)] for c in v._prev if id(c) in depth]
-        d = 1 + max(inside) if inside else 0
-        depth[id(v)] = d
-        while len(levels) <= d:
-            levels.append([])
-        levels[d].append(v)
-    return levels
-
-
-def _loss_size(group, stacked):
-    levels = _loss_levels(group)
-    plain_w, plain_h = record_size("", stacked)
-    loss_w = record_size("loss", stacked)[0]
-    width = sum(OP_DEFAULT + SUB_GAP + max(plain_w, loss_w) + SUB_GAP for _ in levels)
-    height = max(len(level) for level in levels) * (plain_h + ROW_GAP) + plain_h
-    return width, height
-
-
-def cell_size(group, opened, stacked):
-    """(width, height) of a group's cell in the layout."""
-    if group.name not in opened or group.kind in ("input", "target"):
-        return _closed_size(group, stacked)
-    if group.kind == "loss":
-        return _loss_size(group, stacked)
-    widths, _, height = _neuron_parts(group, stacked)
-    return sum(widths) + SUB_GAP * (len(widths) - 1), height
-
-
-def _columns(groups):
-    columns = {}
-    for g in groups.groups:
-        columns.setdefault(g.column, []).append(g)
-    return [columns[c] for c in sorted(columns)]
-
-
-def layout_size(groups, opened, stacked):
-    """(width, height) in points of the whole picture, without drawing it."""
-    widths, heights = [], []
-    for column in _columns(groups):
-        sizes = [cell_size(g, opened, stacked) for g in column]
-        widths.append(max(w for w, _ in sizes))
-        heights.append(sum(h for _, h in sizes) + ROW_GAP * (len(sizes) - 1))
-    closed = [
-        sum(cell_size(g, (), stacked)[1] for g in col) + ROW_GAP * (len(col) - 1)
-        for col in _columns(groups)
-    ]
-    top = max(closed)
-    height = max((top - c) / 2 + h for c, h in zip(closed, heights))
-    return sum(widths) + COL_GAP * (len(widths) - 1), height + HEADER
-
-
-def fit_text_px(size, area=AREA):
-    """Height in px of the record text when a picture of `size` points is fit into `area`."""
-    scale = min(area[0] / size[0], area[1] / size[1])
-    return FONT_SIZE * scale
-
-
-def choose_open(groups, area=AREA, readable=READABLE_PX):
-    """(opened, stacked, text px): the default opening of a network.
-
-    Everything opens when every record of the open picture still reads at fit (text of at
-    least `readable` px in `area`); else every group stays closed. Of the two record shapes
-    (one row, or stacked in three) the one with the larger text wins.
-    """
-    everything = frozenset(g.name for g in groups.groups if g.kind in ("neuron", "loss"))
-    best = None
-    for opened in (everything, frozenset()):
-        for stacked in (True, False):
-            px = fit_text_px(layout_size(groups, opened, stacked), area)
-            if best is None or px > best[2]:
-                best = (opened, stacked, px)
-        if best[2] >= readable:
-            return best
-    return best
 
 
 def _header_text(groups, column):
@@ -346,7 +248,7 @@ def trace_network(groups, opened=frozenset(), stacked=False):
     """
     opened = frozenset(opened)
     b = _Builder(groups, opened, stacked)
-    columns = _columns(groups)
+    columns = columns_of(groups)
     closed = [
         sum(cell_size(g, (), stacked)[1] for g in col) + ROW_GAP * (len(col) - 1) for col in columns
     ]
@@ -378,28 +280,12 @@ def trace_network(groups, opened=frozenset(), stacked=False):
             elif group.name in opened and group.kind == "loss":
                 _open_loss(b, group, x, y, h)
             else:
-                label = group.name if group.kind != "neuron" else group.name
                 v = group.output
                 i = groups.index[id(v)]
                 if group.kind == "neuron":
-                    grads = [wt.grad for wt in group.neuron.w]
-                    node = GraphNode(
-                        f"n{i}",
-                        "neuron",
-                        label,
-                        group.neuron.activation,
-                        "neuron",
-                        i,
-                        v.data,
-                        v.grad,
-                        (min(grads), max(grads)),
-                        group=group.name,
-                    )
-                    b.nodes.append(node)
-                    b.pos.append((x + w / 2, y + h / 2))
-                    _closed_inputs(b, group, hub)
+                    _closed_neuron(b, group, x, y, w, h, hub)
                 else:
-                    b.value(v, x + w / 2, y + h / 2, group.name, label=label)
+                    b.value(v, x + w / 2, y + h / 2, group.name, label=group.name)
                     if group.kind == "loss":
                         for c2 in _external_inputs(groups, group):
                             b.edge(b.vid(c2), f"n{i}")
@@ -413,6 +299,24 @@ def trace_network(groups, opened=frozenset(), stacked=False):
         positions=tuple(b.pos),
         stacked=stacked,
     )
+
+
+def _closed_neuron(b, group, x, y, w, h, hub):
+    """A closed neuron: its heatmap square (`heat<i>`, painted by the window), its record."""
+    v = group.output
+    i = b.g.index[id(v)]
+    grads = [wt.grad for wt in group.neuron.w]
+    act = group.neuron.activation
+    b.nodes.append(GraphNode(f"heat{i}", "heat", "", act, "heat", i, 0.0, 0.0, group=group.name))
+    b.pos.append((x + h / 2, y + h / 2))
+    b.nodes.append(
+        GraphNode(
+            f"n{i}", "neuron", group.name, act, "neuron", i, v.data, v.grad,
+            (min(grads), max(grads)), group=group.name,
+        )
+    )  # fmt: skip
+    b.pos.append((x + (w + h + HEAT_GAP) / 2, y + h / 2))
+    _closed_inputs(b, group, hub)
 
 
 def _external_inputs(groups, group):
@@ -451,67 +355,54 @@ def _hub(b, groups, column, x, top):
 
 
 def _open_neuron(b, group, x0, y0):
-    widths, line, height = _neuron_parts(group, b.stacked)
+    widths, line, height = neuron_parts(group, b.stacked)
+    products, total_label, out_label = neuron_labels(group)
     xs, x = [], x0
     for w in widths:
         xs.append(x + w / 2)
         x += w + SUB_GAP
-    name = group.name
-    k = len(group.products)
-    for j, (product, w, x_in) in enumerate(group.products):
-        b.value(w, xs[0], y0 + 2 * j * line + line / 2 - ROW_GAP / 2, name)
-        y = y0 + (2 * j + 1) * line + line / 2 - ROW_GAP / 2
-        b.op(product, xs[1], y, name)
-        b.value(product, xs[2], y, name)
-        pid = b.vid(product)
-        b.edge(b.vid(x_in), f"{pid}_op", w.data)  # wide layers too: k edges, not k x k
-        b.edge(b.vid(w), f"{pid}_op")
-        b.edge(f"{pid}_op", pid)
-    bias = group.neuron.b
-    b.value(bias, xs[0], y0 + 2 * k * line + line / 2 - ROW_GAP / 2, name)
-    middle = y0 + height / 2
+    name, k = group.name, len(group.products)
+    top = y0 + OPEN_PAD + line / 2 - ROW_GAP / 2
     total = group.chain[-1]
-    b.op(total, xs[3], middle, name, label="Σ")
-    b.value(total, xs[4], middle, name, label=name if group.output is total else "Σ")
     tid = b.vid(total)
-    for product, _, _ in group.products:
-        b.edge(b.vid(product), f"{tid}_op")
-    b.edge(b.vid(bias), f"{tid}_op")
-    b.edge(f"{tid}_op", tid)
-    if group.output is not total:
-        out = group.output
-        b.op(out, xs[5], middle, name)
-        b.value(out, xs[6], middle, name, label=name)
-        oid = b.vid(out)
-        b.edge(tid, f"{oid}_op")
-        b.edge(f"{oid}_op", oid)
+    for j, (product, w, x_in) in enumerate(group.products):
+        b.value(w, xs[0], top + j * line, name)
+        b.value(product, xs[1], top + j * line, name, label=products[j])
+        pid = b.vid(product)
+        b.edge(b.vid(x_in), pid, w.data)  # wide layers too: k edges, not k x k
+        b.edge(b.vid(w), pid)
+        b.edge(pid, tid)
+    bias = group.neuron.b
+    b.value(bias, xs[0], top + k * line, name)
+    b.edge(b.vid(bias), tid)
+    middle = y0 + height / 2
+    b.value(total, xs[2], middle, name, label=total_label)
+    if out_label:
+        b.value(group.output, xs[3], middle, name, label=out_label)
+        b.edge(tid, b.vid(group.output))
 
 
 def _open_loss(b, group, x0, y0, height):
-    levels = _loss_levels(group)
-    plain_w = max(record_size("", b.stacked)[0], record_size("loss", b.stacked)[0])
-    plain_h = record_size("", b.stacked)[1]
     x = x0
-    for level in levels:
-        span = len(level) * (plain_h + ROW_GAP) - ROW_GAP
-        y = y0 + (height - span) / 2 + plain_h / 2
-        for v in level:
-            if v._prev:
-                b.op(v, x + OP_DEFAULT / 2, y, group.name)
-            b.value(v, x + OP_DEFAULT + SUB_GAP + plain_w / 2, y, group.name)
-            if v._prev:
-                vid = b.vid(v)
-                for c in v._prev:
-                    b.edge(b.vid(c), f"{vid}_op")
-                b.edge(f"{vid}_op", vid)
-            y += plain_h + ROW_GAP
-        x += OP_DEFAULT + SUB_GAP + plain_w + SUB_GAP
+    for level in loss_levels(group):
+        width = max(record_size(value_label(v), b.stacked)[0] for v in level)
+        hs = [record_size(value_label(v), b.stacked)[1] for v in level]
+        y = y0 + (height - sum(hs) - LOSS_GAP * (len(hs) - 1)) / 2
+        for v, h in zip(level, hs, strict=True):
+            b.value(v, x + width / 2, y + h / 2, group.name, label=value_label(v))
+            for c in v._prev:
+                b.edge(b.vid(c), b.vid(v))
+            y += h + LOSS_GAP
+        x += width + SUB_GAP
 
 
-def node_count(groups, opened):
-    """How many boxes `trace_network(groups, opened)` draws (headers included)."""
-    return len(trace_network(groups, opened).nodes)
-
-
-def is_readable(groups, opened, stacked, area=AREA):
-    return fit_text_px(layout_size(groups, opened, stacked), area) >= READABLE_PX
+def network_graph(root, model, opened=None, area=AREA, groups=None):
+    """(Graph, groups opened, groups) of the loss `root` under `model`: the default opening
+    (`choose_open`) when `opened` is None, else those of `opened` that are in this network.
+    `groups`: the network_groups of `root` when already made."""
+    groups = groups or network_groups(root, model)
+    default, stacked, _ = choose_open(groups, area)
+    if opened is None:
+        opened = default
+    opened = frozenset(opened) & {g.name for g in groups.groups if g.kind in ("neuron", "loss")}
+    return trace_network(groups, opened, stacked), opened, groups

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from mgdesk.viz.dot import to_dot
 from mgdesk.viz.graph import trace_graph, trace_neurons
+from mgdesk.viz.network import network_graph
 from mgdesk.viz.program import (
     RenderCancelled,
     RenderError,
@@ -69,7 +70,10 @@ class GraphRenderer:
         return self.render_graph(graph, message, styles)
 
     def trace(self, root, model=None, view="auto"):
-        """(Graph, message) for `view`; "auto" picks neurons above the node budget."""
+        """(Graph, message) for `view`; "auto" picks neurons above the node budget;
+        "network" is the window's view (viz.network), opened by default."""
+        if view == "network" and model is not None:
+            return network_graph(root, model)[0], ""
         if view not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)} (got {view!r})")
         view, message = auto_view(root, view, model is not None, self.node_budget)

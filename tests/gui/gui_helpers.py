@@ -5,16 +5,19 @@ import re
 from PySide6.QtCore import Qt
 
 
-def use_network(qtbot, window, layers, activation="tanh"):
-    """Switch the window to a fresh 2-<layers>-1 network and wait for its graph."""
+def use_network(qtbot, window, layers, activation="tanh", view="auto"):
+    """Switch the window to a fresh 2-<layers>-1 network and wait for its graph in `view`
+    (auto: the network view; ops: every Value a box)."""
     window.panel.activation.setCurrentText(activation)
     window.panel.layers.setText(layers)
+    window.graph_panel.mode.setCurrentText(view)
     sizes = [int(n) for n in layers.split(",")]
     qtbot.waitUntil(
         lambda: (
             window.graph_view.graph is not None
             and window.graph_view.graph.job.model["nouts"] == [*sizes, 1]
             and window.graph_view.graph.job.model["activations"][0] == activation
+            and window.graph_view.graph.job.view == view
         ),
         timeout=10000,
     )

@@ -18,7 +18,7 @@ from mgdesk.train import sample_loss
 @pytest.fixture
 def small(qtbot, window):
     """A 2-4-1 tanh network drawn in the ops view."""
-    use_network(qtbot, window, "4")
+    use_network(qtbot, window, "4", view="ops")
     return window
 
 

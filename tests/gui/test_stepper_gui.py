@@ -24,8 +24,8 @@ def shown_position(window):
 
 @pytest.fixture
 def stepping(qtbot, window):
-    """A 2-4-1 tanh network in stepper mode."""
-    use_network(qtbot, window, "4")
+    """A 2-4-1 tanh network in stepper mode, in the ops view (a Value a step)."""
+    use_network(qtbot, window, "4", view="ops")
     return start_stepper(qtbot, window), window
 
 
@@ -114,7 +114,7 @@ def test_stepping_through_everything_gives_the_grads_of_backward(qtbot, stepping
 
 
 def test_held_down_keys_step_at_once_and_repaint_at_most_every_frame(qtbot, window):
-    use_network(qtbot, window, "4, 4")
+    use_network(qtbot, window, "4, 4", view="ops")
     panel = start_stepper(qtbot, window)
     frames = []
     panel.frame_requested.connect(lambda: frames.append(time.monotonic()))

@@ -54,7 +54,7 @@ def test_clicking_a_node_reports_its_svg_id(qtbot, small):
 
 
 def test_the_graph_caption_names_the_sample_and_the_view(small):
-    assert "train sample #0" in small.graph_panel.caption.text()
+    assert f"train sample #{small.run.traced[1]}" in small.graph_panel.caption.text()
     assert small.graph_panel.note.toolTip().startswith("ops view")
 
 

@@ -249,7 +249,7 @@ def test_a_slow_ops_view_shows_progress_and_can_be_cancelled(qtbot, window):
     qtbot.waitUntil(
         lambda: window.graph_view.graph.job.model["nouts"] == [64, 64, 1], timeout=20000
     )
-    assert window.graph_view.graph.view == "neurons"
+    assert window.graph_view.graph.view == "network"
     window.graph_panel.mode.setCurrentText("ops")  # ~17,000 boxes: many seconds
     busy = window.graph_view.busy
     qtbot.waitUntil(busy.isVisible, timeout=3000)
@@ -258,7 +258,7 @@ def test_a_slow_ops_view_shows_progress_and_can_be_cancelled(qtbot, window):
     assert not busy.isVisible()
     assert window.graph_panel.mode.currentText() == "auto"  # the header names what is drawn
     qtbot.wait(1500)
-    assert window.graph_view.graph.view == "neurons"
+    assert window.graph_view.graph.view == "network"
     assert window.graph_view.graph.job.view == "auto"
 
 
@@ -271,7 +271,7 @@ def test_a_slow_ops_view_is_not_restored_at_launch(qtbot, make_window):
     assert again.graph_panel.mode.currentText() == "auto"
     assert again.panel.layers.text() == "64, 64"
     assert "ops view was not restored" in again.statusBar().currentMessage()
-    assert again.graph_view.graph.view == "neurons"
+    assert again.graph_view.graph.view == "network"
     again.graph_panel.mode.setCurrentText("ops")
     again.close()
     small = make_window()  # a small network keeps the ops view it had

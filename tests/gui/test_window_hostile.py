@@ -95,9 +95,9 @@ def _places(window):
     return places, sizes, window.boundary.plane
 
 
-def _toggle_stepper_in_place(qtbot, window, size, layers):
+def _toggle_stepper_in_place(qtbot, window, size, layers, view="auto"):
     window.resize(*size)
-    use_network(qtbot, window, layers)
+    use_network(qtbot, window, layers, view=view)
     qtbot.wait(400)  # the boundary fits its plane 150 ms after a resize
     before = _places(window)
     window.stepper_action.setChecked(True)
@@ -120,8 +120,9 @@ def test_b_at_960_by_700_moves_nothing_and_the_list_has_rows(qtbot, window):
 
 def test_b_with_the_notice_moves_nothing_and_the_notice_is_whole(qtbot, window):
     label = window.stepper_panel.notice_text
-    height, _, stepping = _toggle_stepper_in_place(qtbot, window, (1400, 900), "64,64")
-    assert not stepping  # the neuron view: the notice says why
+    size = (1400, 900)
+    height, _, stepping = _toggle_stepper_in_place(qtbot, window, size, "64,64", "neurons")
+    assert not stepping  # the older neuron view: the notice says why
     assert height >= label.heightForWidth(label.width())  # no line cut off
     window.resize(960, 700)
     window.stepper_action.setChecked(True)
@@ -199,7 +200,7 @@ def _click_node(qtbot, window, pick):
 
 
 def test_a_neuron_box_is_named_and_forgotten_with_its_network(qtbot, window):
-    use_network(qtbot, window, "16,16")
+    use_network(qtbot, window, "16,16", view="neurons")  # (in the network view, it opens)
     node = _click_node(qtbot, window, lambda n: n.kind == "neuron" and n.label == "L1.N1")
     text = plain(window.inspector.toPlainText())
     assert text.startswith(f"L1.N1 · {node.op}"), text  # not "n14"
@@ -209,7 +210,7 @@ def test_a_neuron_box_is_named_and_forgotten_with_its_network(qtbot, window):
         assert "L1.N1 · " in text and "is not in this graph" in text, text
         assert "data" not in text  # no numbers of the old network
 
-    use_network(qtbot, window, "4,4")
+    use_network(qtbot, window, "4,4", view="neurons")
     gone()
     window.step()
     qtbot.waitUntil(lambda: window.step_count == 1, timeout=10000)
@@ -224,7 +225,7 @@ def test_a_neuron_box_is_named_and_forgotten_with_its_network(qtbot, window):
 
 
 def test_switching_to_the_neuron_view_drops_the_parameter_inspected(qtbot, window):
-    use_network(qtbot, window, "4")
+    use_network(qtbot, window, "4", view="ops")
     _click_node(qtbot, window, lambda n: n.label == "L1.N1.w1")
     assert "L1.N1.w1" in plain(window.inspector.toPlainText())
     window.graph_panel.mode.setCurrentText("neurons")

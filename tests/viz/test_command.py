@@ -42,14 +42,11 @@ def test_open_adds_exactly_that_neurons_records(tmp_path, svg_reader):
     after, _ = svg_reader(opened.read_bytes())
     assert 20 <= len(before) <= 50  # a few dozen records
     added = sorted(after[k][0][0] for k in after.keys() - before.keys())
-    # w1, w2, b, two products and their op, the sum and its op, tanh's op
+    # w1, w2, b, the two products and the sum, each named by what it is (the neuron's
+    # output keeps its box and its id, now named `L1.N2 = tanh(Σ)`)
     assert [a for a in added if a.startswith("L1.N2")] == ["L1.N2.b", "L1.N2.w1", "L1.N2.w2"]
-    assert added.count("*") == 2 and "Σ" in added and "tanh" in added
-    assert all(
-        len(after[k][0]) >= 2
-        for k in after.keys() - before.keys()
-        if after[k][0][0] not in "*Σtanh"
-    )
+    assert added.count("w1·x1") == 1 and "w2·x2" in added and "Σ w·x + b" in added
+    assert all(len(after[k][0]) == 3 for k in after.keys() - before.keys())  # name, data, grad
 
 
 def test_sample_defaults_to_the_worst_point(tmp_path, capsys):

@@ -32,7 +32,9 @@ def test_closed_view_has_one_box_per_neuron_and_weight_edges():
     graph = trace_network(groups)
     neurons = [n for n in graph.nodes if n.kind == "neuron"]
     assert [n.label for n in neurons] == [n.name for layer in model.layers for n in layer.neurons]
-    assert len(graph.nodes) < 40  # a few dozen records
+    records = [n for n in graph.nodes if n.kind != "heat"]  # (a heatmap square per neuron)
+    assert len(records) < 40  # a few dozen records
+    assert sum(n.kind == "heat" for n in graph.nodes) == len(neurons)
     weighted = [w for w in graph.weights if w is not None]
     assert len(weighted) == 2 * 8 + 8 * 8 + 8  # one edge per weight
     score = next(n for n in neurons if n.label == "L3.N1")
@@ -47,12 +49,13 @@ def test_opening_a_neuron_adds_exactly_its_records_and_moves_nothing_above_or_le
     new = {n.id for n in opened.nodes} - {n.id for n in closed.nodes}
     records = [n for n in opened.nodes if n.id in new and n.kind == "value"]
     labels = sorted(n.label for n in records)
-    assert labels == ["", "", "L1.N2.b", "L1.N2.w1", "L1.N2.w2", "Σ"]  # + products, sum
+    # weights, bias, products and sum, each record named by what it is
+    assert labels == sorted(["L1.N2.b", "L1.N2.w1", "L1.N2.w2", "w1·x1", "w2·x2", "Σ w·x + b"])
     neuron = model.layers[0].neurons[1]
     by_label = {n.label: n for n in opened.nodes}
     assert by_label["L1.N2.w2"].data == neuron.w[1].data
     assert by_label["L1.N2.w2"].grad == neuron.w[1].grad != 0
-    out = next(n for n in opened.nodes if n.label == "L1.N2")
+    out = next(n for n in opened.nodes if n.label == "L1.N2 = tanh(Σ)")
     assert out.kind == "value" and out.id == next(n.id for n in closed.nodes if n.label == "L1.N2")
     # still: L1.N1 (above) and the inputs (left) keep their place; the rest only shifts
     before = dict(zip((n.id for n in closed.nodes), closed.positions))
@@ -74,6 +77,21 @@ def test_open_all_covers_every_value_and_layers_open_whole():
     assert shown == expected  # every Value but the partial sums (drawn as one Σ)
     with pytest.raises(ValueError, match="L1 to L3"):
         parse_open("L9", groups)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "opened"),
+    [
+        ([2], "all"),  # 2-2-1: every operation reads at the default window size
+        ([4], "L2,loss"),  # 2-4-1: the output neuron and the loss
+        ([2, 2], "L3,loss"),
+        ([8, 8], "loss"),
+        ([16, 16], ""),
+    ],
+)
+def test_the_default_opening_is_the_most_that_reads(hidden, opened):
+    groups, _, _ = groups_of(hidden)
+    assert choose_open(groups)[0] == parse_open(opened, groups)
 
 
 @pytest.mark.parametrize("hidden", [[4], [8, 8], [16, 16], [32, 32]])
