@@ -30,6 +30,7 @@ It trains the same network on the same points with micrograd's loop, using the p
 Value engine (slower than the app's fast path; the numbers are the same).
 """
 
+import math
 import random
 
 from mgdesk.engine import MLP
@@ -51,6 +52,7 @@ LEARNING_RATE = {lr!r}
 # "linear": LEARNING_RATE * (1 - 0.9 * k / DECAY_STEPS) as micrograd's demo, then a tenth of it
 LR_DECAY = {lr_decay}
 DECAY_STEPS = {decay_steps}
+OPTIMIZER = {optimizer!r}  # "sgd" (with MOMENTUM) or "adam" (betas 0.9, 0.999, eps 1e-8)
 MOMENTUM = {momentum!r}
 ALPHA = {l2!r}  # strength of the L2 penalty ALPHA * sum(p*p)
 BATCH_SIZE = {batch_size}  # 0 = every point in every step
@@ -62,7 +64,9 @@ def flat(weights):
 
 
 model = MLP(2, {nouts}, activation={activation}, seed=SEED)
-velocity = [0.0] * len(model.parameters())  # the momentum of each parameter
+n_params = len(model.parameters())
+# SGD: the momentum of each parameter; Adam: each one's m, then each one's v, then the step t
+velocity = [0.0] * (2 * n_params + 1 if OPTIMIZER == "adam" else n_params)
 {start}
 print(RUN)
 print(model)
@@ -92,9 +96,18 @@ for k in range(START_STEP, STEPS):
     total_loss.backward()
     decay = max(0.1, 1 - 0.9 * k / DECAY_STEPS) if LR_DECAY == "linear" else 1.0
     lr = LEARNING_RATE * decay
-    for i, p in enumerate(model.parameters()):
-        velocity[i] = MOMENTUM * velocity[i] + p.grad
-        p.data -= lr * velocity[i]
+    if OPTIMIZER == "adam":  # the step torch.optim.Adam takes
+        t = velocity[-1] = velocity[-1] + 1
+        for i, p in enumerate(model.parameters()):
+            m, v = velocity[i], velocity[n_params + i]
+            m = velocity[i] = m + (1 - 0.9) * (p.grad - m)
+            v = velocity[n_params + i] = 0.999 * v + (1 - 0.999) * (p.grad * p.grad)
+            denom = math.sqrt(v) / math.sqrt(1 - 0.999**t) + 1e-8
+            p.data += -(lr / (1 - 0.9**t)) * (m / denom)
+    else:
+        for i, p in enumerate(model.parameters()):
+            velocity[i] = MOMENTUM * velocity[i] + p.grad
+            p.data -= lr * velocity[i]
     if k % max(1, STEPS // 20) == 0 or k == STEPS - 1:
         print(f"step {{k + 1}} loss {{total_loss.data:.6f}}, accuracy {{acc * 100:.1f}}%")
 
@@ -159,11 +172,6 @@ def _start(start):
 
 def script_refusal(config):
     """Why the script cannot rerun `config` (a one-line reason), or None when it can."""
-    if config.optimizer != "sgd":
-        return (
-            f"the exported script trains with SGD only, not {config.optimizer}: "
-            "save the session and use `mgdesk export-torch` instead"
-        )
     if config.loss == "ce":
         return "the exported script writes one-score losses only, not ce (several classes)"
     return plain_inputs_refusal(config, "the exported script")
@@ -210,6 +218,7 @@ def export_script(path, config, model, data=None, start=None):
         start=_start(start),
         lr=config.lr,
         lr_decay=repr(config.lr_decay),
+        optimizer=config.optimizer,
         momentum=config.momentum,
         l2=config.l2,
         batch_size=config.batch_size,

@@ -17,6 +17,7 @@ from mgdesk.train import TrainConfig, Trainer
         dict(loss="hinge"),
         dict(loss="mse", activation=("tanh", "relu"), momentum=0.5, batch_size=8, lr=0.1),
         dict(loss="bce", lr_decay="none", lr=0.3, l2=0.0, test_split=0),
+        dict(loss="mse", optimizer="adam", lr=0.01, activation="gelu", batch_size=8),
     ],
 )
 def test_the_exported_script_reproduces_the_run(tmp_path, changes):

@@ -1,5 +1,9 @@
 """SGD (with momentum) and Adam take torch.optim's steps: 100 steps, every loss to 1e-9."""
 
+import re
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -109,10 +113,7 @@ def test_adam_state_goes_on_from_a_saved_session(tmp_path, capsys):
     "args, words",
     [
         (["--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
-        (
-            ["--optimizer", "adam", "--export", "x.py"],
-            "export: the exported script trains with SGD",
-        ),
+        (["--optimizer", "adam", "--momentum", "1"], "--momentum: must be a number at least 0"),
     ],
 )
 def test_bad_optimizer_options_exit_2_with_one_line(tmp_path, capsys, monkeypatch, args, words):
@@ -125,3 +126,15 @@ def test_bad_optimizer_options_exit_2_with_one_line(tmp_path, capsys, monkeypatc
 def test_a_config_names_the_optimizer_it_refuses():
     with pytest.raises(ConfigError, match="optimizer: must be one of sgd, adam"):
         TrainConfig(optimizer="Adam")
+
+
+def test_the_exported_script_continues_an_adam_session(tmp_path, capsys, monkeypatch):
+    """Adam's moments and step count go into the micrograd-style script too."""
+    monkeypatch.chdir(tmp_path)
+    options = "--optimizer adam --lr 0.01 --layers 4 --samples 30 --quiet"
+    assert main(["train", *options.split(), "--steps", "5", "--save", "a.json"]) == 0
+    assert main(["train", "--quiet", "--load", "a.json", "--steps", "5", "--export", "e.py"]) == 0
+    done = subprocess.run([sys.executable, "e.py"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    difference = float(re.search(r"weights mgdesk exported: (\S+)", done.stdout).group(1))
+    assert difference < 1e-12
