@@ -157,7 +157,8 @@ class FileActions:
         if not path:  # keep the dataset that was chosen before
             if panel.dataset.currentData() == "csv" and not panel.has_csv():
                 previous = window.run.applied.dataset if window.run.applied else "moons"
-                panel.dataset.setCurrentText("moons" if previous == "csv" else previous)
+                previous = "moons" if previous == "csv" else previous
+                panel.dataset.setCurrentIndex(panel.dataset.findData(previous))
             return False
         panel.set_csv(path)
         return True
@@ -233,6 +234,7 @@ class FileActions:
             value = settings.value(key)
             if isinstance(value, QByteArray | bytes):
                 apply(QByteArray(value))
+        window.points.restore_json(_text(settings, "drawnPoints", ""))
         for key in ("config", "editedConfig"):  # the edits not applied last time win
             try:
                 config = TrainConfig.from_dict(json.loads(_text(settings, key, "")))
@@ -277,6 +279,7 @@ class FileActions:
             settings.setValue("editedConfig", json.dumps(edited.to_dict()))
         else:
             settings.remove("editedConfig")
+        settings.setValue("drawnPoints", window.points.to_json())
         settings.setValue("logScale", window.log_action.isChecked())
         settings.setValue("graphMode", window.graph_panel.mode.currentText())
         settings.setValue("graphRenderer", window.graph_renderer)

@@ -99,6 +99,9 @@ class GraphArea(QObject):
         """Ask for the graph of the traced sample as it is now (the latest request wins)."""
         job = self.job()
         if job is None:
+            data = self.w.run.data
+            if data is not None and not data.x_train and not data.x_test:
+                self.w.graph_view.clear_graph("No point to trace: draw some (Edit points, E)")
             return
         self.asked = time.monotonic()
         if self.w.stepper_action.isChecked():

@@ -15,6 +15,7 @@ from mgdesk import __version__
 from mgdesk.gui.actions import build_actions, show_shortcuts
 from mgdesk.gui.compare_mode import CompareMode
 from mgdesk.gui.compare_view import dead_relu_text
+from mgdesk.gui.data_area import DataArea
 from mgdesk.gui.file_actions import FileActions, open_settings
 from mgdesk.gui.graph_area import GraphArea
 from mgdesk.gui.run_controller import RunController
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
                 getattr(self.runner, news).connect(getattr(self, f"_on_runner_{news}"))
             self.runner.finished.connect(self._on_runner_finished)
             self.graph = GraphArea(self)  # graph, stepper, inspector, gradient check + threads
+            self.data_area = DataArea(self)  # points drawn, and the points a Reset keeps
             self.graph.update_stepper_actions()
             self._show_stats(None)
             restored_note = self.files.restore_settings()
@@ -142,8 +144,11 @@ class MainWindow(QMainWindow):
             return
         test = "" if stats.test_loss is None else f"  (test {stats.test_loss:.4g})"
         labels["loss"].setText(f"loss {stats.train_loss:.4g}{test}")
-        test = "" if stats.test_acc is None else f"  (test {_percent(stats.test_acc)})"
-        labels["accuracy"].setText(f"accuracy {_percent(stats.train_acc)}{test}")
+        name, shown = "accuracy", _percent
+        if self.run.applied is not None and self.run.applied.task == "regression":
+            name, shown = "R²", "{:.3f}".format  # how much of y's variance the curve explains
+        test = "" if stats.test_acc is None else f"  (test {shown(stats.test_acc)})"
+        labels["accuracy"].setText(f"{name} {shown(stats.train_acc)}{test}")
         rate = self.run.steps_per_second(time.monotonic())
         labels["rate"].setText(f"{rate:,.0f} steps/s" if rate is not None else "")
 
@@ -163,6 +168,7 @@ class MainWindow(QMainWindow):
         """Check the controls; mark a bad field and disable Train. Returns the config or None."""
         try:
             config = self.panel.config()
+            self.data_area.check(config)  # drawn points of more classes than set, ...
         except ConfigError as exc:
             self.run.config = None
             self.banner.clear("info")  # "Train goes on with the current one" no longer holds
@@ -240,6 +246,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 "Backward stepper closed: training changes the network", 5000
             )
+        if self.data_area.refuse_empty():
+            return
         if run.at_step_limit:  # nothing to do: say so where the user looks
             self._show_step_limit()
             return
@@ -257,6 +265,8 @@ class MainWindow(QMainWindow):
     def step(self):
         if self.compare.active:
             return self.compare.step_once()
+        if self.data_area.refuse_empty():
+            return
         if self.run.can_train:
             self.pause()
         self.runner.step(self.panel.lr.value())
@@ -277,6 +287,8 @@ class MainWindow(QMainWindow):
         """A new network with `config`, or a saved run: its model, history, points, momentum."""
         self._apply_timer.stop()
         self.pause()
+        if data is None:
+            data = self.data_area.kept(config)  # (None: made from the settings)
         self.runner.reset(config, model, history, data, velocity)
         self.boundary.mark_stale()  # the old picture is not the new network's
         if self.statusBar().currentMessage().endswith("applies on Reset"):
@@ -292,7 +304,9 @@ class MainWindow(QMainWindow):
         if self.run.ghost is not None:  # (None: the reset was refused, the run goes on)
             config, diverged = self.run.ghost_settings  # with the rate it ended with
             self.loss_plot.new_run(None if config else self.run.ghost, config, None, diverged)
-        self.boundary.set_data(snapshot.data, snapshot.box)
+        regression = snapshot.config.task == "regression"
+        self.boundary.set_data(snapshot.data, snapshot.box, regression)
+        self.points.set_shown(snapshot.data, snapshot.config)
         self.boundary.set_traced(*self.run.traced)
         self.graph.network.reset()  # the worst point of the new network, default opening
         self.loss_plot.load_history(snapshot.history)

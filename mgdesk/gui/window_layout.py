@@ -22,6 +22,7 @@ from mgdesk.gui.controls import ArchitecturePanel
 from mgdesk.gui.graph_view import GraphPanel
 from mgdesk.gui.inspector import GradCheckPanel, NodeInspector
 from mgdesk.gui.loss_plot import LossPlot
+from mgdesk.gui.point_editor import PointEditor
 from mgdesk.gui.stepper_panel import StepperPanel
 from mgdesk.gui.widgets import Banner, BannerSlot
 
@@ -58,6 +59,7 @@ def build_views(window):
     w.boundary = BoundaryPlot()
     w.boundary.sample_clicked.connect(w.trace_sample)
     w.boundary.plane_changed.connect(w._on_boundary_plane_changed)
+    w.points = PointEditor(w.boundary, w.files, w)  # Edit points (E): tools over the plot
     w.graph_panel = GraphPanel()
     w.graph_view = w.graph_panel.view
     _build_side(w)
@@ -75,7 +77,11 @@ def build_views(window):
     w.top_splitter.addWidget(
         _titled(w.loss_plot, "Loss · earlier runs stay faint (Runs)", loss_tools)
     )
-    w.top_splitter.addWidget(_titled(w.boundary, "Decision boundary · click a point to trace it"))
+    w.top_splitter.addWidget(
+        _titled(
+            w.points.panel, "Decision boundary · click a point to trace it", w.points.edit_button
+        )
+    )
     w.top_splitter.setStretchFactor(0, 3)
     w.top_splitter.setStretchFactor(1, 2)
     w.view_splitter = QSplitter(Qt.Orientation.Vertical)
@@ -132,6 +138,7 @@ def _titled(widget, title, extra=None):
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(0)
     label = QLabel(title)
+    label.setObjectName(f"{widget.objectName()}Caption")  # (a view may retitle itself)
     label.setProperty("role", "caption")
     label.setToolTip(title)
     # cut at the edge when the window is narrow, rather than widen it

@@ -258,5 +258,6 @@ class RunModel:
         if not 0 <= index < len(xs):
             return None
         x, y = tuple(xs[index]), ys[index]
-        caption = f"Loss of {kind} sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  y = {y:+g}"
+        target = f"class {y:g}" if self.applied.loss == "ce" else f"y = {y:+.4g}"
+        caption = f"Loss of {kind} sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  {target}"
         return x, y, caption
