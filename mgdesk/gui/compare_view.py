@@ -80,7 +80,7 @@ def dead_relu_text(model, data, config):
     relus = relu_count(config)
     if not relus:
         return ""
-    dead = dead_relus(model, data.x_train)
+    dead = dead_relus(model, data.x_train, config.input_features)
     return f"dead ReLUs {len(dead)} of {relus}"
 
 

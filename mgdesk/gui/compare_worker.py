@@ -294,6 +294,8 @@ class CompareWorker(QObject):
             test_acc=now.get("test_acc"),
             steps_to_95=self._reached[i],
             ms_per_step=sum(ms) / len(ms) if len(ms) else None,
-            dead=tuple(dead_relus(model, data.x_train)) if trainer.failure is None else (),
+            dead=tuple(dead_relus(model, data.x_train, trainer.features))
+            if trainer.failure is None
+            else (),
             diverged=trainer.failure is not None,
         )

@@ -19,7 +19,7 @@ from mgdesk.engine import MLP
 from mgdesk.engine.activations import ACTIVATION
 from mgdesk.train.config import FIELD_LABELS, TrainConfig
 from mgdesk.train.data import file_name
-from mgdesk.train.features import PLAIN, feature_values
+from mgdesk.train.features import PLAIN, feature_matrix, feature_values
 
 __all__ = [
     "CURVES",
@@ -68,7 +68,7 @@ def dead_neurons(model, points, features=None):
     return dead
 
 
-def dead_relus(model, points):
+def dead_relus(model, points, features=None):
     """dead_neurons for the window: the same labels from a model's `to_dict()`, computed
     with NumPy on the dict's weights (no Value is built), so it takes milliseconds where
     dead_neurons takes seconds (64,64 on 1,000 points). Sums that BLAS rounds to exactly
@@ -77,7 +77,8 @@ def dead_relus(model, points):
 
     if not len(points):
         return []
-    A = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    nin = len(model["weights"][0][0]) - 1  # (each row: the weights, then the bias)
+    A = feature_matrix(features or PLAIN[:nin], points)  # what the network sees of a point
     dead = []
     with np.errstate(all="ignore"):
         for i, (rows, act) in enumerate(zip(model["weights"][:-1], model["activations"])):

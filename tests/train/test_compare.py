@@ -244,6 +244,19 @@ def test_dead_neurons_are_the_relus_at_zero_on_every_point(seed, layers, shift, 
     assert dead_relus(model.to_dict(), points) == expected  # the window's NumPy count
 
 
+@pytest.mark.parametrize("features", [("x1",), ("x1", "x2", "x1^2", "sin(x1)")])
+def test_dead_relus_see_the_inputs_the_network_sees(features):
+    """With input features (or a regression's one input) both counts read the same inputs."""
+    model = MLP(len(features), [6, 1], activation="relu", seed=3)
+    for p in model.parameters():
+        if p.label.endswith(".b"):
+            p.data = -0.8
+    points = [(0.3 * i - 1.5, 0.2 * i - 1.0) for i in range(12)]
+    expected = dead_neurons(model, points, features)
+    assert 0 < len(expected) < 6  # both cases occur
+    assert dead_relus(model.to_dict(), points, features) == expected
+
+
 def test_a_neuron_with_only_negative_sums_is_dead_and_named():
     model = MLP(2, [3, 2, 1], activation="relu", seed=1)
     neuron = model.layers[0].neurons[1]
