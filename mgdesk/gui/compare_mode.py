@@ -442,6 +442,11 @@ class CompareMode(QObject):
         self.update_actions()
         self._refresh_timer.stop()
         self._refresh()
+        run = self.view.graph_run  # the point worth tracing now under the run drawn
+        network = self.window.graph.network
+        if network.trace_worst(self.models[run], self.data, self.variants[run].config.loss):
+            self.view.set_traced(*self.window.run.traced)
+            self.window.graph.request()
         if why == "done":
             self._show_step_limit(self.window.panel.steps.value())
 
@@ -488,7 +493,8 @@ class CompareMode(QObject):
             f"sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  y = {y:+g}"
         )
         view = window.graph_panel.mode.currentText()
-        return GraphJob(self.models[run], x, y, variant.config.loss, view, caption)
+        extra = window.graph.network.job_fields(view)  # the opening and the heatmaps' plane
+        return GraphJob(self.models[run], x, y, variant.config.loss, view, caption, **extra)
 
     # ---- sessions ----
 
