@@ -124,11 +124,9 @@ class NetworkControl(QObject):
         records = open_records(model, opened) if model is not None else 0
         if records > OPEN_LIMIT:
             self.window.graph_panel.open_all.setChecked(False)
-            layers = ",".join(map(str, model["nouts"][:-1]))
             self.window.statusBar().showMessage(
-                f"Not opened: the network {layers} opened like this is about {records:,} "
-                f"records, too many to lay out in time (up to {OPEN_LIMIT:,}, e.g. 128,128 "
-                "opened whole). Open single neurons, or use a smaller network.",
+                f"Not opened: about {records:,} records, too many to lay out in time (at most "
+                f"{OPEN_LIMIT:,}, e.g. 128,128 whole). Open single neurons, or a smaller network.",
                 15000,
             )
             return
