@@ -131,6 +131,7 @@ class BoundaryPlot(pg.PlotWidget):
             size=18, symbol="o", brush=None, pen=pg.mkPen((20, 20, 20), width=2.5)
         )
         for points in (self.train_points, self.test_points, self.traced):
+            points.setZValue(1)  # over the background and a hovered neuron's overlay
             item.addItem(points)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         # over the plot while no grid of the network shown has come: what is under it (if

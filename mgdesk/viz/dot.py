@@ -320,7 +320,7 @@ LEGEND = (
     ("edge", "#8073ac", "purple edge: a negative weight"),
     ("edge", "#a0a0a0", "grey edge: a value used by an operation"),
     ("point", "filled", "filled dot: a training point, coloured by its class"),
-    ("point", "ring", "white dot: a test point (not trained on)"),
+    ("point", "ring", "ring in its class's colour: a test point (not trained on)"),
     ("point", "big ring", "large black ring: the traced point, whose graph is drawn"),
 )
 

@@ -1,12 +1,14 @@
 """The graph, run and stepper findings of the hostile window test: big openings refused
 with a reason, a failed layout keeps the picture, a big opened graph follows training."""
 
+import html
 from dataclasses import replace
 
 import pytest
 from gui_helpers import plain, start_stepper, use_network
 
 from mgdesk.engine import MLP
+from mgdesk.gui.graph_legend import legend_html
 from mgdesk.gui.graph_worker import GraphJob, GraphWorker
 from mgdesk.gui.network_control import OPEN_LIMIT, open_records
 
@@ -172,3 +174,27 @@ def test_the_graph_header_hint_is_whole_at_the_default_size(qtbot, window, layer
         assert shown.startswith("click a neuron to open it · scroll for more · K: legend")
     else:
         assert shown.startswith("click a neuron to open it · K: legend")
+
+
+def test_hovering_a_neuron_keeps_the_points_visible_over_its_output(qtbot, window):
+    use_network(qtbot, window, "8, 8")
+    extras = window.graph_view.graph.network
+    name = next(iter(extras.outputs))
+    boundary = window.boundary
+    boundary.show_overlay(extras.outputs[name], extras.bounds, name)
+    overlay = boundary._overlay
+    assert overlay.isVisible()
+    for points in (boundary.train_points, boundary.test_points, boundary.traced):
+        assert points.zValue() > overlay.zValue()  # drawn over the neuron's output
+    where = boundary.point_position("train", 0)
+    pixel = boundary.grab().toImage().pixelColor(where.x(), where.y())
+    colour = boundary.train_points.points()[0].brush().color()
+    assert abs(pixel.red() - colour.red()) + abs(pixel.blue() - colour.blue()) < 60
+
+
+def test_the_legend_tells_the_two_uses_of_blue_apart_and_draws_test_points_as_rings():
+    text = html.unescape(plain(legend_html()))
+    assert "grad > 0" in text and "grad < 0" in text  # node fills: a gradient's sign
+    assert "decision boundary: an output over the plane, orange < 0 < blue" in text
+    assert "not a gradient" in text
+    assert "white dot" not in text and "ring in its class's colour: a test point" in text
