@@ -25,10 +25,16 @@ from mgdesk.gui.window_layout import build_status_bar, build_views, default_size
 from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.config import MAX_STEPS
 
-__all__ = ["MainWindow", "open_settings"]  # open_settings: from file_actions, for app.py
+__all__ = [
+    "MINIMUM_SIZE",
+    "MainWindow",
+    "open_settings",
+]  # open_settings: from file_actions, for app.py
 
 GRAPH_MS = 250  # the graph is asked for at most 4 times a second while training
 APPLY_DELAY_MS = 300  # settings edited before the first step are applied after this pause
+
+MINIMUM_SIZE = (960, 640)  # below this the panels and buttons would overlap and cut
 
 
 def _percent(x):
@@ -43,6 +49,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("mgdesk — see backpropagation")
         self.setWindowIcon(icon("mgdesk"))
         self.setStyleSheet(style_sheet())
+        self.setMinimumSize(*MINIMUM_SIZE)
         self._closed = False
         self.files = FileActions(self)  # sessions, CSV, exports, saved settings
         self.graph_renderer = "auto"  # which program lays graphs out (View > Graph Renderer)

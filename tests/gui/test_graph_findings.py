@@ -198,3 +198,11 @@ def test_the_legend_tells_the_two_uses_of_blue_apart_and_draws_test_points_as_ri
     assert "decision boundary: an output over the plane, orange < 0 < blue" in text
     assert "not a gradient" in text
     assert "white dot" not in text and "ring in its class's colour: a test point" in text
+
+
+def test_the_window_does_not_shrink_to_where_its_widgets_overlap(qtbot, window):
+    window.resize(300, 200)
+    qtbot.wait(50)
+    assert window.width() >= 960 and window.height() >= 640
+    for button in (window.graph_panel.open_all,):
+        assert button.width() >= button.sizeHint().width()  # "Open all", not "Op...ll"
