@@ -180,17 +180,19 @@ class GraphArea(QObject):
 
     @Slot(str)
     def _on_graph_worker_errored(self, message):
-        """The graph asked for could not be drawn: keep the picture shown (if any), go back
-        to its opening, and say why in full."""
+        """The graph asked for could not be drawn. A new layout (an opening) that failed
+        keeps the picture shown and goes back to its opening; else there is no picture of
+        this network to show. Either way the reason is said in full."""
         w = self.w
         self._busy_timer.stop()
         w.graph_view.show_busy("")
-        self._wanted = None  # the next request starts its own clock
         shown = w.graph_view.graph
-        if shown is None:
+        if shown is None or graph_shape(self._wanted) == graph_shape(shown.job):
+            self._since = time.monotonic()  # (a retry's busy note counts from now)
             w.graph_view.clear_graph(f"Could not draw the graph: {message}")
             w.graph_panel.set_caption("No graph", message)
             return
+        self._wanted = None  # the next request starts its own clock
         self.network.opened = shown.job.opened  # what the picture shows
         self.network.shown(shown)  # the Open all button follows it again
         w.graph_panel.set_caption(

@@ -108,6 +108,7 @@ class GraphWorker(QObject):
         """Use the "bundled" graphviz-pure, the "system" dot, or "auto"; redraws the graph."""
         with self._lock:
             self._renderer_choice = name
+            self._cancel_in_flight()  # (its picture is of the other renderer)
             self._renderer = None  # made anew, with the new choice, in the worker thread
             if self._last is not None and self._job is None:
                 self._job = self._last[0].job
@@ -155,9 +156,10 @@ class GraphWorker(QObject):
                 self._busy = None
 
     def _render(self, job, view):
-        with self._lock:
+        with self._lock:  # (set_renderer may drop it meanwhile: this render keeps its own)
             if self._renderer is None:
                 self._renderer = GraphRenderer(self._renderer_choice)
+            renderer = self._renderer
         extras = None
         if job.graph is not None:
             graph, message = job.graph, ""
@@ -171,10 +173,10 @@ class GraphWorker(QObject):
             except TraceCancelled:
                 raise RenderCancelled("closing") from None
             if extras is None:
-                graph, message = self._renderer.trace(sample.root, sample.model, job.view)
+                graph, message = renderer.trace(sample.root, sample.model, job.view)
             self._check_closing()
         styles = mark_styles(graph, job.marked, job.styles)
-        result = self._renderer.render_graph(graph, message, styles)
+        result = renderer.render_graph(graph, message, styles)
         if self._closing.is_set():
             return
         with self._lock:  # a newer graph of another layout waiting: this one is of no use
