@@ -25,11 +25,8 @@ from mgdesk.gui.window_layout import build_status_bar, build_views, default_size
 from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.config import MAX_STEPS
 
-__all__ = [
-    "MINIMUM_SIZE",
-    "MainWindow",
-    "open_settings",
-]  # open_settings: from file_actions, for app.py
+# open_settings: from file_actions, for app.py
+__all__ = ["MINIMUM_SIZE", "MainWindow", "open_settings"]
 
 GRAPH_MS = 250  # the graph is asked for at most 4 times a second while training
 APPLY_DELAY_MS = 300  # settings edited before the first step are applied after this pause
