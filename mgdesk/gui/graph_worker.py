@@ -5,9 +5,9 @@ The latest request wins. `request(job)`, `request_view(scale, rect)`, `cancel()`
 lock and wake the worker (a queued signal), which takes whatever is newest when it gets
 to it; `request` and `cancel` also stop a layout in progress directly (the renderer's
 `cancel()`, looked at between the parts of a layout), since a queued stop would only run
-after it. A render that finishes while a newer one of the same layout waits is shown. The SVG is parsed and painted
-here too (gui/raster.py), so the GUI thread only shows pictures. News: `returned`
-(a GraphImage) and `errored` (a one-line reason).
+after it. A render that finishes while a newer one of the same layout waits is shown.
+The SVG is parsed and painted here too (gui/raster.py), so the GUI thread only shows
+pictures. News: `returned` (a GraphImage) and `errored` (a one-line reason).
 """
 
 import threading
