@@ -5,7 +5,7 @@ The latest request wins. `request(job)`, `request_view(scale, rect)`, `cancel()`
 lock and wake the worker (a queued signal), which takes whatever is newest when it gets
 to it; `request` and `cancel` also stop a layout in progress directly (the renderer's
 `cancel()`, looked at between the parts of a layout), since a queued stop would only run
-after it. A render that finishes while a newer one of the same layout waits is shown.
+after it. A render that finishes while the same picture with newer numbers waits is shown.
 The SVG is parsed and painted here too (gui/raster.py), so the GUI thread only shows
 pictures. News: `returned` (a GraphImage) and `errored` (a one-line reason).
 """
@@ -59,6 +59,12 @@ def graph_shape(job):
         return None
     model = job.model
     return (tuple(model["nouts"]), tuple(model["activations"]), job.loss, job.view, job.opened)
+
+
+def _newer_numbers(newer, job):
+    """Is `newer` the graph of `job` with other numbers only (the same layout and traced
+    point, e.g. the next training step)?"""
+    return graph_shape(newer) == graph_shape(job) and (newer.x, newer.y) == (job.x, job.y)
 
 
 class GraphWorker(QObject):
@@ -180,9 +186,9 @@ class GraphWorker(QObject):
         result = renderer.render_graph(graph, message, styles)
         if self._closing.is_set():
             return
-        with self._lock:  # a newer graph of another layout waiting: this one is of no use
-            if self._job is not None and graph_shape(self._job) != graph_shape(job):
-                return  # (one of this layout is shown, or a big graph never would be)
+        with self._lock:  # a newer graph waiting: this one is of use only as its previous
+            if self._job is not None and not _newer_numbers(self._job, job):  # numbers
+                return  # (shown, a big graph that trains would never be)
         svg = bytes(result.svg)
         self.gate.wait()
         qsvg = QSvgRenderer(QByteArray(svg))

@@ -59,7 +59,9 @@ def test_a_render_finished_while_a_newer_one_of_its_layout_waits_is_still_shown(
     at step 0 while training)."""
     model = MLP(2, [4, 1]).to_dict()
     first = GraphJob(model, (0.5, -0.5), 1.0, "hinge", "ops", "first")
-    newer = replace(first, x=(0.1, 0.2), caption="newer")
+    trained = MLP(2, [4, 1])
+    trained.layers[0].neurons[0].b.data = 0.25  # the next step's weights
+    newer = replace(first, model=trained.to_dict(), caption="newer")
     worker = GraphWorker()
     worker.render_requested.disconnect()  # no thread here: the test runs each render itself
     shown = []
@@ -77,6 +79,14 @@ def test_a_render_finished_while_a_newer_one_of_its_layout_waits_is_still_shown(
     assert shown == ["first"]
     worker._render_pending()
     assert shown == ["first", "newer"]
+    other_point = replace(first, x=(0.1, 0.2), caption="other point")
+    first = replace(first, caption="first again")
+    newer = other_point  # a click on another point while drawing: the older is dropped
+    worker.request(first)
+    worker._render_pending()
+    assert shown == ["first", "newer"]
+    worker._render_pending()
+    assert shown == ["first", "newer", "other point"]
 
 
 def test_a_step_limit_typed_while_training_applies_at_once(qtbot, window):
