@@ -19,6 +19,8 @@ __all__ = [
     "Parser",
     "add_config_arguments",
     "add_run_arguments",
+    "check_kept_classes",
+    "check_momentum",
     "config_changes",
     "count",
     "error",
@@ -26,6 +28,7 @@ __all__ = [
     "infer_task",
     "flag",
     "keep_printing",
+    "note",
     "number_in",
 ]
 
@@ -202,6 +205,38 @@ def error(command, message):
     """One line on stderr (nowhere when stderr is closed, e.g. `2>&-`); control characters
     from file names or contents are shown escaped, never sent to the terminal."""
     error_line(command, message)
+
+
+def note(command, message):
+    """A one-line note on stderr: something the user should know, not an error."""
+    error_line(command, message, "note")
+
+
+def check_kept_classes(saved, changes):
+    """ConfigError (--classes) when `changes` give a loaded session other classes: its
+    network has one output per class (ce), and its points their labels."""
+    classes = changes.get("classes")
+    if classes is None or classes == saved.classes:
+        return
+    if saved.task == "regression":
+        raise ConfigError("classes", f"{saved.dataset} is a regression dataset (no classes)")
+    raise ConfigError(
+        "classes",
+        f"a loaded session keeps its {saved.classes} classes (got {classes}): start a new run "
+        "to change them",
+    )
+
+
+def check_momentum(config, given, field="momentum"):
+    """ConfigError (named `field`) when a momentum the user gave would do nothing: Adam
+    has none to set."""
+    if given and config.optimizer == "adam" and config.momentum > 0:
+        what = "is SGD's" if field == "momentum" else "momentum is SGD's"
+        raise ConfigError(
+            field,
+            f"{what}: adam has no momentum setting (its beta1 is 0.9): drop it, or use "
+            "--optimizer sgd",
+        )
 
 
 def finite_or_none(d):

@@ -16,6 +16,7 @@ import time
 
 from mgdesk.cli.common import (
     add_run_arguments,
+    check_momentum,
     config_changes,
     error,
     finite_or_none,
@@ -60,7 +61,12 @@ def _variants(args):
             raise ConfigError(
                 "vary", f"{field} is also set by {flag(field)}: give its values in --vary only"
             )
-    return make_variants(TrainConfig(**changes), varied)
+    variants = make_variants(TrainConfig(**changes), varied)
+    fields = {field for field, _ in varied}
+    for variant in variants:  # a momentum varied under adam, or given to adam runs only
+        check_momentum(variant.config, "momentum" in fields, "vary")
+        check_momentum(variant.config, "momentum" in changes and "optimizer" not in fields)
+    return variants
 
 
 class CompareProgress:

@@ -10,7 +10,7 @@ operations. Graph does not train, so the training work limit does not apply; its
 
 from pathlib import Path
 
-from mgdesk.cli.common import infer_task
+from mgdesk.cli.common import check_kept_classes, infer_task
 from mgdesk.io import (
     SessionError,
     check_outputs,
@@ -120,6 +120,7 @@ def _config(args):
         if field in changes:
             raise ConfigError(field, "cannot change the network of a loaded session")
     session = load_session(args.load)
+    check_kept_classes(session.config, changes)
     config = InspectConfig(**{**session.config.to_dict(), **changes})
     if config.outputs != session.config.outputs:
         raise ConfigError("loss", "cannot change the network's outputs of a loaded session")

@@ -11,10 +11,13 @@ import time
 
 from mgdesk.cli.common import (
     add_run_arguments,
+    check_kept_classes,
+    check_momentum,
     config_changes,
     error,
     finite_or_none,
     keep_printing,
+    note,
 )
 from mgdesk.engine import MLP
 from mgdesk.io import (
@@ -24,6 +27,7 @@ from mgdesk.io import (
     file_name_argument,
     history_csv,
     load_session,
+    restarted_state,
     save_session,
     script_refusal,
     session_inputs,
@@ -32,6 +36,7 @@ from mgdesk.io import (
 )
 from mgdesk.train import ConfigError, TrainConfig, Trainer
 from mgdesk.train.config import MAX_STEPS
+from mgdesk.train.data import file_name
 
 __all__ = ["Progress", "add_train_parser", "run_outputs", "run_steps", "run_train"]
 
@@ -85,7 +90,9 @@ def setup(args):
 def _setup(args):
     changes = config_changes(args)
     if not args.load:
-        return TrainConfig(**changes), None
+        config = TrainConfig(**changes)
+        check_momentum(config, "momentum" in changes)
+        return config, None
     session = load_session(args.load)
     saved = session.config
     done = session.history[-1].step if session.history else 0
@@ -109,8 +116,10 @@ def _setup(args):
             )
     else:  # finish the saved run, else run its length again, as far as the limit allows
         more = min(room, saved.steps - done if done < saved.steps else first_run)
+    check_kept_classes(saved, changes)
     # The decay keeps the first run's length: a continued run goes on at the rate it reached.
     config = saved.replace(**changes, steps=done + more, decay_steps=first_run)
+    check_momentum(config, "momentum" in changes)
     if config.outputs != saved.outputs:
         raise ConfigError(
             "loss", f"a loaded network keeps its {saved.outputs} output(s): ce needs one per "
@@ -120,6 +129,8 @@ def _setup(args):
         value, before = getattr(config, field), getattr(saved, field)
         if field == "activation":
             value, before = config.layer_activations(), saved.layer_activations()
+        if field == "features":  # x1,x2 spelled out is what a session without features has
+            value, before = config.input_features, saved.input_features
         if field == "csv_path" and before is None:
             before = f"{saved.samples} {saved.dataset} points, no CSV"
         if field in changes and value != before:
@@ -210,11 +221,11 @@ class Progress:
         text = f"[{'#' * filled}{'.' * (24 - filled)}] {stats.step}/{self.total}"
         if self.regression:  # R squared where classification shows its accuracy
             text += f"  loss {stats.train_loss:.4g}  R² {_r2(stats.train_acc)}"
-            if stats.test_acc is not None:
+            if stats.test_loss is not None:
                 text += f"  test R² {_r2(stats.test_acc)}"
         else:
             text += f"  loss {stats.train_loss:.4g}  acc {stats.train_acc:6.1%}"
-            if stats.test_acc is not None:
+            if stats.test_loss is not None:
                 text += f"  test {stats.test_acc:6.1%}"
         return text + f"  {stats.ms_per_step:.1f} ms/step"
 
@@ -248,6 +259,13 @@ def run_train(args):
         history, velocity, data = session.history, session.velocity, session.data
         if config.optimizer != session.config.optimizer:  # another optimizer starts afresh
             velocity = None
+            note(
+                "train",
+                f"--optimizer: the session trained with {session.config.optimizer}: "
+                f"{config.optimizer} starts afresh (no saved state carries over)",
+            )
+        elif restarted_state(session):
+            note("train", f"{file_name(args.load)}: {restarted_state(session)}")
     trainer = Trainer(
         config, model, data=data, history=history, engine=args.engine, velocity=velocity
     )
@@ -321,7 +339,7 @@ def _summary(final, trainer):
     text = f"step {final['step']}: train loss {final['train_loss']:.4g}, "
     if trainer.config.task == "regression":  # accuracy means nothing there: R squared
         text += f"train R² {_r2(final['train_acc'])}"
-        if final["test_acc"] is not None:
+        if final["test_loss"] is not None:
             text += f", test loss {final['test_loss']:.4g}, test R² {_r2(final['test_acc'])}"
     else:
         text += f"train accuracy {final['train_acc']:.1%}"
@@ -333,5 +351,8 @@ def _summary(final, trainer):
 
 
 def _r2(value):
-    """R squared for people: 0.9798, or -1.3e+05 for a fit far worse than the mean."""
+    """R squared for people: 0.9798, or -1.3e+05 for a fit far worse than the mean, or –
+    where it is undefined (targets that do not vary, e.g. a single point)."""
+    if value is None:
+        return "–"
     return f"{value:.4f}" if value > -1000 else f"{value:.3g}"

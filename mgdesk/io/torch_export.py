@@ -290,7 +290,7 @@ FIGURE_CODE = {
     figure = correct / len(y)""",
     "r2": """\
     residual, spread = ((s - y) ** 2).sum().item(), ((y - y.mean()) ** 2).sum().item()
-    figure = (1.0 if residual == 0 else 0.0) if spread == 0 else 1.0 - residual / spread""",
+    figure = None if spread == 0 else 1.0 - residual / spread  # undefined for equal targets""",
 }
 FIGURE_DOC = {
     "sign": "the share of points whose score has the label's sign (0 is -1)",

@@ -300,6 +300,8 @@ class TrainConfig:
             elif meta["limits"]:
                 set_(self, name, meta["limits"].check(name, getattr(self, name)))
         self._check_task()
+        if self.classes > 2 and self.dataset in REGRESSION_DATASETS:
+            raise ConfigError("classes", f"{self.dataset} is a regression dataset (no classes)")
         if self.classes > 2 and self.dataset not in MULTI_CLASS_DATASETS:
             raise ConfigError(
                 "classes",

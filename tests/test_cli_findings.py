@@ -1,0 +1,150 @@
+"""Command-line mistakes found by a hostile tester: each now gets one clear line (exit 2),
+or a note on stderr, and figures that mean what they say."""
+
+import json
+
+import pytest
+
+from mgdesk.cli import main
+from mgdesk.train.losses import r_squared
+
+SPIRAL_ADAM = (
+    "--dataset spiral --classes 3 --loss ce --samples 30 --layers 4 --steps 5 "
+    "--optimizer adam --lr 0.01"
+)
+MOMENTUM = (
+    "--dataset moons --samples 30 --layers 4 --steps 5 --momentum 0.9 --lr 0.1 "
+    "--features x1,x2,x1*x2"
+)
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """Sessions saved by mgdesk: a 3-class Adam run, a momentum run, a regression run."""
+    folder = tmp_path_factory.mktemp("sessions")
+    runs = {
+        "ce_adam": SPIRAL_ADAM,
+        "mom": MOMENTUM,
+        "reg": "--dataset sine --samples 30 --layers 4 --steps 5 --optimizer adam --lr 0.01",
+    }
+    for name, options in runs.items():
+        path = folder / f"{name}.json"
+        assert main(["train", "--quiet", "--save", str(path), *options.split()]) == 0
+    return folder
+
+
+def one_line_exit_2(capsys, args, words):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err, err
+
+
+# ---- R squared where it is undefined ----
+
+
+def test_r_squared_of_targets_that_do_not_vary_is_undefined():
+    assert r_squared([1.5], [2.0]) is None  # one point
+    assert r_squared([2.0, 2.0], [2.0, 2.0]) is None  # a constant curve, even fitted exactly
+    assert r_squared([2.0, 2.0, 2.0], [1.0, 2.0, 3.0]) == 0.0  # the mean: still 0
+
+
+def test_a_one_point_test_set_shows_no_r_squared(capsys):
+    args = "--dataset sine --samples 3 --test-split 0.5 --steps 2 --quiet --lr 0.01"
+    assert main(["train", *args.split()]) == 0
+    out = capsys.readouterr().out
+    assert "test R² –" in out and "test R² 0.0000" not in out
+    assert main(["train", *args.split(), "--json"]) == 0
+    final = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert final["test_acc"] is None and final["test_loss"] is not None
+
+
+def test_batch_size_1_regression_steps_report_no_r_squared(capsys):
+    args = "--dataset sine --samples 20 --batch-size 1 --lr 0.01 --steps 3 --json --quiet"
+    assert main(["train", *args.split()]) == 0
+    steps = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [s["train_acc"] for s in steps[:-1]] == [None, None, None]
+    assert steps[-1]["train_acc"] is not None  # the whole training set varies
+
+
+# ---- momentum and optimizers ----
+
+
+def test_momentum_with_adam_is_refused(capsys):
+    one_line_exit_2(
+        capsys, ["train", "--optimizer", "adam", "--momentum", "0.9", "--steps", "2"],
+        "--momentum: is SGD's: adam has no momentum setting",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        ("--vary momentum=0,0.9 --optimizer adam", "--vary: momentum is SGD's"),
+        ("--vary lr=0.1,0.2 --optimizer adam --momentum 0.9", "--momentum: is SGD's"),
+    ],
+)
+def test_compare_refuses_momentum_under_adam(capsys, options, words):
+    args = ["compare", *options.split(), "--samples", "40", "--steps", "2", "--quiet"]
+    one_line_exit_2(capsys, args, words)
+
+
+def test_compare_of_sgd_with_momentum_against_adam_is_fine(capsys):
+    args = "--vary optimizer=sgd,adam --momentum 0.9 --samples 40 --steps 2 --quiet"
+    assert main(["compare", *args.split()]) == 0
+
+
+@pytest.mark.parametrize(
+    "name, options, words",
+    [
+        ("ce_adam", "--optimizer sgd", "the session trained with adam: sgd starts afresh"),
+        ("mom", "--optimizer adam", "the session trained with sgd: adam starts afresh"),
+    ],
+)
+def test_changing_the_optimizer_on_load_says_it_starts_afresh(saved, capsys, name, options,
+                                                              words):  # fmt: skip
+    args = ["train", "--load", str(saved / f"{name}.json"), "--steps", "2", "--quiet"]
+    assert main([*args, *options.split()]) == 0
+    err = capsys.readouterr().err
+    assert f"mgdesk train: note: --optimizer: {words}" in err
+    assert main(args) == 0
+    assert "afresh" not in capsys.readouterr().err
+
+
+# ---- --classes and --features messages ----
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "train --dataset sine --classes 5 --steps 2",
+        "graph --dataset sine --classes 3 --layers 2 --out {out}",
+        "train --load {reg} --classes 3 --steps 2",
+        "graph --load {reg} --classes 3 --out {out}",
+    ],
+)
+def test_classes_on_a_regression_dataset_says_it_has_none(saved, tmp_path, capsys, args):
+    args = args.format(out=tmp_path / "g.svg", reg=saved / "reg.json").split()
+    one_line_exit_2(capsys, args, "--classes: sine is a regression dataset (no classes)")
+
+
+@pytest.mark.parametrize("command", ["train", "graph"])
+def test_classes_on_a_loaded_session_is_blamed_on_classes(saved, tmp_path, capsys, command):
+    args = [command, "--load", str(saved / "ce_adam.json"), "--classes", "4"]
+    args += ["--out", str(tmp_path / "g.svg")] if command == "graph" else ["--steps", "2"]
+    one_line_exit_2(capsys, args, "--classes: a loaded session keeps its 3 classes (got 4)")
+
+
+def test_the_saved_classes_spelled_out_are_accepted(saved):
+    load = ["train", "--load", str(saved / "ce_adam.json"), "--steps", "1", "--quiet"]
+    assert main([*load, "--classes", "3"]) == 0
+
+
+@pytest.mark.parametrize("name, features", [("ce_adam", "x1,x2"), ("mom", "x1,x2,x1*x2")])
+def test_features_equal_to_the_saved_inputs_are_accepted_on_load(saved, name, features):
+    load = ["train", "--load", str(saved / f"{name}.json"), "--steps", "1", "--quiet"]
+    assert main([*load, "--features", features]) == 0
+
+
+def test_other_features_on_load_are_still_refused(saved, capsys):
+    load = ["train", "--load", str(saved / "ce_adam.json"), "--steps", "1", "--quiet"]
+    one_line_exit_2(capsys, [*load, "--features", "x1,x2,x1^2"], "--features: a loaded network")
