@@ -69,6 +69,7 @@ the same train_loss for each step, to rounding.
 import argparse
 import json
 import math
+import pathlib
 import random
 
 import torch
@@ -210,14 +211,25 @@ def main():
     args = parser.parse_args()
     if args.steps < 0:
         parser.error("--steps must be 0 or more")
+    if args.save is not None:  # before any training: a bad name loses nothing
+        folder = pathlib.Path(args.save).parent
+        if not args.save:
+            parser.error("--save: give a file name, e.g. model.pt")
+        if pathlib.Path(args.save).is_dir() or args.save.endswith("/"):
+            parser.error(f"--save: {{args.save}} is a folder, not a file name")
+        if not folder.is_dir():
+            parser.error(f"--save: no folder {{folder}} to write {{args.save}} into")
     if args.steps:
         train(args.steps)
     else:
         with torch.no_grad():
             loss, acc = loss_and_accuracy(*as_tensors(X_TRAIN, Y_TRAIN))
         report(STEP, loss.item(), acc)
-    if args.save:
-        torch.save(model.state_dict(), args.save)
+    if args.save is not None:
+        try:
+            torch.save(model.state_dict(), args.save)
+        except (OSError, RuntimeError) as exc:  # one line, not a traceback
+            raise SystemExit(f"--save: cannot write {{args.save}}: {{exc}}") from None
 
 
 if __name__ == "__main__":
