@@ -148,3 +148,26 @@ def test_features_equal_to_the_saved_inputs_are_accepted_on_load(saved, name, fe
 def test_other_features_on_load_are_still_refused(saved, capsys):
     load = ["train", "--load", str(saved / "ce_adam.json"), "--steps", "1", "--quiet"]
     one_line_exit_2(capsys, [*load, "--features", "x1,x2,x1^2"], "--features: a loaded network")
+
+
+# ---- regression's default learning rate ----
+
+
+@pytest.mark.parametrize("dataset", ["sine", "abs", "step", "cubic"])
+def test_regression_with_the_default_settings_learns(capsys, dataset):
+    assert main(["train", "--dataset", dataset, "--json", "--quiet"]) == 0
+    final = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert final["status"] == "done" and final["train_acc"] > 0.8 and final["test_acc"] > 0.8
+
+
+def test_task_regression_alone_learns_and_an_lr_given_stays(capsys):
+    assert main(["train", "--task", "regression", "--steps", "3", "--json", "--quiet"]) == 0
+    assert [json.loads(line)["lr"] for line in capsys.readouterr().out.splitlines()[:1]] == [0.05]
+    assert main(["train", "--task", "regression", "--lr", "0.01", "--steps", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["lr"] == 0.01
+
+
+def test_compare_of_learning_rates_on_a_regression_curve(capsys):
+    args = "compare --vary lr=0.01,0.02 --dataset cubic --samples 40 --steps 3 --quiet"
+    assert main(args.split()) == 0
+    one_line_exit_2(capsys, [*args.split(), "--lr", "0.1"], "lr is also set by --lr")

@@ -54,7 +54,10 @@ METAVARS = {
     "samples": "N", "test_split": "F", "l2": "ALPHA", "batch_size": "N", "features": "x1,x2,...",
     "classes": "K",
 }  # fmt: skip
-HELP_NOTES = {"steps": "; with --load: more"}
+HELP_NOTES = {"steps": "; with --load: more", "lr": "; regression: 0.05"}
+# A new regression run's learning rate when --lr is not given: the default 1 (micrograd's
+# demo, for classes) sends every 1-D curve's mse to inf within 5 steps; 0.05 fits them all.
+REGRESSION_LR = 0.05
 
 
 def add_config_arguments(parser, exclude=(), defaults=None):
@@ -135,7 +138,10 @@ def config_changes(args):
     if "activation" in changes:
         names = tuple(n.strip() for n in changes["activation"].split(","))
         changes["activation"] = names[0] if len(names) == 1 else names
-    return infer_task(changes)
+    infer_task(changes)
+    if changes.get("task") == "regression" and not getattr(args, "load", None):
+        changes.setdefault("lr", REGRESSION_LR)  # lr 1 (micrograd's demo) diverges at once
+    return changes
 
 
 def infer_task(changes):

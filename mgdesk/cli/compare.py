@@ -57,7 +57,7 @@ def _variants(args):
     changes = config_changes(args)
     varied = parse_vary(args.vary)
     for field, _ in varied:
-        if field in changes:
+        if getattr(args, field, None) is not None:  # given (not a default such as lr's)
             raise ConfigError(
                 "vary", f"{field} is also set by {flag(field)}: give its values in --vary only"
             )
