@@ -171,3 +171,13 @@ def test_compare_of_learning_rates_on_a_regression_curve(capsys):
     args = "compare --vary lr=0.01,0.02 --dataset cubic --samples 40 --steps 3 --quiet"
     assert main(args.split()) == 0
     one_line_exit_2(capsys, [*args.split(), "--lr", "0.1"], "lr is also set by --lr")
+
+
+def test_compare_names_r_squared_as_such_for_regression(capsys):
+    args = "compare --vary lr=0.01,0.02 --dataset cubic --samples 40 --steps 5"
+    assert main(args.split()) == 0
+    captured = capsys.readouterr()
+    head = captured.out.splitlines()[0]
+    assert "train R²" in head and "test R²" in head and "steps to R² 0.95" in head
+    assert "acc" not in head and "%" not in captured.out
+    assert "  R² " in captured.err and "acc" not in captured.err and "%" not in captured.err

@@ -23,7 +23,7 @@ from mgdesk.cli.common import (
     flag,
     keep_printing,
 )
-from mgdesk.cli.train import Progress, run_outputs, run_steps
+from mgdesk.cli.train import FIGURES_NOTE, Progress, r2_text, run_outputs, run_steps
 from mgdesk.io import Session, SessionError, save_comparison
 from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.compare import VARIABLE, Comparison, compare, make_variants, parse_vary
@@ -46,7 +46,7 @@ def add_compare_parser(subparsers):
         '"layers=8 8,16 16"',
     )
     add_run_arguments(
-        p, "one JSON object per step per run", "no progress lines on stderr",
+        p, f"one JSON object per step per run; {FIGURES_NOTE}", "no progress lines on stderr",
         "save every run in one session (JSON)",
     )  # fmt: skip
     p.set_defaults(run=run_compare, load=None, history=None, export=None)
@@ -73,8 +73,8 @@ class CompareProgress:
     """One progress line per run on stderr: redrawn in place on a terminal, else a line per
     run every 10% of the steps."""
 
-    def __init__(self, labels, total, stream, enabled=True):
-        self.bars = [Progress(total, stream, enabled) for _ in labels]
+    def __init__(self, labels, total, stream, enabled=True, regression=False):
+        self.bars = [Progress(total, stream, enabled, regression) for _ in labels]
         width = max(map(len, labels))
         self.prefixes = [label.ljust(width) + "  " for label in labels]
         self.last = [None] * len(labels)
@@ -132,7 +132,8 @@ def run_compare(args):
     comparison = Comparison.start(variants)
     labels = comparison.labels
     steps = variants[0].config.steps
-    progress = CompareProgress(labels, steps, sys.stderr, enabled=not args.quiet)
+    regression = variants[0].config.task == "regression"  # the runs share their data
+    progress = CompareProgress(labels, steps, sys.stderr, not args.quiet, regression)
 
     files = [path for _, path in outputs]
 
@@ -181,14 +182,20 @@ def _print_ticks(labels, ticks):
 
 def _cell(value, kind):
     if value is None:
-        return "-"
+        return "–" if kind == "r2" else "-"
+    if kind == "r2":
+        return r2_text(value)
     return {"loss": f"{value:.4g}", "acc": f"{value:.1%}", "ms": f"{value:.2f}"}.get(kind, value)
 
 
 def _table(comparison, finals):
-    """The final table: one row per run, and the dead ReLUs of each run that has some."""
-    reached = f"steps to {TARGET_ACCURACY:.0%}"
-    head = ["run", "train loss", "train acc", "test loss", "test acc", reached, "ms/step"]
+    """The final table: one row per run, and the dead ReLUs of each run that has some.
+    Regression shows R squared where classification shows accuracy."""
+    regression = comparison.variants[0].config.task == "regression"
+    acc, kind = ("R²", "r2") if regression else ("acc", "acc")
+    target = f"R² {TARGET_ACCURACY:g}" if regression else f"{TARGET_ACCURACY:.0%}"
+    reached = f"steps to {target}"
+    head = ["run", "train loss", f"train {acc}", "test loss", f"test {acc}", reached, "ms/step"]
     head += ["dead ReLUs", "status"]
     rows, notes = [head], []
     for variant, trainer, final in zip(comparison.variants, comparison.trainers, finals):
@@ -201,9 +208,9 @@ def _table(comparison, finals):
         rows.append([
             variant.label,
             _cell(final["train_loss"], "loss"),
-            _cell(final["train_acc"], "acc"),
+            _cell(final["train_acc"], kind),
             _cell(final["test_loss"], "loss"),
-            _cell(final["test_acc"], "acc"),
+            _cell(final["test_acc"], kind),
             str(_cell(final["steps_to_95"], "step")),
             _cell(final["ms_per_step"], "ms"),
             f"{len(dead)} of {relus}" if relus else "-",

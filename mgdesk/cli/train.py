@@ -38,14 +38,19 @@ from mgdesk.train import ConfigError, TrainConfig, Trainer
 from mgdesk.train.config import MAX_STEPS
 from mgdesk.train.data import file_name
 
-__all__ = ["Progress", "add_train_parser", "run_outputs", "run_steps", "run_train"]
+__all__ = ["Progress", "add_train_parser", "r2_text", "run_outputs", "run_steps", "run_train"]
+
+# What --json and --history say of their figures (the keys stay the same for every task).
+FIGURES_NOTE = "train_acc, test_acc: accuracy, or R² for regression (null where undefined)"
 
 
 def add_train_parser(sub):
     """`mgdesk train` and its options (the settings, --load, --history, --export, --engine)."""
     p = sub.add_parser("train", help="train a network without the window")
     add_run_arguments(
-        p, "one JSON object per step on stdout", "no progress bar on stderr",
+        p, "one JSON object per step on stdout, then a last one with \"final\": true: the "
+        f"state after the last step's update (the same step number, later figures); "
+        f"{FIGURES_NOTE}", "no progress bar on stderr",
         "save the session (JSON) at the end",
     )  # fmt: skip
     p.add_argument(
@@ -61,7 +66,8 @@ def add_train_parser(sub):
         "--history",
         type=file_name_argument,
         metavar="FILE",
-        help="write the loss history as CSV (- : to stdout, the summary going to stderr)",
+        help="write the loss history as CSV (- : to stdout, the summary going to stderr); "
+        f"{FIGURES_NOTE}",
     )
     p.add_argument(
         "--export", type=file_name_argument, metavar="FILE", help="write a script that reruns this"
@@ -220,9 +226,9 @@ class Progress:
         filled = round(24 * stats.step / self.total)
         text = f"[{'#' * filled}{'.' * (24 - filled)}] {stats.step}/{self.total}"
         if self.regression:  # R squared where classification shows its accuracy
-            text += f"  loss {stats.train_loss:.4g}  R² {_r2(stats.train_acc)}"
+            text += f"  loss {stats.train_loss:.4g}  R² {r2_text(stats.train_acc)}"
             if stats.test_loss is not None:
-                text += f"  test R² {_r2(stats.test_acc)}"
+                text += f"  test R² {r2_text(stats.test_acc)}"
         else:
             text += f"  loss {stats.train_loss:.4g}  acc {stats.train_acc:6.1%}"
             if stats.test_loss is not None:
@@ -338,9 +344,9 @@ def _summary(final, trainer):
         return f"step {final['step']}: the weights are no longer finite numbers"
     text = f"step {final['step']}: train loss {final['train_loss']:.4g}, "
     if trainer.config.task == "regression":  # accuracy means nothing there: R squared
-        text += f"train R² {_r2(final['train_acc'])}"
+        text += f"train R² {r2_text(final['train_acc'])}"
         if final["test_loss"] is not None:
-            text += f", test loss {final['test_loss']:.4g}, test R² {_r2(final['test_acc'])}"
+            text += f", test loss {final['test_loss']:.4g}, test R² {r2_text(final['test_acc'])}"
     else:
         text += f"train accuracy {final['train_acc']:.1%}"
         if final["test_acc"] is not None:
@@ -350,7 +356,7 @@ def _summary(final, trainer):
     return text
 
 
-def _r2(value):
+def r2_text(value):
     """R squared for people: 0.9798, or -1.3e+05 for a fit far worse than the mean, or –
     where it is undefined (targets that do not vary, e.g. a single point)."""
     if value is None:
