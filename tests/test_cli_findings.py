@@ -181,3 +181,20 @@ def test_compare_names_r_squared_as_such_for_regression(capsys):
     assert "train R²" in head and "test R²" in head and "steps to R² 0.95" in head
     assert "acc" not in head and "%" not in captured.out
     assert "  R² " in captured.err and "acc" not in captured.err and "%" not in captured.err
+
+
+# ---- a run that fails: one account of it ----
+
+
+def test_data_that_overflow_give_one_line_and_no_accuracy_without_a_loss(tmp_path, capsys):
+    data = tmp_path / "huge.csv"
+    data.write_text("0,0,0\n1e308,1,1\n2,2,2\n0.5,0.5,0\n3,3,1\n")
+    args = ["train", "--csv", str(data), "--classes", "3", "--loss", "ce", "--steps", "3"]
+    assert main([*args, "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "at step 1" in captured.err and "overflow" in captured.err
+    assert main([*args, "--quiet", "--json"]) == 1
+    final = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert final["train_loss"] is None and final["train_acc"] is None
+    assert final["status"] == "failed" and "step 1" in final["failure"]["reason"]

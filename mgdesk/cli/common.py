@@ -24,6 +24,7 @@ __all__ = [
     "config_changes",
     "count",
     "error",
+    "final_figures",
     "finite_or_none",
     "infer_task",
     "flag",
@@ -247,3 +248,14 @@ def check_momentum(config, given, field="momentum"):
 
 def finite_or_none(d):
     return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in d.items()}
+
+
+def final_figures(trainer):
+    """The figures of the trainer's current weights on the whole train and test sets, JSON
+    ready: None for a value that is not finite, and for an accuracy whose loss is not (the
+    scores it would count are not numbers)."""
+    figures = finite_or_none(trainer.evaluate())
+    for part in ("train", "test"):
+        if figures[f"{part}_loss"] is None:
+            figures[f"{part}_acc"] = None
+    return figures

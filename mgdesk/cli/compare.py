@@ -19,7 +19,7 @@ from mgdesk.cli.common import (
     check_momentum,
     config_changes,
     error,
-    finite_or_none,
+    final_figures,
     flag,
     keep_printing,
 )
@@ -115,7 +115,7 @@ def _final(trainer, figures, status):
     failure = trainer.failure
     return {
         "step": trainer.step,
-        **finite_or_none(trainer.evaluate()),
+        **final_figures(trainer),
         "ms_per_step": figures.ms_per_step,
         "elapsed": run[-1].elapsed if run else 0.0,
         "final": True,

@@ -15,7 +15,7 @@ from mgdesk.cli.common import (
     check_momentum,
     config_changes,
     error,
-    finite_or_none,
+    final_figures,
     keep_printing,
     note,
 )
@@ -299,7 +299,7 @@ def run_train(args):
     run = trainer.history[first_step:]
     final = {
         "step": trainer.step,
-        **finite_or_none(trainer.evaluate()),
+        **final_figures(trainer),
         "ms_per_step": sum(s.ms_per_step for s in run) / len(run) if run else None,
         "elapsed": trainer.history[-1].elapsed if trainer.history else 0.0,
     }
@@ -307,6 +307,8 @@ def run_train(args):
     if args.json:
         line = json.dumps({**final, "final": True, "status": status, "failure": failed})
         keep_printing(lambda: print(line), files)
+    elif final["train_loss"] is None and failure:
+        pass  # the error line above says what happened: no second, other account of it
     elif args.history != "-":  # else stdout is the history's, and the summary goes to stderr
         keep_printing(lambda: print(_summary(final, trainer)), files)
     else:
