@@ -460,6 +460,12 @@ def _read_data(name, doc, config):
     x_train, y_train, x_test, y_test = (
         _points(name, part, doc[part], part.startswith("x"), classes) for part in DATA_PARTS
     )
+    if config.task == "regression":  # a curve y over x: the points are (x, 0)
+        for part, points in (("x_train", x_train), ("x_test", x_test)):
+            if any(x2 != 0 for _, x2 in points):
+                raise SessionError(
+                    f"{name}: the data's {part} must hold [x, 0] for a regression curve"
+                )
     if len(x_train) != len(y_train) or len(x_test) != len(y_test) or len(x_train) < 1:
         raise SessionError(f"{name}: the data needs as many labels as points, and a point")
     n = len(x_train) + len(x_test)

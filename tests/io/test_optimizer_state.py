@@ -140,3 +140,19 @@ def test_an_empty_optimizer_state_says_the_optimizer_starts_afresh(adam_file, tm
     )
     assert main(["train", "--load", str(adam_file), "--steps", "2", "--quiet"]) == 0
     assert "afresh" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("part", ["x_train", "x_test"])
+def test_a_regression_session_whose_points_have_an_x2_is_refused(tmp_path, capsys, part):
+    path = tmp_path / "reg.json"
+    options = "--dataset sine --samples 30 --layers 4 --steps 2 --lr 0.01 --quiet"
+    assert main(["train", "--save", str(path), *options.split()]) == 0
+
+    def with_x2(doc):
+        doc["data"][part][0] = [1, 2]
+
+    bad = edited(path, tmp_path, with_x2, "reg_2d.json")
+    with pytest.raises(SessionError, match=rf"reg_2d.json: the data's {part} must hold \[x, 0\]"):
+        load_session(bad)
+    assert main(["train", "--load", str(bad), "--steps", "1", "--quiet"]) == 2
+    load_session(path)  # mgdesk's own file loads
