@@ -198,3 +198,21 @@ def test_data_that_overflow_give_one_line_and_no_accuracy_without_a_loss(tmp_pat
     final = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert final["train_loss"] is None and final["train_acc"] is None
     assert final["status"] == "failed" and "step 1" in final["failure"]["reason"]
+
+
+# ---- argparse's messages ----
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ("train --bogus", "mgdesk train: error: unrecognized arguments: --bogus "
+         "(see mgdesk train --help)"),
+        ("graph --dataset step --test-split 0 --out g.svg", "mgdesk graph: error: "
+         "unrecognized arguments: --test-split 0 (see mgdesk graph --help)"),
+        ("compare --vary lr=1,2 --nope", "mgdesk compare: error: unrecognized arguments: --nope "
+         "(see mgdesk compare --help)"),
+    ],
+)  # fmt: skip
+def test_an_unknown_option_names_its_command_and_its_help(capsys, args, words):
+    one_line_exit_2(capsys, args.split(), words)
