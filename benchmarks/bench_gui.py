@@ -10,6 +10,10 @@
     3. memory          RSS after a warm-up vs after 10,000 steps in the window: flat
     4. boundary        one boundary refresh at 16,16 (the worker's grid, then the image
                        update and repaint in the GUI thread): medians <= 100 ms
+    5. compare mode    the demo as one run, then two 16,16 runs (relu vs tanh) in compare
+                       mode, lockstep, every view live, one after the other in this run:
+                       longest gap <= 30 ms, and each compared run >= 60% of the single
+                       run's steps/s
 
 The window is opened by `mgdesk.gui.app.run()` itself (so `tune_for_gui()` runs where the
 app runs it) and driven from its event loop. Qt runs offscreen unless DISPLAY is set or
@@ -40,6 +44,8 @@ LAUNCH_TARGET_S = 1.5
 MEMORY_TARGET_MB = 20.0
 BOUNDARY_TARGET_MS = 100.0
 RATE_TARGET = 2000  # steps/s of the demo in the window, every view live
+COMPARE_SHARE = 0.6  # each compared run's steps/s, of the single run's
+COMPARED = ("activation", "relu,tanh")  # the demo is relu: its run A is the single run
 TICK_MS = 10
 RUN_LIMIT = 1_000_000  # the step limit while measuring: training goes on throughout
 BIG = dict(layers=(64, 64), samples=1000)  # "64,64 on 1,000 points stays responsive"
@@ -273,17 +279,18 @@ class Bench:
         timer.stop()
         return ticks
 
-    def count_views(self):
+    def count_views(self, targets=None):
         """(start, ms) of each view's updates (in the GUI thread) from now on, and of the
-        boundary grids the training thread computes."""
+        boundary grids the training thread computes. `targets`: (name, object, method)
+        rows, the single run's views by default."""
         w = self.window
-        counts = {"loss plot": [], "boundary": [], "graph": [], "grid": []}
-        targets = (
+        targets = targets or (
             ("loss plot", w.loss_plot, "append"),
             ("boundary", w.boundary, "set_grid"),
             ("graph", w.graph_view, "show_graph"),
             ("grid", w.train_worker, "_grid"),  # runs in the training thread
         )
+        counts = {name: [] for name, _, _ in targets}
         self._timed = []
         for name, obj, method in targets:
             original = getattr(obj, method, None)
@@ -345,6 +352,7 @@ class Bench:
         self.set_demo(RUN_LIMIT, **BIG)
         self.results["big"] = self.responsiveness()
         self.window.pause()
+        self.results["compare"] = self.compare_mode()
 
     def ready(self):
         return self.window.ready and self.window.graph_view.graph is not None
@@ -366,22 +374,24 @@ class Bench:
         shown = ", ".join(f"{k}={v}" for k, v in config.to_dict().items() if k != "csv_path")
         print(f"Demo recipe in the window's controls: {shown}")
 
-    def responsiveness(self):
+    def responsiveness(self, run=None, targets=None):
         """Train (the step limit is far away): a warm-up, then the timer's ticks, the views
-        updated and the GC meanwhile, and the steps done."""
+        updated and the GC meanwhile, and the steps done. `run`: what trains and counts
+        the steps (.running, .step), the single run by default; `targets`: see count_views."""
         import gc
 
         w = self.window
+        run = run or w.run
         w.train()
-        if not w.running:
+        if not run.running:
             raise RuntimeError("Train did not start")
         self.wait(2.0)  # warm-up: first snapshots, boundary and graph of the running net
-        counts = self.count_views()
+        counts = self.count_views(targets)
         watch = GcWatch()
         gc.callbacks.append(watch)
-        first = (time.monotonic(), w.step_count)
+        first = (time.monotonic(), run.step)
         ticks = self.timer_ticks(self.args.seconds)
-        last = (time.monotonic(), w.step_count)
+        last = (time.monotonic(), run.step)
         gc.callbacks.remove(watch)
         self.restore_views()
         return {
@@ -389,6 +399,42 @@ class Bench:
             "views": {k: list(v) for k, v in counts.items()},
             "gc": list(watch.events),
             "gap_window": (last[0] - first[0], first[1], last[1]),
+        }
+
+    def compare_mode(self):
+        """The demo as one run, then two runs of it (relu vs tanh) in compare mode, each
+        measured as `responsiveness` measures one, one right after the other."""
+        from mgdesk.gui.compare_dialog import variants_for
+
+        w = self.window
+        self.set_demo(RUN_LIMIT)
+        single = self.responsiveness()
+        w.pause()
+        self.wait_until(lambda: not w.running, 60, "the pause")
+        compare = w.compare
+        base = w.run.applied.replace(lr=w.run.config.lr)
+        compare.start(variants_for(base, *COMPARED))
+        self.wait_until(lambda: compare.ready, 60, "the compared runs")
+        self.wait(1.0)  # their first boundaries and graph
+        view = compare.view
+        targets = (
+            ("loss plot", w.loss_plot, "append_runs"),
+            ("boundary A", view.boundaries[0], "set_grid"),
+            ("boundary B", view.boundaries[1], "set_grid"),
+            ("graph", w.graph_view, "show_graph"),
+            ("grid", compare.worker, "_grids"),  # both runs' grids, in the training thread
+        )
+        both = self.responsiveness(compare, targets)
+        w.pause()
+        self.wait_until(lambda: not compare.running, 60, "the pause")
+        steps = [len(h) for h in compare.histories]
+        compare.leave()
+        return {
+            "single": single,
+            "compare": both,
+            "labels": compare.short_labels,
+            "steps": steps,
+            "ceiling": lockstep_ceiling(base, variants_for(base, *COMPARED)),
         }
 
     def training(self):
@@ -571,6 +617,58 @@ def report_boundary(boundary):
     return ok
 
 
+def lockstep_ceiling(config, variants, seconds=1.0):
+    """Steps/s of one run, and of lockstep pairs, with no window (the most compare mode
+    could give: a pair of steps is two steps' work in one thread)."""
+    from mgdesk.train import Trainer
+    from mgdesk.train.compare import Comparison, compare
+
+    trainer = Trainer(config.replace(steps=RUN_LIMIT))
+    start, done = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        trainer.step_once()
+        done += 1
+    single = done / (time.perf_counter() - start)
+    comparison = Comparison.start(variants)
+    start, done = time.perf_counter(), 0
+    for _ in compare(comparison, None, RUN_LIMIT):
+        done += 1
+        if time.perf_counter() - start >= seconds:
+            break
+    return single, done / (time.perf_counter() - start)
+
+
+def report_compare(results, seconds):
+    print(f"\n5. Compare mode: two 16,16 runs ({' vs '.join(results['labels'])}) in lockstep, "
+          f"{seconds:g} s each, right after the same demo as one run")  # fmt: skip
+    single, both = results["single"], results["compare"]
+    report_gaps(single, seconds, "the demo as one run", rate_target=0)
+    ok = report_gaps(both, seconds, "two runs in compare mode", rate_target=0)
+    rates = []
+    for result in (single, both):
+        span, s0, s1 = result["gap_window"]
+        rates.append((s1 - s0) / span)
+    share = rates[1] / rates[0] if rates[0] else 0.0
+    gaps = [max(gaps_of(result["training"])) for result in (single, both)]
+    print(
+        f"   side by side: one run {rates[0]:,.0f} steps/s, gap {gaps[0]:.1f} ms; compare mode"
+        f" {rates[1]:,.0f} steps/s for each run (lockstep: step k of both together;"
+        f" {2 * rates[1]:,.0f} steps/s in all), gap {gaps[1]:.1f} ms"
+    )
+    alone, pairs = results["ceiling"]
+    print(
+        f"   without the window (1 s each): one run {alone:,.0f} steps/s, lockstep pairs "
+        f"{pairs:,.0f}/s = {pairs / alone:.0%} of one run for each (a pair is two steps' work"
+        " in one thread: the most compare mode can give)"
+    )
+    fast = share >= COMPARE_SHARE
+    print(
+        f"   target: each compared run >= {COMPARE_SHARE:.0%} of one run's steps/s: "
+        f"{share:.0%}: {verdict(fast)}"
+    )
+    return ok and fast
+
+
 def positive(kind):
     """An argparse type: a number of `kind` above 0."""
 
@@ -640,6 +738,9 @@ def main(argv=None):
             "2. window shown after launch": report_launch(bare, launches),
             "3. memory flat over the run": report_memory(results["memory"]),
             "4. boundary refresh at 16,16": report_boundary(results["boundary"]),
+            "5. compare mode: gap and steps/s of two runs": report_compare(
+                results["compare"], args.seconds
+            ),
         }
     print(f"\nSummary ({app.platformName()}{', quick' if args.quick else ''}):")
     for name, ok in oks.items():

@@ -56,6 +56,12 @@ ACTIONS = (
         help="Reset: a new network with the current settings",
     ),
     ActionSpec(
+        "compare", "&Compare Runs…", "compare.open_dialog", "C",
+        "Train a second run beside this one, one setting changed: tanh vs ReLU, ... (C)",
+        "compare", icon_text="Compare",
+        help="Compare: a second run beside this one, one setting changed (tanh vs ReLU…)",
+    ),
+    ActionSpec(
         "fit", "&Fit Graph", "graph_view.fit", "F", icon="fit",
         help="Fit the graph to its view",
     ),
@@ -121,6 +127,43 @@ ACTIONS = (
     ActionSpec(
         "import", "&Import CSV Data…", "files.import_csv", "Ctrl+I", help="Import a CSV of points"
     ),
+    ActionSpec(
+        "edit_points", "&Edit Points", "points.set_editing", "E",
+        "Draw points on the boundary plot: click adds, drag paints, right-click removes (E)",
+        checkable=True, help="Edit points on the boundary plot on / off",
+    ),
+    *(
+        ActionSpec(
+            f"class_{k}", f"Class &{k}", "points.choose_class", str(k), args=(k - 1,),
+            help="Edit points: the class of new points (its button)" if k == 1 else "",
+            keys="1–9",
+        )
+        for k in range(1, 10)
+    ),
+    ActionSpec(
+        "test_points", "&Test Points", "points.set_test", "T",
+        "New points go to the test set (T)", checkable=True, icon_text="Test",
+        help="Edit points: new points go to the test set, or the training set",
+    ),
+    ActionSpec(
+        "eraser", "E&raser", "points.set_eraser", "X",
+        "Click or drag to remove points (X); right-click removes too", checkable=True,
+        icon_text="Eraser",
+        help="Edit points: eraser on / off (right-click always removes)",
+    ),
+    ActionSpec(
+        "undo_points", "&Undo Point Edit", "points.undo", "Ctrl+Z", "Undo (Ctrl+Z)",
+        icon_text="Undo", help="Undo / redo a point edit", keys="Ctrl+Z / Ctrl+Shift+Z",
+    ),
+    ActionSpec(
+        "redo_points", "Re&do Point Edit", "points.redo", "Ctrl+Shift+Z",
+        "Redo (Ctrl+Shift+Z)", icon_text="Redo",
+    ),
+    ActionSpec(
+        "clear_points", "&Clear Points", "points.clear", tip="Remove every point (undoable)",
+        icon_text="Clear",
+    ),
+    ActionSpec("export_points", "P&oints as CSV…", "points.export_csv"),
     ActionSpec("export_svg", "Graph as &SVG…", "files.export_graph", args=("svg",)),
     ActionSpec("export_png", "Graph as &PNG…", "files.export_graph", args=("png",)),
     ActionSpec("export_dot", "Graph as &DOT…", "files.export_graph", args=("dot",)),
@@ -140,8 +183,10 @@ _STEPPER = ("undo_node", "next_node", "run_to_end", "restart")
 _EXPORTS = tuple(s.name for s in ACTIONS if s.name.startswith("export_"))
 _MENUS = (
     ("&File", ("open", "save", None, "import", "&Export", None, "quit")),
-    ("&View", ("settings", "log", None, "modes", "fit", "zoom_in", "zoom_out", "side",
-               "legend", "renderers", None, "restore_layout")),
+    ("&View", ("settings", "log", "compare", None, "modes", "fit", "zoom_in", "zoom_out",
+               "side", "legend", "renderers", None, "restore_layout")),
+    ("&Points", ("edit_points", None, "test_points", "eraser", None, "undo_points",
+                 "redo_points", "clear_points")),
     ("&Backprop", ("stepper", "undo_node", "next_node", "run_to_end", "restart", None, "check",
                    "check_engine")),
     ("&Help", ("shortcuts", "about")),
@@ -196,6 +241,13 @@ def build_actions(window):
     window.stepper_actions = [getattr(window, f"{name}_action") for name in _STEPPER]
     window.export_actions = [getattr(window, f"{name}_action") for name in _EXPORTS]
     window.stepper_panel.add_buttons(window.stepper_actions)
+    window.points.bind_actions(
+        {
+            s.name: getattr(window, f"{s.name}_action")
+            for s in ACTIONS
+            if s.slot.startswith("points.")
+        }
+    )
     window.mode_group, window.mode_actions = _group(
         window, ((m, f"Graph: {m}") for m in VIEWS), window.graph_panel.mode.setCurrentText
     )
@@ -223,7 +275,7 @@ def _build_toolbar(window):
     toolbar.setObjectName("runToolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     toolbar.setMovable(False)
-    for name in ("train", "step", "reset"):
+    for name in ("train", "step", "reset", "compare"):
         action = getattr(window, f"{name}_action")
         toolbar.addAction(action)
         toolbar.widgetForAction(action).setObjectName(f"{name}Button")

@@ -6,10 +6,17 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QLabel
 
+from mgdesk.train.drawn import label_class
+
 __all__ = ["BoundaryPlot"]
 
 NEGATIVE = (245, 147, 34)  # class -1, as in TensorFlow Playground
 POSITIVE = (8, 119, 189)  # class +1
+# class 0, 1, ... of several classes: the first two as above, then well-told-apart hues
+CLASS_COLOURS = (
+    NEGATIVE, POSITIVE, (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (110, 110, 110), (188, 189, 34),
+)  # fmt: skip
 BACKGROUND = pg.ColorMap(
     [0.0, 0.5, 1.0], [(250, 200, 145), (246, 246, 246), (150, 196, 228)]
 )  # pale versions of the class colours, white at score 0
@@ -42,12 +49,45 @@ def upsample(grid, cells):
     return rows[:, i] * (1 - f) + rows[:, i + 1] * f
 
 
-def _brushes(labels, alpha=255):
-    return [pg.mkBrush(*(POSITIVE if y > 0 else NEGATIVE), alpha) for y in labels]
+def class_colour(number):
+    """The colour of class `number` (0-based; with two classes 0 is -1 and 1 is +1)."""
+    return CLASS_COLOURS[number % len(CLASS_COLOURS)]
+
+
+WHITE = np.array((246.0, 246.0, 246.0))  # where no class is more likely than another
+PALE = np.array(
+    [(250, 200, 145), (150, 196, 228)]  # the two-class picture's ends (BACKGROUND)
+    + [tuple(0.45 * c + 0.55 * 246 for c in colour) for colour in CLASS_COLOURS[2:]]
+)
+EDGE = np.array((60.0, 60.0, 60.0))  # the line between two classes' regions
+
+
+def class_image(scores):
+    """The picture of K class scores per cell, (n, n, K) -> (n, n, 3) uint8: each cell in
+    the pale colour of its most likely class (softmax), whiter the less sure the network
+    is (white when all K are equally likely), and a dark line where the class changes."""
+    k = scores.shape[2]
+    z = scores - scores.max(axis=2, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=2, keepdims=True)
+    best, sure = p.argmax(axis=2), (p.max(axis=2) - 1 / k) / (1 - 1 / k)
+    rgb = WHITE + (PALE[best % len(PALE)] - WHITE) * np.clip(sure, 0, 1)[..., None]
+    edge = np.zeros(best.shape, dtype=bool)
+    edge[:-1, :] |= best[:-1, :] != best[1:, :]
+    edge[:, :-1] |= best[:, :-1] != best[:, 1:]
+    rgb[edge] = EDGE
+    return np.round(rgb).astype(np.uint8)
+
+
+def _brushes(labels):
+    """A brush per point, one made per class (thousands of drawn points redraw fast)."""
+    made = {c: pg.mkBrush(*class_colour(c)) for c in set(map(label_class, labels))}
+    return [made[label_class(y)] for y in labels]
 
 
 def _pens(labels):
-    return [pg.mkPen(POSITIVE if y > 0 else NEGATIVE, width=2) for y in labels]
+    made = {c: pg.mkPen(class_colour(c), width=2) for c in set(map(label_class, labels))}
+    return [made[label_class(y)] for y in labels]
 
 
 class BoundaryPlot(pg.PlotWidget):
@@ -78,6 +118,13 @@ class BoundaryPlot(pg.PlotWidget):
             level=0.0, pen=pg.mkPen((60, 60, 60), width=1.5), axisOrder="row-major"
         )
         self.contour.setParentItem(self.image)
+        self.regions = pg.ImageItem(axisOrder="row-major")  # K classes: see class_image
+        self.regions.hide()
+        item.addItem(self.regions)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen((60, 60, 60), width=2.5))  # regression
+        self.curve.hide()
+        item.addItem(self.curve)
+        self.regression = False  # points at (x1, y) under the fitted curve
         self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1))
         self.test_points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(255, 255, 255, 200))
         self.traced = pg.ScatterPlotItem(
@@ -110,8 +157,8 @@ class BoundaryPlot(pg.PlotWidget):
         """A new network is coming: dim the picture and say that its boundary is computed
         (until `set_grid`), so that the old one is never taken for it."""
         self.stale = True
-        self.image.setOpacity(STALE_OPACITY)
-        self.contour.setOpacity(STALE_OPACITY)
+        for item in (self.image, self.contour, self.regions, self.curve):
+            item.setOpacity(STALE_OPACITY)
         self.note.show()
         self.note.raise_()
 
@@ -123,20 +170,37 @@ class BoundaryPlot(pg.PlotWidget):
         height = self.note.heightForWidth(width)
         self.note.setGeometry((self.width() - width) // 2, 10, width, max(height, 24))
 
-    def set_data(self, data, box):
-        """Show the dataset's points around the box (xmin, xmax, ymin, ymax) holding them."""
-        for kind, xs in (("train", data.x_train), ("test", data.x_test)):
-            self._points[kind] = np.asarray(xs, dtype=float).reshape(-1, 2)
-        train, test = self._points["train"], self._points["test"]
-        self.train_points.setData(
-            pos=train, brush=_brushes(data.y_train), data=list(range(len(train)))
-        )
-        self.test_points.setData(pos=test, pen=_pens(data.y_test), data=list(range(len(test))))
+    def set_data(self, data, box, regression=False):
+        """Show the dataset's points around the box (xmin, xmax, ymin, ymax) holding them;
+        a regression's at (x1, y), under the fitted curve instead of a heatmap."""
+        self.regression = regression
+        for item in (self.image, self.contour, self.regions):
+            item.setVisible(not regression and item is not self.regions)
+        self.curve.setVisible(regression)
+        self.getPlotItem().setLabel("left", "y" if regression else "x2")
+        self.show_points(data)
         self._box = tuple(box)
         self.grid_size = 0  # until the new network's grid comes
         self.mark_stale()
         self.plane = None
         self._fit_plane()
+
+    def show_points(self, data):
+        """Show the dataset's points, the plane and the picture staying as they are (the
+        network is the same: points were drawn or erased)."""
+        for kind, xs, ys in (
+            ("train", data.x_train, data.y_train),
+            ("test", data.x_test, data.y_test),
+        ):
+            points = np.asarray(xs, dtype=float).reshape(-1, 2)
+            if self.regression:
+                points = np.column_stack((points[:, 0], np.asarray(ys, dtype=float)))
+            self._points[kind] = points.reshape(-1, 2)
+        train, test = self._points["train"], self._points["test"]
+        ys_train = (1.0,) * len(train) if self.regression else data.y_train  # one colour
+        ys_test = (1.0,) * len(test) if self.regression else data.y_test
+        self.train_points.setData(pos=train, brush=_brushes(ys_train), data=list(range(len(train))))
+        self.test_points.setData(pos=test, pen=_pens(ys_test), data=list(range(len(test))))
 
     def _fit_plane(self):
         """Widen the data box to the widget's shape, so that x and y units are equal."""
@@ -157,9 +221,29 @@ class BoundaryPlot(pg.PlotWidget):
 
     def set_grid(self, values, size, bounds):
         """Show scores (float64 bytes, `size` rows from ymin up) as the background,
-        interpolated to DRAWN_CELLS a side."""
-        raw = np.frombuffer(values, dtype=np.float64).reshape(size, size)
+        interpolated to DRAWN_CELLS a side; a network of K outputs gives K scores per
+        cell, drawn as K regions (class_image)."""
         self.grid_size = size
+        if self.regression:  # one row: the curve at `size` x evenly over the plane
+            xmin, xmax = bounds[:2]
+            ys = np.frombuffer(values, dtype=np.float64)
+            self.curve.setData(np.linspace(xmin, xmax, len(ys)), ys, connect="finite")
+            self._shown_fresh()
+            return
+        classes = max(1, len(values) // (8 * size * size))
+        several = classes > 1
+        for item in (self.image, self.contour):
+            item.setVisible(not several)
+        self.regions.setVisible(several)
+        if several:
+            raw = np.frombuffer(values, dtype=np.float64).reshape(size, size, classes)
+            if np.all(np.isfinite(raw)):
+                raw = np.stack([upsample(raw[:, :, k], DRAWN_CELLS) for k in range(classes)], 2)
+            self.regions.setImage(class_image(np.nan_to_num(raw)), levels=(0, 255))
+            self.regions.setRect(_cell_rect(bounds, raw.shape[0]))
+            self._shown_fresh()
+            return
+        raw = np.frombuffer(values, dtype=np.float64).reshape(size, size)
         finite = bool(np.all(np.isfinite(raw)))
         scores = np.tanh(upsample(raw, DRAWN_CELLS) if finite else raw)
         self.image.setImage(scores, autoLevels=False)
@@ -171,10 +255,14 @@ class BoundaryPlot(pg.PlotWidget):
             scale = (scores.shape[0] - 1) / (line.shape[0] - 1)
             shift = 0.5 * (1 - scale)
             self.contour.setTransform(QTransform(scale, 0, 0, scale, shift, shift))
+        self._shown_fresh()
+
+    def _shown_fresh(self):
+        """The picture shown is the current network's."""
         self.has_heatmap = True
         self.stale = False
-        self.image.setOpacity(1.0)
-        self.contour.setOpacity(1.0)
+        for item in (self.image, self.contour, self.regions, self.curve):
+            item.setOpacity(1.0)
         self.note.hide()
 
     def show_overlay(self, values, bounds=(), title=""):

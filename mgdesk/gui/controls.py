@@ -6,9 +6,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -19,16 +21,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mgdesk.engine import ACTIVATIONS  # the table in engine/activations.py, in its order
 from mgdesk.gui.exact_spin_box import ExactSpinBox
 from mgdesk.gui.widgets import restyle
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
 from mgdesk.train import config as train_config
-from mgdesk.train.config import LOSS_NAMES
+from mgdesk.train.config import LOSS_NAMES, MULTI_CLASS_DATASETS, REGRESSION_DATASETS, TASKS
+from mgdesk.train.features import FEATURE_NAMES
+from mgdesk.train.optim import OPTIMIZERS
 
 __all__ = ["ArchitecturePanel"]
 
-DATASETS = tuple(name for name in train_config.DATASETS if name != "csv")  # CSV: its own entry
-ACTIVATIONS = ("tanh", "relu", "linear")
+DATASETS = tuple(name for name in train_config.DATASETS if name not in ("csv", "drawn"))
+FEATURE_TEXT = {"x1^2": "x1²", "x2^2": "x2²", "x1*x2": "x1·x2", "sin(x1)": "sin x1"}
+FEATURE_TEXT["sin(x2)"] = "sin x2"
+DRAWN_TEXT = "drawn points"  # the dataset "drawn": what Edit points on the boundary made
 SAME = "as above"  # a layer that follows the network's activation
 SETTINGS = {f.name: f.metadata for f in fields(TrainConfig)}  # label, help, limits
 LABELS = {"steps": "Step limit"}  # where the window names a setting otherwise
@@ -89,6 +96,7 @@ class ArchitecturePanel(QWidget):
     changed = Signal()  # any setting was edited
     lr_changed = Signal(float)
     import_csv_requested = Signal()
+    csv_imported = Signal(str)  # a CSV file was imported (maybe the same one again)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -99,11 +107,32 @@ class ArchitecturePanel(QWidget):
         self._layer_acts = []  # per hidden layer: SAME or an activation name
         self._rows = []
 
-        self.dataset = _combo(DATASETS, "datasetCombo")
+        self.dataset = _combo((), "datasetCombo")
+        for name in DATASETS:
+            self.dataset.addItem(name, name)
         self.dataset.addItem("csv file…", "csv")
-        self.dataset.setToolTip("The 2-D points to classify; 'csv file…' imports your own")
+        self.dataset.addItem(DRAWN_TEXT, "drawn")
+        self.dataset.setToolTip(
+            "The 2-D points to classify; 'csv file…' imports your own, 'drawn points' are "
+            "the ones you draw on the boundary plot (Edit points, E)"
+        )
         self.samples = _spin(QSpinBox, *_limits("samples"), 10)
         self.noise = ExactSpinBox(*_limits("noise"), 0.05)
+        self.classes = _spin(QSpinBox, *_limits("classes"))
+        self.task = _combo(TASKS, "taskCombo")
+        self.features = QWidget()  # a box per input feature, as in TensorFlow Playground
+        self.features.setObjectName("featuresBox")
+        grid = QGridLayout(self.features)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        self._feature_boxes = {}
+        for i, name in enumerate(FEATURE_NAMES):
+            box = QCheckBox(FEATURE_TEXT.get(name, name))
+            box.setToolTip(f"Give the network {name} as an input")
+            box.toggled.connect(self.changed)
+            grid.addWidget(box, i // 4, i % 4)
+            self._feature_boxes[name] = box
+        self.classes.setObjectName("classesSpin")
         self.test_split = ExactSpinBox(*_limits("test_split"), 0.1, special="no test set")
         # the config's range (to 2**32 - 1): past a QSpinBox's int32, so whole floats
         self.seed = _spin(QDoubleSpinBox, *_limits("seed"), 1, 0)
@@ -122,6 +151,7 @@ class ArchitecturePanel(QWidget):
         self.lr.setObjectName("learningRateSpin")
         self.lr.setToolTip("Changes apply at once, also while training. Arrows: 1-2-5 steps")
         self.lr_decay = _combo(train_config.LR_DECAYS, "lrDecayCombo")
+        self.optimizer = _combo(OPTIMIZERS, "optimizerCombo")
         self.momentum = ExactSpinBox(*_limits("momentum"), 0.1)
         self.batch_size = _spin(QSpinBox, *_limits("batch_size"), 10, special="full batch")
         self.l2 = ExactSpinBox(*_limits("l2"))
@@ -135,12 +165,14 @@ class ArchitecturePanel(QWidget):
         layout.addWidget(self._training_group())
         layout.addStretch(1)
 
-        for box in (self.samples, self.noise, self.test_split, self.seed, self.momentum):
+        for box in (self.samples, self.noise, self.classes, self.test_split, self.seed):
             box.valueChanged.connect(self.changed)
-        for box in (self.batch_size, self.l2, self.steps):
+        for box in (self.momentum, self.batch_size, self.l2, self.steps):
             box.valueChanged.connect(self.changed)
         for combo in (self.activation, self.loss, self.lr_decay):
             combo.currentIndexChanged.connect(self.changed)
+        self.optimizer.currentIndexChanged.connect(self._on_optimizer_changed)
+        self.task.currentIndexChanged.connect(self._on_task_changed)
         self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
         self.layers.textChanged.connect(self._on_layers_edited)
         self.lr.valueChanged.connect(self._on_lr_changed)
@@ -175,7 +207,9 @@ class ArchitecturePanel(QWidget):
         return group
 
     def _data_group(self):
-        return self._group("Data", ("dataset", "samples", "noise", "test_split", "seed"))
+        return self._group(
+            "Data", ("dataset", "task", "samples", "noise", "classes", "test_split", "seed")
+        )
 
     def _network_group(self):
         remove = _tool("− layer", "Remove the last hidden layer")
@@ -191,11 +225,11 @@ class ArchitecturePanel(QWidget):
         buttons.addWidget(add)
         self._rows_box = QVBoxLayout()  # one line per hidden layer, see _layer_row
         self._rows_box.setSpacing(2)
-        rows = ("layers", buttons, self._rows_box, "activation", "loss")
+        rows = ("features", "layers", buttons, self._rows_box, "activation", "loss")
         return self._group("Network", rows)
 
     def _training_group(self):
-        rows = ("lr", "lr_decay", "momentum", "batch_size", "l2", "steps")
+        rows = ("lr", "lr_decay", "optimizer", "momentum", "batch_size", "l2", "steps")
         return self._group("Training", rows)
 
     def _layer_row(self, index):
@@ -282,18 +316,61 @@ class ArchitecturePanel(QWidget):
 
     @Slot(int)
     def _on_dataset_changed(self, index):
+        source = self.dataset.itemData(index)
+        regression = source in REGRESSION_DATASETS
+        generated = source not in (None, "csv", "drawn")  # (drawn: a curve, or classes)
+        if generated and regression != (self.task.currentText() == "regression"):
+            # a curve is fitted (mse), classes are told apart: the task follows the data
+            self.task.blockSignals(True)
+            self.task.setCurrentText("regression" if regression else "classification")
+            self.task.blockSignals(False)
+            self.loss.setCurrentText("mse" if regression else "hinge")
         self._sync_data_fields()
         if self.dataset.itemData(index) == "csv" and not self._csv_path:
             self.import_csv_requested.emit()
         self.changed.emit()
 
     def _sync_data_fields(self):
-        """Samples and noise make the generated datasets; a CSV file has its own points."""
-        csv = self.dataset.currentData() == "csv"
-        for name in ("samples", "noise"):
+        """Samples and noise make the generated datasets; a CSV file has its own points;
+        drawn points also keep their own split (a new point goes where you put it)."""
+        source = self.dataset.currentData()
+        tips = {
+            "csv": "The CSV file's points are used as they are",
+            "drawn": "The points you drew are used as they are (Edit points on the plot)",
+        }
+        for name in ("samples", "noise", "test_split"):
             box = getattr(self, name)
-            box.setEnabled(not csv)
-            box.setToolTip("The CSV file's points are used as they are" if csv else _help(name))
+            own = source == "drawn" or (source == "csv" and name != "test_split")
+            box.setEnabled(not own)
+            box.setToolTip(tips[source] if own else _help(name))
+        regression = self.task.currentText() == "regression"
+        for name, box in self._feature_boxes.items():
+            box.setEnabled(not (regression and "x2" in name))  # a curve has x1 only
+        several = source in MULTI_CLASS_DATASETS and not regression
+        self.classes.setEnabled(several)
+        self.classes.setToolTip(
+            _help("classes")
+            if several
+            else "A curve has no classes"
+            if regression
+            else f"{self.dataset.currentText()} has 2 classes"
+        )
+
+    @Slot(int)
+    def _on_task_changed(self, _index):
+        self._sync_data_fields()
+        self.changed.emit()
+
+    @Slot(int)
+    def _on_optimizer_changed(self, _index):
+        self._sync_optimizer_fields()
+        self.changed.emit()
+
+    def _sync_optimizer_fields(self):
+        """Momentum is SGD's; Adam has its own (beta1 0.9)."""
+        sgd = self.optimizer.currentText() == "sgd"
+        self.momentum.setEnabled(sgd)
+        self.momentum.setToolTip(_help("momentum") if sgd else "Adam keeps its own momentum")
 
     @Slot(float)
     def _on_lr_changed(self, _rounded):
@@ -308,6 +385,21 @@ class ArchitecturePanel(QWidget):
         index = self.dataset.findData("csv")
         self.dataset.setItemText(index, f"csv: {Path(path).name}")
         self.dataset.setCurrentIndex(index)
+        self.csv_imported.emit(self._csv_path)  # (not from set_config: signals blocked)
+
+    def features_value(self):
+        """The inputs checked (those a box can give now), or () for the task's default."""
+        chosen = tuple(n for n, box in self._feature_boxes.items() if box.isChecked())
+        default = ("x1", "x2")
+        if self.task.currentText() == "regression":
+            chosen, default = tuple(n for n in chosen if "x2" not in n), ("x1",)
+        if not chosen:
+            raise ConfigError("features", "check at least one input (x1 and x2: the point)")
+        return () if chosen == default else chosen
+
+    def show_drawn(self):
+        """The dataset is now the drawn points (the first edit on the plot made them)."""
+        self.dataset.setCurrentIndex(self.dataset.findData("drawn"))
 
     def has_csv(self):
         return bool(self._csv_path)
@@ -323,9 +415,12 @@ class ArchitecturePanel(QWidget):
         """The settings as a validated `TrainConfig`; raises `ConfigError` naming the field."""
         is_csv = self.dataset.currentData() == "csv"
         return TrainConfig(
-            dataset="csv" if is_csv else self.dataset.currentText(),
+            dataset=self.dataset.currentData(),
             samples=self.samples.value(),
             noise=self.noise.value(),
+            classes=self.classes.value() if self.classes.isEnabled() else 2,
+            task=self.task.currentText(),
+            features=self.features_value(),
             test_split=self.test_split.value(),
             seed=int(self.seed.value()),
             layers=parse_layers(self.layers.text()),
@@ -334,6 +429,7 @@ class ArchitecturePanel(QWidget):
             l2=self.l2.value(),
             lr=self.lr.value(),
             lr_decay=self.lr_decay.currentText(),
+            optimizer=self.optimizer.currentText(),
             momentum=self.momentum.value(),
             batch_size=self.batch_size.value(),
             steps=self.steps.value(),
@@ -350,9 +446,13 @@ class ArchitecturePanel(QWidget):
             if config.dataset == "csv" and config.csv_path:
                 self.set_csv(config.csv_path)
             else:
-                self.dataset.setCurrentText(config.dataset)
+                self.dataset.setCurrentIndex(self.dataset.findData(config.dataset))
             self.samples.setValue(config.samples)
             self.noise.setValue(config.noise)
+            self.classes.setValue(config.classes)
+            self.task.setCurrentText(config.task)
+            for name, box in self._feature_boxes.items():
+                box.setChecked(name in config.input_features)
             self.test_split.setValue(config.test_split)
             self.seed.setValue(config.seed)
             self._sizes = tuple(config.layers)
@@ -364,6 +464,7 @@ class ArchitecturePanel(QWidget):
             self.loss.setCurrentText(config.loss)
             self.lr.setValue(config.lr)
             self.lr_decay.setCurrentText(config.lr_decay)
+            self.optimizer.setCurrentText(config.optimizer)
             self.momentum.setValue(config.momentum)
             self.batch_size.setValue(config.batch_size)
             self.l2.setValue(config.l2)
@@ -374,6 +475,7 @@ class ArchitecturePanel(QWidget):
                 widget.blockSignals(False)
         self._sync_rows()
         self._sync_data_fields()
+        self._sync_optimizer_fields()
         self.changed.emit()
 
     # ---- errors beside the fields ----

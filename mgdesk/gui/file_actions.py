@@ -65,17 +65,24 @@ class FileActions:
         return MLP.from_dict(run.model), tuple(run.history)
 
     def open_session(self, path=None):
-        from mgdesk.io import SessionError, load_session
+        """Open a session; a saved comparison opens in compare mode with all its runs."""
+        from mgdesk.io import SessionError, load_comparison
 
         path = path or self.ask_path(False, "Open Session", "mgdesk sessions (*.json)")
         if not path:
             return False
         try:
-            session = load_session(path)
+            saved = load_comparison(path)
         except SessionError as exc:
             self.error("Cannot open the session", str(exc))
             return False
         window = self.window
+        if len(saved.sessions) > 1:
+            window.compare.start((), saved.sessions, saved.labels, saved.short_labels)
+            self._status(f"Opened {Path(path).name}: {len(saved.sessions)} runs compared")
+            return True
+        window.compare.leave()
+        session = saved.sessions[0]
         # the session's own points (its CSV may have moved or changed) and momentum
         window.reset_to(
             session.config, session.model, session.history, session.data, session.velocity
@@ -94,9 +101,15 @@ class FileActions:
         return Session(run.applied, model, history, run.velocity, run.data)
 
     def save_session(self, path=None):
-        from mgdesk.io import save_session
+        """Save the run, or in compare mode every compared run in one file."""
+        from mgdesk.io import save_comparison, save_session
+
+        compare = self.window.compare
 
         def write(path):
+            if compare.active:
+                save_comparison(path, compare.sessions(), compare.labels, compare.short_labels)
+                return
             s = self.current_session()
             save_session(path, s.config, s.model, s.history, s.velocity, s.data)
 
@@ -144,7 +157,8 @@ class FileActions:
         if not path:  # keep the dataset that was chosen before
             if panel.dataset.currentData() == "csv" and not panel.has_csv():
                 previous = window.run.applied.dataset if window.run.applied else "moons"
-                panel.dataset.setCurrentText("moons" if previous == "csv" else previous)
+                previous = "moons" if previous == "csv" else previous
+                panel.dataset.setCurrentIndex(panel.dataset.findData(previous))
             return False
         panel.set_csv(path)
         return True
@@ -220,6 +234,7 @@ class FileActions:
             value = settings.value(key)
             if isinstance(value, QByteArray | bytes):
                 apply(QByteArray(value))
+        window.points.restore_json(_text(settings, "drawnPoints", ""))
         for key in ("config", "editedConfig"):  # the edits not applied last time win
             try:
                 config = TrainConfig.from_dict(json.loads(_text(settings, key, "")))
@@ -264,6 +279,7 @@ class FileActions:
             settings.setValue("editedConfig", json.dumps(edited.to_dict()))
         else:
             settings.remove("editedConfig")
+        settings.setValue("drawnPoints", window.points.to_json())
         settings.setValue("logScale", window.log_action.isChecked())
         settings.setValue("graphMode", window.graph_panel.mode.currentText())
         settings.setValue("graphRenderer", window.graph_renderer)

@@ -81,7 +81,10 @@ class GraphArea(QObject):
     # ---- the traced sample's graph ----
 
     def job(self):
-        """The GraphJob of the traced sample under the latest network, or None."""
+        """The GraphJob of the traced sample under the latest network, or None (in compare
+        mode: under the run the switch chooses)."""
+        if self.w.compare.active:
+            return self.w.compare.graph_job()
         run = self.w.run
         sample = run.traced_sample()
         if sample is None:
@@ -96,6 +99,9 @@ class GraphArea(QObject):
         """Ask for the graph of the traced sample as it is now (the latest request wins)."""
         job = self.job()
         if job is None:
+            data = self.w.run.data
+            if data is not None and not data.x_train and not data.x_test:
+                self.w.graph_view.clear_graph("No point to trace: draw some (Edit points, E)")
             return
         self.asked = time.monotonic()
         if self.w.stepper_action.isChecked():

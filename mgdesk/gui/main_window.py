@@ -13,6 +13,9 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from mgdesk import __version__
 from mgdesk.gui.actions import build_actions, show_shortcuts
+from mgdesk.gui.compare_mode import CompareMode
+from mgdesk.gui.compare_view import dead_relu_text
+from mgdesk.gui.data_area import DataArea
 from mgdesk.gui.file_actions import FileActions, open_settings
 from mgdesk.gui.graph_area import GraphArea
 from mgdesk.gui.run_controller import RunController
@@ -48,8 +51,10 @@ class MainWindow(QMainWindow):
         self.runner = RunController(self.gate, parent=self)  # the run shown, and its thread
         self.run = self.runner.run  # its settings, data, model, history, status
         self.graph = None  # the graph area, once built
+        self._dead = ((), 0.0, "")  # (network, step), when, the dead-ReLU count's text
         try:
             build_views(self)
+            self.compare = CompareMode(self)  # two runs side by side (the Compare action)
             build_actions(self)
             build_status_bar(self)
             self._apply_timer = QTimer(self, singleShot=True, interval=APPLY_DELAY_MS)
@@ -58,6 +63,7 @@ class MainWindow(QMainWindow):
                 getattr(self.runner, news).connect(getattr(self, f"_on_runner_{news}"))
             self.runner.finished.connect(self._on_runner_finished)
             self.graph = GraphArea(self)  # graph, stepper, inspector, gradient check + threads
+            self.data_area = DataArea(self)  # points drawn, and the points a Reset keeps
             self.graph.update_stepper_actions()
             self._show_stats(None)
             restored_note = self.files.restore_settings()
@@ -77,7 +83,8 @@ class MainWindow(QMainWindow):
     @property
     def threads(self):
         """The window's worker threads (all finished once `shutdown()` returns)."""
-        return (self.runner.thread, *(self.graph.threads if self.graph else ()))
+        threads = (self.runner.thread, *(self.graph.threads if self.graph else ()))
+        return threads + self.compare.threads
 
     @property
     def train_worker(self):
@@ -110,6 +117,8 @@ class MainWindow(QMainWindow):
         self._banner_action()
 
     def _update_actions(self):
+        if self.compare.active:
+            return self.compare.update_actions()
         running, can_train = self.run.running, self.run.can_train
         self.train_action.setEnabled(running or can_train)
         self.train_action.setText("Pause" if running else "Train")
@@ -127,6 +136,7 @@ class MainWindow(QMainWindow):
     def _show_stats(self, stats):
         labels = self.status_labels
         labels["step"].setText(f"step {self.run.step:,}")
+        labels["dead"].setText(self._dead_text())
         if stats is None:
             labels["loss"].setText("loss –")
             labels["accuracy"].setText("accuracy –")
@@ -134,10 +144,23 @@ class MainWindow(QMainWindow):
             return
         test = "" if stats.test_loss is None else f"  (test {stats.test_loss:.4g})"
         labels["loss"].setText(f"loss {stats.train_loss:.4g}{test}")
-        test = "" if stats.test_acc is None else f"  (test {_percent(stats.test_acc)})"
-        labels["accuracy"].setText(f"accuracy {_percent(stats.train_acc)}{test}")
+        name, shown = "accuracy", _percent
+        if self.run.applied is not None and self.run.applied.task == "regression":
+            name, shown = "R²", "{:.3f}".format  # how much of y's variance the curve explains
+        test = "" if stats.test_acc is None else f"  (test {shown(stats.test_acc)})"
+        labels["accuracy"].setText(f"{name} {shown(stats.train_acc)}{test}")
         rate = self.run.steps_per_second(time.monotonic())
         labels["rate"].setText(f"{rate:,.0f} steps/s" if rate is not None else "")
+
+    def _dead_text(self):
+        """'dead ReLUs 3 of 32' for the network shown, counted at most twice a second."""
+        run, now = self.run, time.monotonic()
+        key = (run.generation, run.step, id(run.model))
+        shown, when, text = self._dead
+        if key != shown and (now - when >= 0.5 or not run.running):
+            text = dead_relu_text(run.model, run.data, run.applied)
+            self._dead = (key, now, text)
+        return text
 
     # ---- settings edited ----
 
@@ -145,6 +168,7 @@ class MainWindow(QMainWindow):
         """Check the controls; mark a bad field and disable Train. Returns the config or None."""
         try:
             config = self.panel.config()
+            self.data_area.check(config)  # drawn points of more classes than set, ...
         except ConfigError as exc:
             self.run.config = None
             self.banner.clear("info")  # "Train goes on with the current one" no longer holds
@@ -204,12 +228,16 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def toggle_training(self):
+        if self.compare.active:
+            return self.compare.toggle_training()
         if self.run.running:
             self.pause()
         else:
             self.train()
 
     def train(self):
+        if self.compare.active:
+            return self.compare.train()
         run = self.run
         if run.running or not run.can_train:
             return
@@ -218,6 +246,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 "Backward stepper closed: training changes the network", 5000
             )
+        if self.data_area.refuse_empty():
+            return
         if run.at_step_limit:  # nothing to do: say so where the user looks
             self._show_step_limit()
             return
@@ -229,16 +259,24 @@ class MainWindow(QMainWindow):
     def pause(self):
         if self.runner.pause():
             self._update_actions()
+        self.compare.pause()
 
     @Slot()
     def step(self):
+        if self.compare.active:
+            return self.compare.step_once()
+        if self.data_area.refuse_empty():
+            return
         if self.run.can_train:
             self.pause()
         self.runner.step(self.panel.lr.value())
 
     @Slot()
     def reset(self):
-        """A fresh network with the current settings; the finished run becomes the ghost."""
+        """A fresh network with the current settings; the finished run joins the kept runs
+        (in compare mode: both runs from the start again)."""
+        if self.compare.active:
+            return self.compare.reset()
         self.pause()
         if self.run.config is None:
             self.statusBar().showMessage("Fix the setting marked in red, then press Reset", 5000)
@@ -249,6 +287,8 @@ class MainWindow(QMainWindow):
         """A new network with `config`, or a saved run: its model, history, points, momentum."""
         self._apply_timer.stop()
         self.pause()
+        if data is None:
+            data = self.data_area.kept(config)  # (None: made from the settings)
         self.runner.reset(config, model, history, data, velocity)
         self.boundary.mark_stale()  # the old picture is not the new network's
         if self.statusBar().currentMessage().endswith("applies on Reset"):
@@ -262,8 +302,11 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_runner_reset_shown(self, snapshot):
         if self.run.ghost is not None:  # (None: the reset was refused, the run goes on)
-            self.loss_plot.new_run(self.run.ghost)
-        self.boundary.set_data(snapshot.data, snapshot.box)
+            config, diverged = self.run.ghost_settings  # with the rate it ended with
+            self.loss_plot.new_run(None if config else self.run.ghost, config, None, diverged)
+        regression = snapshot.config.task == "regression"
+        self.boundary.set_data(snapshot.data, snapshot.box, regression)
+        self.points.set_shown(snapshot.data, snapshot.config)
         self.boundary.set_traced(*self.run.traced)
         self.graph.network.reset()  # the worst point of the new network, default opening
         self.loss_plot.load_history(snapshot.history)
@@ -280,6 +323,8 @@ class MainWindow(QMainWindow):
     @Slot(tuple)
     def _on_runner_steps_shown(self, stats):
         """What the snapshots since the last refresh brought, in one go."""
+        if self.compare.active:  # the single run's last steps: drawn when compare mode ends
+            return
         self.loss_plot.append(stats)
         history = self.run.history
         self._show_stats(history[-1] if history else None)
@@ -408,6 +453,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.runner.close()
+        self.compare.shutdown()
         if self.graph is not None:
             self._apply_timer.stop()
             self.graph.close()

@@ -53,15 +53,18 @@ class NetworkControl(QObject):
         self.user_traced = False
         self.trace_worst()
 
-    def trace_worst(self):
-        """Trace the training point with the largest loss (unless the user chose one);
+    def trace_worst(self, model=None, data=None, loss=None):
+        """Trace the training point with the largest loss (unless the user chose one) under
+        the run shown, or under the model dict, Dataset and loss given (a compared run);
         True when that is another point than the one traced."""
         run = self.window.run
-        if self.user_traced or run.data is None or run.model is None or not len(run.data.x_train):
+        if model is None:
+            model, data = run.model, run.data
+            loss = run.applied.loss if run.applied else None
+        if self.user_traced or data is None or model is None or not len(data.x_train):
             return False
         try:
-            model = MLP.from_dict(run.model)
-            index = worst_sample(model, run.data.x_train, run.data.y_train, run.applied.loss)
+            index = worst_sample(MLP.from_dict(model), data.x_train, data.y_train, loss)
         except (ValueError, OverflowError):
             return False  # a diverged network: any point will do
         changed = run.traced != ("train", index)

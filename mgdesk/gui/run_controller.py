@@ -102,6 +102,13 @@ class RunController(QObject):
         if self.run.running:
             self.run.note_lr(lr)
 
+    def set_data(self, data, config):
+        """Points drawn or erased: the network shown trains on them from its next step,
+        keeping its weights; `config` is its settings naming the data's source."""
+        run = self.run
+        run.applied, run.data = config, data
+        self.worker.set_data(run.generation, data, config)
+
     def set_plane(self, bounds):
         """The boundary view now shows `bounds`: grids cover that (a new one at once
         when not training)."""

@@ -10,8 +10,8 @@ dicts, bytes, frozen dataclasses), never a `Value` or anything they will touch a
 A queued request runs only after the work in progress, so what must act sooner is written
 across threads directly, each a single assignment or a threading primitive, and each
 documented where it is defined: the stop `threading.Event` of a run, `GuiGate`, and the
-workers' `close()`, plus TrainWorker's `latest_generation`, `set_lr`, `set_bounds` and
-`request_waiting`, GraphWorker's `request`/`request_view`/`cancel` (under a lock) and
+workers' `close()`, plus TrainWorker's `latest_generation`, `set_lr`, `set_bounds`,
+`set_data` and `request_waiting`, GraphWorker's `request`/`request_view`/`cancel` (under a lock) and
 CheckWorker's `wanted`.
 """
 

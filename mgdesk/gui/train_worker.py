@@ -6,7 +6,8 @@ hears back through `yielded` (a ResetSnapshot when a network is built, then Step
 What it writes directly, because a queued call would wait behind the work it is about
 (see gui/threads.py): `latest_generation` (an int: a reset no longer wanted is skipped),
 `set_lr` (the trainer's `lr`, a float read between steps), `set_bounds` (a tuple, read
-when a grid starts) and `request_waiting` (an Event: a grid in progress is dropped).
+when a grid starts), `set_data` (points drawn, a tuple taken between steps) and
+`request_waiting` (an Event: a grid in progress is dropped).
 """
 
 import math
@@ -20,6 +21,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from mgdesk.engine import MLP
 from mgdesk.gui.threads import GuiGate, one_line
 from mgdesk.train import Trainer, decision_grid_bands
+from mgdesk.train.drawn import shown_points
+from mgdesk.train.trainer import fitted_curve, output_grid_bands
 
 __all__ = [
     "GRID_SIZE",
@@ -61,15 +64,18 @@ class StepSnapshot:
     model: dict  # model.to_dict(), a fresh copy
     velocity: tuple = ()  # the optimizer's state: momentum or Adam's moments
     stats: tuple = ()  # the StepStats since the previous snapshot, in order
-    grid: bytes | None = None  # network scores, float64, `grid_size` rows from ymin up
+    # network scores, float64, `grid_size` rows from ymin up (K per point with K outputs;
+    # a regression's one row: its curve at `grid_size` x evenly over the plane's width)
+    grid: bytes | None = None
     grid_size: int = 0
     bounds: tuple = (-1.0, 1.0, -1.0, 1.0)  # xmin, xmax, ymin, ymax of the grid's plane
     failure: object = None  # the trainer's TrainingFailure once the loss stopped being finite
 
 
-def plane_bounds(data, margin=0.15):
-    """A square-ish box around all points with a margin, as (xmin, xmax, ymin, ymax)."""
-    points = data.x_train + data.x_test
+def plane_bounds(data, margin=0.15, regression=False):
+    """A square-ish box around all points with a margin, as (xmin, xmax, ymin, ymax); a
+    regression's points are drawn at (x, y), x1 and its label."""
+    points = shown_points(data) if regression else data.x_train + data.x_test
     if not points:
         return (-1.0, 1.0, -1.0, 1.0)
     xs, ys = [p[0] for p in points], [p[1] for p in points]
@@ -99,6 +105,7 @@ class TrainWorker(QObject):
     yielded = Signal(object)  # a ResetSnapshot, then StepSnapshots
     errored = Signal(str, str)  # a Reset refused: field, one-line message (e.g. a bad CSV)
     finished = Signal(int, str)  # run id, why: "paused", "done" or "failed"
+    _data_offered = Signal()  # internal wake-up, queued into the worker's thread
 
     def __init__(self, gate=None):
         super().__init__()
@@ -112,6 +119,8 @@ class TrainWorker(QObject):
         self._waiting = threading.Event()  # set by the GUI thread: a request is queued
         self._next_grid = 0.0
         self._weight_cost = 5e-8  # seconds per grid cell and weight: a guess, then measured
+        self._offered = None  # (generation, Dataset, config): points drawn, not trained yet
+        self._data_offered.connect(self.take_data)
 
     def close(self):
         """Called from the GUI thread on shutdown: finish quickly, send nothing more."""
@@ -127,6 +136,22 @@ class TrainWorker(QObject):
         trainer = self.trainer
         if trainer is not None:
             trainer.lr = lr
+
+    def set_data(self, generation, data, config):
+        """Points drawn or erased, set from the GUI thread (one attribute written whole):
+        the trainer of `generation` takes them before its next step, keeping its weights;
+        `config` is its settings naming the data's source. While idle, taken at once."""
+        self._offered = (generation, data, config)
+        self._data_offered.emit()
+
+    @Slot()
+    def take_data(self):
+        """Give the trainer the points offered for it, if any (between steps)."""
+        offered, trainer = self._offered, self.trainer
+        if offered is None or trainer is None or offered[0] != self._generation:
+            return
+        self._offered = None
+        trainer.set_data(offered[1], offered[2])
 
     def set_bounds(self, bounds):
         """The part of the plane the boundary view shows; set from the GUI thread."""
@@ -156,7 +181,8 @@ class TrainWorker(QObject):
                 return
             config = trainer.config
         self.trainer, self._generation = trainer, generation
-        box = plane_bounds(trainer.data)
+        self.take_data()  # points drawn after this Reset was asked for
+        box = plane_bounds(trainer.data, regression=trainer.config.task == "regression")
         if box != self._box:  # new data: the view will say which part of the plane it shows
             self._box = self._bounds = box
         self.yielded.emit(
@@ -184,6 +210,7 @@ class TrainWorker(QObject):
         pending, last = [], time.monotonic()
         for stats in trainer.run(stop, steps):
             self.gate.wait()
+            self.take_data()  # used from the next step on
             pending.append(stats)
             now = time.monotonic()
             if now - last >= 1 / SNAPSHOTS_PER_SECOND:
@@ -207,6 +234,7 @@ class TrainWorker(QObject):
         self._waiting.clear()
         if trainer is None or generation != self._generation or trainer.failure is not None:
             return
+        self.take_data()
         stats = trainer.step_once()
         self._yield_steps([] if stats is None else [stats], grid=stats is not None)
 
@@ -224,7 +252,13 @@ class TrainWorker(QObject):
         rows = max(1, min(n, int(BAND_SECONDS / (cost * n))))
         values = array("d")
         try:
-            for band in decision_grid_bands(self.trainer.model, bounds, n, band=rows, pause=pause):
+            trainer = self.trainer
+            model, features = trainer.model, trainer.features
+            if trainer.config.task == "regression":  # one row: the curve over the plane's x
+                pause()
+                return array("d", fitted_curve(model, bounds[:2], n, features)[1]).tobytes()
+            grid_bands = output_grid_bands if model.nouts[-1] > 1 else decision_grid_bands
+            for band in grid_bands(model, bounds, n, band=rows, pause=pause, features=features):
                 values.extend(band)
         except _GridInterrupted:
             return None

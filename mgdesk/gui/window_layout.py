@@ -22,6 +22,7 @@ from mgdesk.gui.controls import ArchitecturePanel
 from mgdesk.gui.graph_view import GraphPanel
 from mgdesk.gui.inspector import GradCheckPanel, NodeInspector
 from mgdesk.gui.loss_plot import LossPlot
+from mgdesk.gui.point_editor import PointEditor
 from mgdesk.gui.stepper_panel import StepperPanel
 from mgdesk.gui.widgets import Banner, BannerSlot
 
@@ -58,6 +59,7 @@ def build_views(window):
     w.boundary = BoundaryPlot()
     w.boundary.sample_clicked.connect(w.trace_sample)
     w.boundary.plane_changed.connect(w._on_boundary_plane_changed)
+    w.points = PointEditor(w.boundary, w.files, w)  # Edit points (E): tools over the plot
     w.graph_panel = GraphPanel()
     w.graph_view = w.graph_panel.view
     _build_side(w)
@@ -67,10 +69,19 @@ def build_views(window):
     w.log_box = QCheckBox("log scale")
     w.log_box.setObjectName("logScaleCheck")
     w.log_box.setToolTip("Loss on a logarithmic axis (L)")
+    loss_tools = QWidget()
+    tools = QHBoxLayout(loss_tools)
+    tools.setContentsMargins(0, 0, 0, 0)
+    tools.addWidget(w.loss_plot.runs_button)  # the last runs, shown or hidden
+    tools.addWidget(w.log_box)
     w.top_splitter.addWidget(
-        _titled(w.loss_plot, "Loss · the previous run stays in grey", w.log_box)
+        _titled(w.loss_plot, "Loss · earlier runs stay faint (Runs)", loss_tools)
     )
-    w.top_splitter.addWidget(_titled(w.boundary, "Decision boundary · click a point to trace it"))
+    w.top_splitter.addWidget(
+        _titled(
+            w.points.panel, "Decision boundary · click a point to trace it", w.points.edit_button
+        )
+    )
     w.top_splitter.setStretchFactor(0, 3)
     w.top_splitter.setStretchFactor(1, 2)
     w.view_splitter = QSplitter(Qt.Orientation.Vertical)
@@ -127,6 +138,7 @@ def _titled(widget, title, extra=None):
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(0)
     label = QLabel(title)
+    label.setObjectName(f"{widget.objectName()}Caption")  # (a view may retitle itself)
     label.setProperty("role", "caption")
     label.setToolTip(title)
     # cut at the edge when the window is narrow, rather than widen it
@@ -144,7 +156,9 @@ def _titled(widget, title, extra=None):
 def build_status_bar(window):
     """The step, loss, accuracy and rate labels, as `window.status_labels`."""
     window.status_labels = {}
-    for name, width in (("step", 80), ("loss", 130), ("accuracy", 120), ("rate", 80)):
+    for name, width in (
+        ("step", 80), ("loss", 130), ("accuracy", 120), ("dead", 120), ("rate", 80)
+    ):  # fmt: skip
         label = QLabel()
         label.setObjectName(f"status{name.capitalize()}")
         label.setMinimumWidth(width)

@@ -190,6 +190,8 @@ def summary(config):
     data = f"{config.dataset} ({config.samples} samples, noise {config.noise:g})"
     if config.dataset == "csv":
         data = file_name(config.csv_path)
+    elif config.dataset == "drawn":
+        data = "points drawn in the window"
     hidden = ",".join(map(str, config.layers)) or "no hidden layer"
     return f"{data}, layers {hidden}, {config.loss} loss, {config.steps} steps"
 

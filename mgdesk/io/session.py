@@ -469,7 +469,7 @@ def _read_data(name, doc, config):
     if len(x_train) != len(y_train) or len(x_test) != len(y_test) or len(x_train) < 1:
         raise SessionError(f"{name}: the data needs as many labels as points, and a point")
     n = len(x_train) + len(x_test)
-    if config.dataset != "csv" and (source != config.dataset or n != config.samples):
+    if config.dataset not in ("csv", "drawn") and (source != config.dataset or n != config.samples):
         raise SessionError(
             f"{name}: the data ({n} {source} points) does not match the settings "
             f"({config.samples} {config.dataset} points)"

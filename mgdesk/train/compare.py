@@ -244,26 +244,35 @@ class Comparison:
     def labels(self):
         return [v.label for v in self.variants]
 
-    def running(self, trainer):
-        """Has `trainer` steps left to take (not at its step count, not failed)?"""
-        return trainer.failure is None and trainer.step < trainer.config.steps
+    def running(self, trainer, steps=None):
+        """Has `trainer` steps left to take (not at `steps`, default its step count, and
+        not failed)?"""
+        steps = trainer.config.steps if steps is None else steps
+        return trainer.failure is None and trainer.step < steps
 
-    def step_once(self):
+    def step_once(self, steps=None):
         """Step k + 1 of every run still going: a tuple with the StepStats of each run, None
-        for a run that has finished or just failed (its Trainer.failure says why)."""
-        return tuple(t.step_once() if self.running(t) else None for t in self.trainers)
+        for a run that has finished or just failed (its Trainer.failure says why). `steps`:
+        the step limit (default: each run's step count)."""
+        return tuple(t.step_once() if self.running(t, steps) else None for t in self.trainers)
+
+    def is_done(self, steps=None):
+        return not any(self.running(t, steps) for t in self.trainers)
 
     @property
     def done(self):
-        return not any(self.running(t) for t in self.trainers)
+        return self.is_done()
 
 
-def compare(comparison, stop=None):
+def compare(comparison, stop=None, steps=None):
     """Yield step_once() until every run is done: step k of each run, then step k + 1.
 
     Checks `stop` (a threading.Event) before each lockstep step, as `train()` does. A run
-    that diverges stops (None in its place from then on) while the others go on."""
-    while not comparison.done:
+    that diverges stops (None in its place from then on) while the others go on. `steps`
+    is the step limit (default: the runs' step count; the window raises it without
+    changing the runs' settings, as a single run's Train does, so a decaying learning
+    rate keeps its schedule)."""
+    while not comparison.is_done(steps):
         if stop is not None and stop.is_set():
             return
-        yield comparison.step_once()
+        yield comparison.step_once(steps)

@@ -39,10 +39,10 @@ __all__ = [
 ]
 
 REGRESSION_DATASETS = ("sine", "abs", "step", "cubic")  # 1-D: y over x, for task regression
-DATASETS = ("moons", "circles", "xor", "spiral", "blobs", *REGRESSION_DATASETS, "csv")
+DATASETS = ("moons", "circles", "xor", "spiral", "blobs", *REGRESSION_DATASETS, "csv", "drawn")
 TASKS = ("classification", "regression")
 LOSS_NAMES = ("hinge", "mse", "bce", "ce")
-MULTI_CLASS_DATASETS = ("spiral", "blobs", "csv")  # those that make K > 2 classes
+MULTI_CLASS_DATASETS = ("spiral", "blobs", "csv", "drawn")  # those that make K > 2 classes
 MAX_CLASSES = 8
 LR_DECAYS = ("none", "linear")
 
@@ -343,10 +343,11 @@ class TrainConfig:
     def _check_task(self):
         regression_data = self.dataset in REGRESSION_DATASETS
         if self.task == "regression":
-            if not regression_data:
+            if not regression_data and self.dataset != "drawn":  # (drawn: a curve drawn)
                 raise ConfigError(
                     "dataset",
-                    f"regression fits {', '.join(REGRESSION_DATASETS)} (got {self.dataset})",
+                    f"regression fits {', '.join(REGRESSION_DATASETS)} or drawn points "
+                    f"(got {self.dataset})",
                 )
             if self.loss != "mse":
                 raise ConfigError("loss", f"regression is fitted with mse (got {self.loss})")

@@ -188,6 +188,12 @@ def _labels_for(loss, rows):
 def make_dataset(config):
     """The dataset a TrainConfig describes; the same config always gives the same points."""
     rng = random.Random(config.seed)
+    if config.dataset == "drawn":  # its points are not made from settings
+        raise ConfigError(
+            "dataset",
+            "drawn points live in the window: save them in a session (train it with --load) "
+            "or export them as CSV (--csv)",
+        )
     if config.dataset == "csv":
         rows = _labels_for(config.loss, load_csv(config.csv_path, config.classes))
         config.check_work(len(rows))

@@ -90,7 +90,11 @@ class RunModel:
         # the name of the run a reset replaces, for the loss plot's ghost, once the new
         # network is there; None when the reset was refused and the run shown goes on
         self.ghost = None
+        # (settings with the learning rate it ended with, diverged) of that run, for the
+        # loss plot's run history: (None, False) when there is none
+        self.ghost_settings = (None, False)
         self._pending_ghost = ""
+        self._pending_settings = (None, False)
         self._kept = False  # the latest reset was refused
         self._lrs_before = []  # lrs_used of the run the latest reset would replace
         self._rate = deque(maxlen=90)  # (time, step) of recent snapshots
@@ -171,6 +175,8 @@ class RunModel:
         self.pause()
         if self.applied and self.history:  # (else a reset already on its way replaces it)
             self._pending_ghost = describe_run(self.applied, self.lrs_used)
+            used = self.lrs_used[-1] if self.lrs_used else self.applied.lr
+            self._pending_settings = (self.applied.replace(lr=used), self.failed)
             self._lrs_before = self.lrs_used
         ghost, self._kept = self._pending_ghost, False
         self.generation += 1
@@ -192,7 +198,9 @@ class RunModel:
             return False
         self.shown_generation = snapshot.generation
         self.ghost = None if self._kept else self._pending_ghost
+        self.ghost_settings = (None, False) if self._kept else self._pending_settings
         self._pending_ghost = ""
+        self._pending_settings = (None, False)
         self.applied = snapshot.config
         self.data = snapshot.data
         kind, index = self.traced
@@ -250,5 +258,6 @@ class RunModel:
         if not 0 <= index < len(xs):
             return None
         x, y = tuple(xs[index]), ys[index]
-        caption = f"Loss of {kind} sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  y = {y:+g}"
+        target = f"class {y:g}" if self.applied.loss == "ce" else f"y = {y:+.4g}"
+        caption = f"Loss of {kind} sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  {target}"
         return x, y, caption

@@ -19,7 +19,7 @@ from mgdesk.engine import MLP
 from mgdesk.engine.activations import ACTIVATION
 from mgdesk.train.config import FIELD_LABELS, TrainConfig
 from mgdesk.train.data import file_name
-from mgdesk.train.features import PLAIN, feature_values
+from mgdesk.train.features import PLAIN, feature_matrix, feature_values
 
 __all__ = [
     "CURVES",
@@ -30,6 +30,7 @@ __all__ = [
     "RunHistory",
     "changes_label",
     "dead_neurons",
+    "dead_relus",
     "run_figures",
     "setting_text",
     "short_setting_text",
@@ -64,6 +65,28 @@ def dead_neurons(model, points, features=None):
             alive = [any(z[j] > 0 for z in sums) for j in range(len(neurons))]
             dead += [n.name for n, ok in zip(layer.neurons, alive) if not ok]
         outputs = [list(map(ACTIVATION[act].function, z)) for z in sums]
+    return dead
+
+
+def dead_relus(model, points, features=None):
+    """dead_neurons for the window: the same labels from a model's `to_dict()`, computed
+    with NumPy on the dict's weights (no Value is built), so it takes milliseconds where
+    dead_neurons takes seconds (64,64 on 1,000 points). Sums that BLAS rounds to exactly
+    0 where Python's sum does not (or back) are the only possible difference."""
+    import numpy as np
+
+    if not len(points):
+        return []
+    nin = len(model["weights"][0][0]) - 1  # (each row: the weights, then the bias)
+    A = feature_matrix(features or PLAIN[:nin], points)  # what the network sees of a point
+    dead = []
+    with np.errstate(all="ignore"):
+        for i, (rows, act) in enumerate(zip(model["weights"][:-1], model["activations"])):
+            M = np.asarray(rows, dtype=np.float64)
+            Z = A @ M[:, :-1].T + M[:, -1]
+            if act == "relu":
+                dead += [f"L{i + 1}.N{j + 1}" for j in np.flatnonzero(~(Z > 0).any(axis=0))]
+            A = ACTIVATION[act].numpy(np, Z)
     return dead
 
 

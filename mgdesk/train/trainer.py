@@ -32,6 +32,7 @@ __all__ = [
     "fitted_curve",
     "neuron_grids",
     "new_model",
+    "output_grid_bands",
     "sample_loss",
     "scores",
     "train",
@@ -128,14 +129,27 @@ class Trainer:
         )
         self._values_stale = False  # the arrays changed since they were copied into the Values
         self._values_shared = False  # `model` was handed out: its Values may have been changed
-        self._x_train, self._y_train = self._inputs(self.data.x_train), np.array(self.data.y_train)
-        self._x_test, self._y_test = self._inputs(self.data.x_test), np.array(self.data.y_test)
+        self._use_data(self.data)
         self._elapsed = self.history[-1].elapsed if self.history else 0.0
         self._stop = None  # the stop event of the run() in progress
 
     def _inputs(self, points):
         """The network's inputs for (x1, x2) points: their features, (n, features)."""
         return feature_matrix(self.features, points)
+
+    def _use_data(self, data):
+        self.data = data
+        self._x_train, self._y_train = self._inputs(data.x_train), np.array(data.y_train)
+        self._x_test, self._y_test = self._inputs(data.x_test), np.array(data.y_test)
+
+    def set_data(self, data, config=None):
+        """Train on `data` from the next step on (points drawn or erased while training),
+        with the weights and the optimizer's state as they are; `config` (the same network
+        and training settings) names the new data's source. Call it between steps, in the
+        thread that trains."""
+        self._use_data(data)
+        if config is not None:
+            self.config = config
 
     @property
     def model(self):
@@ -278,8 +292,8 @@ class Trainer:
         """One forward, backward and update. Returns StepStats, or None and sets `failure`
         when the loss or the gradient stops being a finite number. Inside a `run()`
         whose stop event is set during a long step, returns None with nothing changed."""
-        if self.failure is not None:
-            return None
+        if self.failure is not None or not len(self._y_train):
+            return None  # (no training point: the window refuses to train before this)
         start = time.perf_counter()
         self._take_back_values(step=True)
         with np.errstate(all="ignore"):  # an overflow shows as inf, and ends the run below
@@ -435,6 +449,15 @@ def decision_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None, f
     network's inputs (train.features; default x1, x2), computed at each grid point."""
     for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause, features):
         yield outputs[:, 0].tolist()
+
+
+def output_grid_bands(model_or_dict, bounds, resolution, band=8, pause=None, features=None):
+    """Every output of the network over the grid, `band` rows at a time: each band one
+    flat list, K numbers per grid point (the window's K-region plot interpolates the
+    scores, then picks the class). Grid, `pause` and `features` as in
+    `decision_grid_bands`."""
+    for outputs in _grid_bands(model_or_dict, bounds, resolution, band, pause, features):
+        yield outputs.ravel().tolist()
 
 
 def decision_grid(model_or_dict, bounds=(-2.0, 3.0, -1.5, 2.0), resolution=60, features=None):

@@ -25,7 +25,7 @@ def test_the_readme_table_is_the_action_table():
 
 
 def test_every_key_bound_is_in_a_row_of_the_table():
-    written = " / ".join(keys for keys, _ in SHORTCUTS)
+    written = " / ".join(keys for keys, _ in SHORTCUTS).replace("1–9", "1 2 3 4 5 6 7 8 9")
     for spec in ACTIONS:
         if spec.key:
             key = SPOKEN.get(spec.key, spec.key)

@@ -12,7 +12,8 @@ from mgdesk.train import ConfigError, TrainConfig
 
 META = {f.name: f.metadata for f in fields(TrainConfig)}
 # the settings with a number box in the panel (decay_steps has none: it is kept as loaded)
-RANGED = ["samples", "noise", "test_split", "seed", "lr", "momentum", "batch_size", "l2", "steps"]
+RANGED = ["samples", "noise", "classes", "test_split", "seed", "lr", "momentum", "batch_size"]
+RANGED += ["l2", "steps"]
 
 
 def _outside(value, r, up):
@@ -26,8 +27,9 @@ def test_each_box_holds_exactly_the_values_the_setting_accepts(qtbot, name):
     panel = ArchitecturePanel()
     qtbot.addWidget(panel)
     box, r = getattr(panel, name), META[name]["limits"]
-    # no work limit in the way, and a batch can be all samples
-    base = TrainConfig(layers=(), samples=int(META["samples"]["limits"].high), test_split=0.0)
+    # no work limit in the way, a batch can be all samples, and K classes can be had
+    samples = int(META["samples"]["limits"].high)
+    base = TrainConfig(dataset="spiral", loss="ce", layers=(), samples=samples, test_split=0.0)
     far = 2**31 - 1 if isinstance(box, QSpinBox) else 1e300  # (a QSpinBox holds an int32)
     for end, up in ((-far, False), (far, True)):
         box.setValue(end)  # the box keeps the nearest value it holds

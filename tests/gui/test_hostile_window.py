@@ -54,6 +54,7 @@ def test_a_refused_reset_keeps_the_run_once_not_as_its_own_ghost(qtbot, window, 
     qtbot.waitUntil(lambda: window.ready and window.run.applied.dataset == "csv", timeout=10000)
     qtbot.wait(500)  # the dataset change has been applied
     train(qtbot, window, 3)
+    assert window.files.import_csv(str(path))  # again: the next Reset reads the file
     path.unlink()
     window.reset()
     qtbot.waitUntil(lambda: bool(shown), timeout=10000)

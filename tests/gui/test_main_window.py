@@ -86,7 +86,8 @@ def test_pause_step_and_reset(qtbot, window):
     qtbot.waitUntil(lambda: window.ready and window.step_count == 0, timeout=5000)
     assert point_count(train_loss_item(window)) == 0
     assert point_count(window.loss_plot.ghost) == paused_at + 1  # the previous run stays as a ghost
-    assert "previous: 16,16 relu" in window.loss_plot.legend.getLabel(window.loss_plot.ghost).text
+    label = window.loss_plot.legend.getLabel(window.loss_plot.ghost).text
+    assert label.startswith("previous: relu, 16,16 layers, lr ")  # the first run: its settings
 
 
 def test_invalid_layers_disable_train_with_the_reason(qtbot, window):

@@ -39,9 +39,9 @@ def test_after_a_diverged_run_the_next_run_sets_the_axis_and_the_ghost_names_its
     click(qtbot, window, "resetButton")
     qtbot.waitUntil(lambda: window.ready and window.train_action.isEnabled(), timeout=5000)
     plot = window.loss_plot
-    assert plot.legend.getLabel(plot.ghost).text.endswith(
-        "lr 1e+06"
-    )  # not the lr 1 it was made with
+    # not the lr 1 it was made with; said to have diverged
+    assert plot.legend.getLabel(plot.ghost).text.endswith("lr 1e+06 (diverged)")
+    assert plot.history[-1].diverged and plot.history[-1].config.lr == 1e6
     window.panel.steps.setValue(5)
     click(qtbot, window, "trainButton")
     qtbot.waitUntil(lambda: not window.running and plot.point_count() == 5, timeout=10000)

@@ -36,6 +36,7 @@ from mgdesk.train.runs import (
     RunHistory,
     changes_label,
     dead_neurons,
+    dead_relus,
     run_figures,
     steps_to_accuracy,
 )
@@ -240,6 +241,20 @@ def test_dead_neurons_are_the_relus_at_zero_on_every_point(seed, layers, shift, 
     ]
     assert dead_neurons(model, points) == expected
     assert dead_neurons(model.to_dict(), points) == expected
+    assert dead_relus(model.to_dict(), points) == expected  # the window's NumPy count
+
+
+@pytest.mark.parametrize("features", [("x1",), ("x1", "x2", "x1^2", "sin(x1)")])
+def test_dead_relus_see_the_inputs_the_network_sees(features):
+    """With input features (or a regression's one input) both counts read the same inputs."""
+    model = MLP(len(features), [6, 1], activation="relu", seed=3)
+    for p in model.parameters():
+        if p.label.endswith(".b"):
+            p.data = -0.8
+    points = [(0.3 * i - 1.5, 0.2 * i - 1.0) for i in range(12)]
+    expected = dead_neurons(model, points, features)
+    assert 0 < len(expected) < 6  # both cases occur
+    assert dead_relus(model.to_dict(), points, features) == expected
 
 
 def test_a_neuron_with_only_negative_sums_is_dead_and_named():
