@@ -216,3 +216,18 @@ def test_data_that_overflow_give_one_line_and_no_accuracy_without_a_loss(tmp_pat
 )  # fmt: skip
 def test_an_unknown_option_names_its_command_and_its_help(capsys, args, words):
     one_line_exit_2(capsys, args.split(), words)
+
+
+def test_graph_and_train_describe_their_shared_options_alike(capsys):
+    helps = {}
+    for command in ("train", "graph"):
+        assert main([command, "--help"]) == 0
+        helps[command] = " ".join(capsys.readouterr().out.split())
+    for text in ("--classes K classes of points", "more than 2 need --loss ce, 2-8",
+                 "sigmoid, leaky_relu, gelu or sin"):  # fmt: skip
+        assert text in helps["train"] and text in helps["graph"], text
+
+
+def test_graph_refuses_a_csv_dataset_as_train_does(capsys):
+    one_line_exit_2(capsys, ["graph", "--dataset", "csv", "--out", "g.svg"],
+                    "mgdesk graph: error: argument --dataset: invalid choice: 'csv'")  # fmt: skip
