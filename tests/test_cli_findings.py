@@ -231,3 +231,37 @@ def test_graph_and_train_describe_their_shared_options_alike(capsys):
 def test_graph_refuses_a_csv_dataset_as_train_does(capsys):
     one_line_exit_2(capsys, ["graph", "--dataset", "csv", "--out", "g.svg"],
                     "mgdesk graph: error: argument --dataset: invalid choice: 'csv'")  # fmt: skip
+
+
+@pytest.mark.parametrize("option, value", [("--activation", "GELU"), ("--activation", "Tanh,RELU"),
+                                           ("--features", "SIN(X1),X1")])  # fmt: skip
+def test_names_are_read_in_any_case(capsys, option, value):
+    assert main(["train", option, value, "--layers", "4,4", "--steps", "1", "--quiet"]) == 0
+
+
+# ---- CSV numbers and labels ----
+
+
+@pytest.mark.parametrize(
+    "row, words",
+    [
+        ("1_000,0.5,0", "x1 '1_000' is not a number"),
+        ("0.5,١٢,0", "x2 '١٢' is not a number"),
+        ("2,2,-0", "label must be a class 0 to 2, written as a whole number (got -0)"),
+        ("2,2,+2", "written as a whole number (got +2)"),
+        ("2,2,1e0", "written as a whole number (got 1e0)"),
+        ("2,2,2.0000000000000001", "written as a whole number (got 2.0000000000000001)"),
+    ],
+)
+def test_csv_numbers_are_read_as_a_spreadsheet_writes_them(tmp_path, capsys, row, words):
+    data = tmp_path / "points.csv"
+    data.write_text(f"0,0,0\n1,1,1\n2,2,2\n{row}\n", encoding="utf-8")
+    args = ["train", "--csv", str(data), "--classes", "3", "--loss", "ce", "--test-split", "0"]
+    one_line_exit_2(capsys, [*args, "--steps", "1", "--quiet"], words)
+
+
+def test_csv_labels_written_as_whole_numbers_still_load(tmp_path):
+    data = tmp_path / "points.csv"
+    data.write_text("x1,x2,label\n0,0,0\n1,1,1.0\n2,2,02\n-1.5e0,.5,1\n")
+    args = ["train", "--csv", str(data), "--classes", "3", "--loss", "ce", "--test-split", "0"]
+    assert main([*args, "--steps", "1", "--quiet"]) == 0
