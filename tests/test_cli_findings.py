@@ -265,3 +265,16 @@ def test_csv_labels_written_as_whole_numbers_still_load(tmp_path):
     data.write_text("x1,x2,label\n0,0,0\n1,1,1.0\n2,2,02\n-1.5e0,.5,1\n")
     args = ["train", "--csv", str(data), "--classes", "3", "--loss", "ce", "--test-split", "0"]
     assert main([*args, "--steps", "1", "--quiet"]) == 0
+
+
+def test_graphs_summary_shows_a_class_and_a_1d_point_as_they_are(tmp_path, capsys):
+    out = str(tmp_path / "g.svg")
+    args = "graph --dataset spiral --classes 3 --loss ce --layers 2 --out".split()
+    assert main([*args, out]) == 0
+    line = capsys.readouterr().out
+    assert " class 0," in line or " class 1," in line or " class 2," in line
+    assert "y=+" not in line and "y=-" not in line
+    args = "graph --dataset sine --layers 2 --features x1,x1^2 --out".split()
+    assert main([*args, out]) == 0
+    line = capsys.readouterr().out
+    assert " x=(" not in line and ", +0.0000)" not in line and " x=" in line

@@ -223,7 +223,12 @@ def run_graph(args):
     except SessionError as exc:
         _error(str(exc))
         return 1
-    point = ", ".join(format_number(v) for v in x)
+    regression = config.task == "regression"
+    point = format_number(x[0]) if regression else f"({', '.join(format_number(v) for v in x)})"
+    if config.loss == "ce":  # a class, 0..K-1
+        target = f"class {y:g}"
+    else:  # a regression target, or the label -1 / +1
+        target = f"y={format_number(y)}" if regression else f"y={y:+g}"
     shown = sorted(opened | asked)
     what = (
         "all open"
@@ -233,7 +238,7 @@ def run_graph(args):
     print(
         f"wrote {out}: network view ({what}), {len(graph.nodes):,} nodes; sample {index}"
         + (f" ({note})" if note else "")
-        + f" x=({point}) y={y:+g}, {config.loss} loss {format_number(root.data)}"
+        + f" x={point} {target}, {config.loss} loss {format_number(root.data)}"
         + (f"; {message}" if message else "")
     )
     return 0
