@@ -278,3 +278,32 @@ def test_graphs_summary_shows_a_class_and_a_1d_point_as_they_are(tmp_path, capsy
     assert main([*args, out]) == 0
     line = capsys.readouterr().out
     assert " x=(" not in line and ", +0.0000)" not in line and " x=" in line
+
+
+def test_the_export_of_a_run_that_changed_optimizer_starts_it_afresh(tmp_path, capsys):
+    """The micrograd script of a run continued with another optimizer must not take the old
+    optimizer's state as its own (SGD's momentum as Adam's moments: an IndexError)."""
+    import subprocess
+    import sys
+
+    first = tmp_path / "first.json"
+    options = "--samples 30 --layers 4 --steps 3 --momentum 0.9 --lr 0.1 --quiet"
+    assert main(["train", *options.split(), "--save", str(first)]) == 0
+    script = tmp_path / "again.py"
+    args = ["--optimizer", "adam", "--lr", "0.01", "--steps", "2", "--export", str(script)]
+    assert main(["train", "--load", str(first), "--quiet", *args]) == 0
+    capsys.readouterr()
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "largest difference from the weights mgdesk exported: 0" in done.stdout
+
+
+def test_export_torch_of_a_session_without_its_state_says_so(tmp_path, capsys):
+    path = tmp_path / "adam.json"
+    assert main(["train", "--quiet", "--save", str(path), *SPIRAL_ADAM.split()]) == 0
+    doc = json.loads(path.read_text())
+    doc["velocity"] = []
+    path.write_text(json.dumps(doc))
+    assert main(["export-torch", str(path), "--out", str(tmp_path / "m.py")]) == 0
+    assert "note: adam.json: the session holds no optimizer state" in capsys.readouterr().err

@@ -264,7 +264,8 @@ def run_train(args):
         model = MLP.from_dict(session.model.to_dict())
         history, velocity, data = session.history, session.velocity, session.data
         if config.optimizer != session.config.optimizer:  # another optimizer starts afresh
-            velocity = None
+            velocity = None  # (and the --export script too: the old state is not its own)
+            session = dataclasses.replace(session, velocity=())
             note(
                 "train",
                 f"--optimizer: the session trained with {session.config.optimizer}: "

@@ -22,7 +22,14 @@ import json
 from pathlib import Path
 
 from mgdesk.engine.activations import ACTIVATION
-from mgdesk.io.session import SessionError, _write_text, check_writable, load_session
+from mgdesk.io.paths import error_line
+from mgdesk.io.session import (
+    SessionError,
+    _write_text,
+    check_writable,
+    load_session,
+    restarted_state,
+)
 from mgdesk.train import ConfigError, make_dataset
 
 __all__ = [
@@ -424,4 +431,6 @@ def run_export_torch(args):
     except SessionError as exc:
         raise SessionError(f"--out: {exc}") from None
     print(f"wrote {out}: run it with  python {out.name}  (needs torch)")
+    if restarted_state(session):
+        error_line("export-torch", f"{Path(args.session).name}: {restarted_state(session)}", "note")
     return 0
