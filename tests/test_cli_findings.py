@@ -307,3 +307,10 @@ def test_export_torch_of_a_session_without_its_state_says_so(tmp_path, capsys):
     path.write_text(json.dumps(doc))
     assert main(["export-torch", str(path), "--out", str(tmp_path / "m.py")]) == 0
     assert "note: adam.json: the session holds no optimizer state" in capsys.readouterr().err
+
+
+def test_json_help_says_what_the_final_line_is_and_what_acc_holds(capsys):
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert '"final": true: the state after the last step\'s update' in text
+    assert "train_acc, test_acc: accuracy, or R² for regression" in text

@@ -10,6 +10,10 @@ the history as columns (History.to_json), so a million steps load in a second or
 Version 2 added the optimizer's momentum ("velocity") and the setting decay_steps. Versions
 1 and 2 still load: their points are made again from the settings (a CSV is read again),
 their history is a list of steps, and version 1 has no momentum (it starts from zero).
+The optimizer's state is checked on the way in: Adam's step count is a whole number from 0
+to MAX_STEPS (0 only with zero moments), its second moments are never negative; a version-3
+run with momentum or Adam must have the "velocity" key (an empty one, as older windows
+saved, loads: `restarted_state` says that the optimizer starts afresh).
 
 A comparison (save_comparison) is a version-3 session of its first run with one more field,
 "comparison": every run's label and the other runs (settings, weights, momentum, history),
