@@ -343,8 +343,8 @@ def _read_run(name, doc, version=VERSION):
         raise SessionError(f"{name}: the model's activations do not match the settings")
     if "velocity" not in doc and version >= 3 and _has_state(config):
         raise SessionError(
-            f'{name}: the optimizer\'s state ("velocity") is missing: {_state_name(config)} '
-            "cannot go on where it stopped (save the session again)"
+            f'{name}: the optimizer\'s state ("velocity") is missing: without '
+            f"{_state_name(config)} the run cannot go on where it stopped"
         )
     velocity = _read_velocity(name, doc.get("velocity", []), config, len(model.parameters()))
     return config, model, velocity
