@@ -191,6 +191,9 @@ class LossPlot(pg.PlotWidget):
         item.getAxis("left").enableAutoSIPrefix(False)  # no "loss (x1e+27)" after a blow-up
         item.setDownsampling(auto=True, mode="peak")
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        # at the right, half-way up: where trained curves are not (losses fall to the
+        # bottom, accuracies rise to the top)
+        self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 235))  # curves pass behind its text
         self.legend.setPen(pg.mkPen(220, 220, 220))
 
@@ -476,11 +479,11 @@ class LossPlot(pg.PlotWidget):
         loss of the newest shown kept run that did not diverge does (where a new run will
         start). Values that are not finite never do; nor does a run that diverged."""
         shown = self._shown_history()
-        last = max(
-            [10]
-            + [run.column("step")[-1] for run in self._live if run.count]
-            + [r.steps[-1] for r in shown if r.steps]
-        )
+        live = [run.column("step")[-1] for run in self._live if run.count]
+        # the live runs set the x axis (a kept run of 5,000 steps would squeeze a new one
+        # into its first pixels; kept runs are drawn over the steps shown); before their
+        # first step, the kept runs shown do
+        last = max([10] + (live or [r.steps[-1] for r in shown if r.steps]))
         counted = [run for run in self._live if run.count]
         if counted:
             losses = np.concatenate([run.data[1:3, : run.count].ravel() for run in counted])
