@@ -25,6 +25,7 @@ from mgdesk.gui.run_controller import GATE_MS
 from mgdesk.gui.threads import start_thread
 from mgdesk.gui.widgets import icon
 from mgdesk.train.compare import Variant
+from mgdesk.train.run_model import describe_sample
 
 __all__ = ["CompareMode"]
 
@@ -483,12 +484,14 @@ class CompareMode(QObject):
             return None
         x, y = tuple(xs[index]), ys[index]
         variant = self.variants[run]
+        config = variant.config
         caption = (
             f"Run {'AB'[run]} ({variant.short_label or variant.label}): loss of {kind} "
-            f"sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  y = {y:+g}"
+            f"sample #{index}:  {describe_sample(x, y, config)}"
         )
         view = window.graph_panel.mode.currentText()
-        return GraphJob(self.models[run], x, y, variant.config.loss, view, caption)
+        features = config.input_features
+        return GraphJob(self.models[run], x, y, config.loss, view, caption, features=features)
 
     # ---- sessions ----
 

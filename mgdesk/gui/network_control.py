@@ -61,7 +61,10 @@ class NetworkControl(QObject):
             return False
         try:
             model = MLP.from_dict(run.model)
-            index = worst_sample(model, run.data.x_train, run.data.y_train, run.applied.loss)
+            applied = run.applied
+            index = worst_sample(
+                model, run.data.x_train, run.data.y_train, applied.loss, applied.input_features
+            )
         except (ValueError, OverflowError):
             return False  # a diverged network: any point will do
         changed = run.traced != ("train", index)
