@@ -1,0 +1,88 @@
+"""Sessions the command line makes (input features, regression, ce, any activation and
+optimizer) open in the window whole: graph, heatmaps, captions, and they train on."""
+
+from mgdesk.io import save_session
+from mgdesk.train import TrainConfig, Trainer
+
+
+def saved(tmp_path, name, steps=3, **settings):
+    """A session file of a small network trained `steps` steps, as `mgdesk train --save`."""
+    config = TrainConfig(layers=(4,), samples=40, steps=steps, **settings)
+    trainer = Trainer(config)
+    for _ in range(steps):
+        trainer.step_once()
+    path = tmp_path / name
+    save_session(
+        path, config, trainer.model, tuple(trainer.history), trainer.velocity, trainer.data
+    )
+    return path, config
+
+
+def opened_graph(qtbot, window, path, config):
+    """Open `path` and wait for its graph (or for the graph's error): the picture shown."""
+    errors = []
+    window.graph.graph_worker.errored.connect(errors.append)
+    assert window.files.open_session(str(path))
+    qtbot.waitUntil(lambda: window.ready and window.run.applied == config, timeout=10000)
+
+    def drawn():
+        graph = window.graph_view.graph
+        return errors or (graph is not None and graph.job.model == window.run.model)
+
+    qtbot.waitUntil(drawn, timeout=15000)
+    assert errors == []
+    return window.graph_view.graph
+
+
+FEATURES = ("x1", "x2", "x1^2", "sin(x1)")
+
+
+def test_a_session_with_input_features_draws_its_graph_with_an_input_node_per_feature(
+    qtbot, window, tmp_path
+):
+    path, config = saved(
+        tmp_path, "f.json", dataset="spiral", classes=3, loss="ce", features=FEATURES,
+        activation="gelu", optimizer="adam", lr=0.01,
+    )  # fmt: skip
+    graph = opened_graph(qtbot, window, path, config)
+    labels = {node.label.split(" ")[0] for node in graph.node_ids.values()}
+    assert set(FEATURES) <= labels  # each feature is an input node
+    heat = graph.network.heat
+    assert {"L1.N1", "L2.N3"} <= set(heat)  # every neuron's heatmap, the 3 outputs too
+    assert "class" in window.graph_panel.caption.text()
+    assert "y = +" not in window.graph_panel.caption.text()  # a class has no sign
+
+
+def test_a_session_with_input_features_trains_on_after_open(qtbot, window, tmp_path):
+    path, config = saved(tmp_path, "f.json", features=("x1", "x2", "x1*x2"))
+    assert window.files.open_session(str(path))
+    qtbot.waitUntil(lambda: window.ready and window.run.applied == config, timeout=10000)
+    window.panel.steps.setValue(20)
+    window.train()
+    qtbot.waitUntil(lambda: window.step_count == 20, timeout=10000)
+    assert window.run.failed is False
+
+
+def test_a_regression_session_draws_its_graph_on_the_one_input(qtbot, window, tmp_path):
+    path, config = saved(
+        tmp_path, "r.json", dataset="sine", task="regression", loss="mse", activation="sin",
+        optimizer="adam", lr=0.01,
+    )  # fmt: skip
+    graph = opened_graph(qtbot, window, path, config)
+    heat = graph.network.outputs["L1.N1"]
+    assert heat.shape == (24, 24)
+    assert (heat == heat[0]).all()  # a neuron of x alone: the same in every row
+    caption = window.graph_panel.caption.text()
+    assert "x = (" not in caption and "y = " in caption  # a point of the curve (x, y)
+
+
+def test_the_ops_view_of_a_features_network_is_counted_at_launch(qtbot, make_window, tmp_path):
+    path, config = saved(tmp_path, "f.json", features=("x1", "x2", "x2^2"))
+    window = make_window()
+    assert window.files.open_session(str(path))
+    qtbot.waitUntil(lambda: window.ready and window.run.applied == config, timeout=10000)
+    window.graph_panel.mode.setCurrentText("ops")
+    window.close()
+    again = make_window()  # restoring the ops view counts the boxes of this network
+    qtbot.waitUntil(lambda: again.ready and again.run.applied == config, timeout=10000)
+    assert again.graph_panel.mode.currentText() == "ops"
