@@ -305,6 +305,7 @@ class MainWindow(QMainWindow):
             config, diverged = self.run.ghost_settings  # with the rate it ended with
             self.loss_plot.new_run(None if config else self.run.ghost, config, None, diverged)
         regression = snapshot.config.task == "regression"
+        self.loss_plot.set_task(snapshot.config.task)
         self.boundary.set_data(snapshot.data, snapshot.box, regression)
         self.points.set_shown(snapshot.data, snapshot.config)
         self.boundary.set_traced(*self.run.traced)

@@ -1,6 +1,8 @@
 """Sessions the command line makes (input features, regression, ce, any activation and
 optimizer) open in the window whole: graph, heatmaps, captions, and they train on."""
 
+import pytest
+
 from mgdesk.io import save_session
 from mgdesk.train import TrainConfig, Trainer
 
@@ -86,3 +88,28 @@ def test_the_ops_view_of_a_features_network_is_counted_at_launch(qtbot, make_win
     again = make_window()  # restoring the ops view counts the boxes of this network
     qtbot.waitUntil(lambda: again.ready and again.run.applied == config, timeout=10000)
     assert again.graph_panel.mode.currentText() == "ops"
+
+
+def test_a_regression_run_plots_r2_on_an_axis_named_r2_that_goes_below_0(qtbot, window, tmp_path):
+    path, config = saved(
+        tmp_path, "r.json", steps=1, dataset="cubic", task="regression", loss="mse",
+    )  # fmt: skip
+    assert window.files.open_session(str(path))
+    qtbot.waitUntil(lambda: window.ready and window.run.applied == config, timeout=10000)
+    plot = window.loss_plot
+    item = plot.getPlotItem()
+    assert item.getAxis("right").labelText == "R²"
+    names = [label.text for _, label in plot.legend.items]
+    assert "train R²" in names and "test R²" in names and "train accuracy" not in names
+    r2 = window.run.history[-1].train_acc
+    assert r2 < 0  # one step from the start: worse than the mean of y
+    low, high = plot.accuracy_box.viewRange()[1]
+    assert low < max(r2, -1) and high >= 1  # the curve is on the axis, not clipped at 0
+    assert plot.train_acc.getData()[1][-1] == pytest.approx(max(r2, -1.0))
+    window.panel.task.setCurrentText("classification")  # back to classes: accuracy again
+    window.panel.dataset.setCurrentIndex(window.panel.dataset.findData("moons"))
+    window.panel.loss.setCurrentText("hinge")
+    window.reset()
+    qtbot.waitUntil(lambda: item.getAxis("right").labelText == "accuracy", timeout=10000)
+    assert "train accuracy" in [label.text for _, label in plot.legend.items]
+    assert plot.accuracy_box.viewRange()[1][0] > -0.1
