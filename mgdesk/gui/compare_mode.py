@@ -187,6 +187,10 @@ class CompareMode(QObject):
             self._boundary_box.hide()
             self.view.show()
             window.settings_dock.widget().setEnabled(False)
+            window.points.set_locked(
+                "Points cannot be edited while comparing: both runs train on the same "
+                "points. Leave Compare to edit them"
+            )
             window.settings_dock.setWindowTitle("Settings · off while comparing")
             height = sum(self._sizes[1])
             top = int(height * TOP_SHARE)
@@ -229,6 +233,7 @@ class CompareMode(QObject):
         self.view.hide()
         self.view.setParent(None)
         window.settings_dock.widget().setEnabled(True)
+        window.points.set_locked("")
         window.settings_dock.setWindowTitle("Settings")
         self._restore_sizes()
         plot = window.loss_plot
