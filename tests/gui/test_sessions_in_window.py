@@ -113,3 +113,19 @@ def test_a_regression_run_plots_r2_on_an_axis_named_r2_that_goes_below_0(qtbot, 
     qtbot.waitUntil(lambda: item.getAxis("right").labelText == "accuracy", timeout=10000)
     assert "train accuracy" in [label.text for _, label in plot.legend.items]
     assert plot.accuracy_box.viewRange()[1][0] > -0.1
+
+
+def test_a_number_typed_out_of_range_says_so_at_its_field(qtbot, window):
+    panel = window.panel
+    edit = panel.samples.lineEdit()
+    edit.selectAll()
+    qtbot.keyClicks(edit, "0")
+    assert "2-10000" in panel.error_text("samples") and "0 is not kept" in panel.error_text(
+        "samples"
+    )
+    qtbot.keyClicks(edit, "50")  # 050: in range again
+    assert panel.error_text("samples") == ""
+    edit = panel.lr.lineEdit()  # a float box too
+    edit.selectAll()
+    qtbot.keyClicks(edit, "-1")
+    assert "not kept" in panel.error_text("lr")
