@@ -347,7 +347,9 @@ class CompareMode(QObject):
         self.models, self.failures = snapshot.models, snapshot.failures
         self.velocities = snapshot.velocities
         self.step = snapshot.step
-        self.view.set_data(snapshot.data, snapshot.box)
+        regression = self.variants[0].config.task == "regression"
+        self.view.set_data(snapshot.data, snapshot.box, regression)
+        window.loss_plot.set_task(self.variants[0].config.task)
         kind, index = window.run.traced
         size = len(snapshot.data.x_train if kind == "train" else snapshot.data.x_test)
         if index >= size:
@@ -448,6 +450,11 @@ class CompareMode(QObject):
         self.update_actions()
         self._refresh_timer.stop()
         self._refresh()
+        run = self.view.graph_run  # the point worth tracing now under the run drawn
+        network = self.window.graph.network
+        if network.trace_worst(self.models[run], self.data, self.variants[run].config):
+            self.view.set_traced(*self.window.run.traced)
+            self.window.graph.request()
         if why == "done":
             self._show_step_limit(self.window.panel.steps.value())
 
@@ -495,8 +502,9 @@ class CompareMode(QObject):
             f"sample #{index}:  {describe_sample(x, y, config)}"
         )
         view = window.graph_panel.mode.currentText()
-        features = config.input_features
-        return GraphJob(self.models[run], x, y, config.loss, view, caption, features=features)
+        extra = window.graph.network.job_fields(view)  # the opening and the heatmaps' plane
+        extra["features"] = config.input_features
+        return GraphJob(self.models[run], x, y, config.loss, view, caption, **extra)
 
     # ---- sessions ----
 

@@ -203,9 +203,9 @@ class CompareView(QWidget):
         if checked:
             self.graph_run_changed.emit(index)
 
-    def set_data(self, data, box):
+    def set_data(self, data, box, regression=False):
         for plot in self.boundaries:
-            plot.set_data(data, box)
+            plot.set_data(data, box, regression)
 
     def set_traced(self, kind, index):
         for plot in self.boundaries:

@@ -53,17 +53,19 @@ class NetworkControl(QObject):
         self.user_traced = False
         self.trace_worst()
 
-    def trace_worst(self):
-        """Trace the training point with the largest loss (unless the user chose one);
-        True when that is another point than the one traced."""
+    def trace_worst(self, model=None, data=None, config=None):
+        """Trace the training point with the largest loss (unless the user chose one) under
+        the run shown, or under the model dict, Dataset and TrainConfig given (a compared
+        run); True when that is another point than the one traced."""
         run = self.window.run
-        if self.user_traced or run.data is None or run.model is None or not len(run.data.x_train):
+        if model is None:
+            model, data, config = run.model, run.data, run.applied
+        if self.user_traced or data is None or model is None or not len(data.x_train):
             return False
         try:
-            model = MLP.from_dict(run.model)
-            applied = run.applied
+            features = config.input_features
             index = worst_sample(
-                model, run.data.x_train, run.data.y_train, applied.loss, applied.input_features
+                MLP.from_dict(model), data.x_train, data.y_train, config.loss, features
             )
         except (ValueError, OverflowError):
             return False  # a diverged network: any point will do

@@ -153,3 +153,21 @@ def test_save_and_open_keep_both_runs(qtbot, window, tmp_path):
 def test_the_compare_action_is_in_the_table(window, key):
     assert window.compare_action.shortcut().toString() == key
     assert window.toolbar.widgetForAction(window.compare_action) is not None
+
+
+def test_the_compared_graph_is_the_network_view_of_the_worst_point(qtbot, window):
+    """As in one run: heatmaps in the boxes, and the point with the largest loss traced
+    once training stops (a point classified with margin shows only zero gradients)."""
+    from mgdesk.engine import MLP
+    from mgdesk.viz.trace import worst_sample
+
+    compare = compare_with(qtbot, window)
+    train_to(qtbot, window, 60)
+    model, data = compare.models[0], compare.data
+    worst = worst_sample(MLP.from_dict(model), data.x_train, data.y_train, "hinge")
+    assert window.run.traced == ("train", worst)
+    qtbot.waitUntil(
+        lambda: f"sample #{worst}:" in window.graph_view.graph.job.caption, timeout=10000
+    )
+    job = window.graph_view.graph.job
+    assert job.bounds and job.model == model  # the heatmaps' plane: the boxes get pictures

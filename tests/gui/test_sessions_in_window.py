@@ -129,3 +129,26 @@ def test_a_number_typed_out_of_range_says_so_at_its_field(qtbot, window):
     edit.selectAll()
     qtbot.keyClicks(edit, "-1")
     assert "not kept" in panel.error_text("lr")
+
+
+def test_compare_mode_draws_the_graph_of_a_features_ce_network(qtbot, window, tmp_path):
+    from tests.gui.test_compare_window import compare_with
+
+    path, config = saved(
+        tmp_path, "f.json", dataset="blobs", classes=3, loss="ce", features=FEATURES,
+    )  # fmt: skip
+    errors = []
+    window.graph.graph_worker.errored.connect(errors.append)
+    assert window.files.open_session(str(path))
+    qtbot.waitUntil(lambda: window.ready and window.run.applied == config, timeout=10000)
+    compare = compare_with(qtbot, window)
+    job = window.graph.job()
+    assert job.features == FEATURES
+    qtbot.waitUntil(
+        lambda: errors or (window.graph_view.graph and window.graph_view.graph.job == job),
+        timeout=15000,
+    )
+    assert errors == []
+    caption = window.graph_panel.caption.text()
+    assert "class" in caption and "y = +" not in caption
+    assert all(figures.dead is not None for figures in compare.figures)
