@@ -152,3 +152,20 @@ def test_compare_mode_draws_the_graph_of_a_features_ce_network(qtbot, window, tm
     caption = window.graph_panel.caption.text()
     assert "class" in caption and "y = +" not in caption
     assert all(figures.dead is not None for figures in compare.figures)
+
+
+def test_compare_mode_fits_a_regression_curve_and_names_r2(qtbot, window, tmp_path):
+    from tests.gui.test_compare_window import compare_with, train_to
+
+    path, config = saved(tmp_path, "r.json", dataset="abs", task="regression", loss="mse")
+    assert window.files.open_session(str(path))
+    qtbot.waitUntil(lambda: window.ready and window.run.applied == config, timeout=10000)
+    compare = compare_with(qtbot, window)
+    train_to(qtbot, window, 10)
+    view = compare.view
+    qtbot.waitUntil(lambda: view.boundaries[1].grid_size > 0, timeout=10000)
+    assert all(plot.regression and plot.curve.isVisible() for plot in view.boundaries)
+    headers = [view.table.horizontalHeaderItem(j).text() for j in range(view.table.columnCount())]
+    assert "train R²" in headers and "train acc" not in headers
+    assert "%" not in view.table.item(0, 2).text()
+    assert window.loss_plot.getPlotItem().getAxis("right").labelText == "R²"
