@@ -457,8 +457,11 @@ class ArchitecturePanel(QWidget):
             self.noise.setValue(config.noise)
             self.classes.setValue(config.classes)
             self.task.setCurrentText(config.task)
+            # the default inputs are x1, x2 (a regression leaves x2 out): a regression
+            # switched back to classes sees the point again
+            checked = config.features or ("x1", "x2")
             for name, box in self._feature_boxes.items():
-                box.setChecked(name in config.input_features)
+                box.setChecked(name in checked)
             self.test_split.setValue(config.test_split)
             self.seed.setValue(config.seed)
             self._sizes = tuple(config.layers)

@@ -169,3 +169,15 @@ def test_compare_mode_fits_a_regression_curve_and_names_r2(qtbot, window, tmp_pa
     assert "train R²" in headers and "train acc" not in headers
     assert "%" not in view.table.item(0, 2).text()
     assert window.loss_plot.getPlotItem().getAxis("right").labelText == "R²"
+
+
+def test_a_regression_switched_back_to_classes_sees_x1_and_x2_again(qtbot, window, tmp_path):
+    path, config = saved(tmp_path, "r.json", dataset="sine", task="regression", loss="mse")
+    assert window.files.open_session(str(path))
+    qtbot.waitUntil(lambda: window.ready and window.run.applied == config, timeout=10000)
+    panel = window.panel
+    assert panel.config().input_features == ("x1",)
+    panel.task.setCurrentText("classification")
+    panel.dataset.setCurrentIndex(panel.dataset.findData("spiral"))
+    panel.loss.setCurrentText("hinge")
+    assert panel.config().input_features == ("x1", "x2")
