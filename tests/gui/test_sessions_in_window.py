@@ -181,3 +181,25 @@ def test_a_regression_switched_back_to_classes_sees_x1_and_x2_again(qtbot, windo
     panel.dataset.setCurrentIndex(panel.dataset.findData("spiral"))
     panel.loss.setCurrentText("hinge")
     assert panel.config().input_features == ("x1", "x2")
+
+
+def test_a_session_with_every_new_setting_opens_unchanged_and_relaunches_as_itself(
+    qtbot, make_window, tmp_path
+):
+    path, config = saved(
+        tmp_path, "s.json", dataset="spiral", classes=3, loss="ce", features=FEATURES,
+        activation="gelu", optimizer="adam", lr=0.01,
+    )  # fmt: skip
+    window = make_window()
+    assert window.files.open_session(str(path))
+    qtbot.waitUntil(lambda: window.ready and window.run.applied == config, timeout=10000)
+    assert window.panel.config() == config  # the panel shows every setting of the session
+    assert "changed" not in window.banner.text.text() or not window.banner.isVisible()
+    window.reset()  # the same network again, not relu / SGD
+    qtbot.waitUntil(lambda: window.ready and window.run.step == 0, timeout=10000)
+    assert window.run.applied == config
+    window.close()
+    again = make_window()
+    qtbot.waitUntil(lambda: again.ready, timeout=10000)
+    assert again.run.applied == config
+    assert "edited" not in again.statusBar().currentMessage()
