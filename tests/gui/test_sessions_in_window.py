@@ -3,21 +3,12 @@ optimizer) open in the window whole: graph, heatmaps, captions, and they train o
 
 import pytest
 
-from mgdesk.io import save_session
-from mgdesk.train import TrainConfig, Trainer
+from tests.gui.test_hostile_files import saved as saved_session
 
 
 def saved(tmp_path, name, steps=3, **settings):
     """A session file of a small network trained `steps` steps, as `mgdesk train --save`."""
-    config = TrainConfig(layers=(4,), samples=40, steps=steps, **settings)
-    trainer = Trainer(config)
-    for _ in range(steps):
-        trainer.step_once()
-    path = tmp_path / name
-    save_session(
-        path, config, trainer.model, tuple(trainer.history), trainer.velocity, trainer.data
-    )
-    return path, config
+    return saved_session(tmp_path, name, steps, **settings)
 
 
 def opened_graph(qtbot, window, path, config):
@@ -39,13 +30,18 @@ def opened_graph(qtbot, window, path, config):
 FEATURES = ("x1", "x2", "x1^2", "sin(x1)")
 
 
+def spiral_session(tmp_path):
+    """The session of a 3-class spiral on four features, gelu, Adam."""
+    return saved(
+        tmp_path, "s.json", dataset="spiral", classes=3, loss="ce", features=FEATURES,
+        activation="gelu", optimizer="adam", lr=0.01,
+    )  # fmt: skip
+
+
 def test_a_session_with_input_features_draws_its_graph_with_an_input_node_per_feature(
     qtbot, window, tmp_path
 ):
-    path, config = saved(
-        tmp_path, "f.json", dataset="spiral", classes=3, loss="ce", features=FEATURES,
-        activation="gelu", optimizer="adam", lr=0.01,
-    )  # fmt: skip
+    path, config = spiral_session(tmp_path)
     graph = opened_graph(qtbot, window, path, config)
     labels = {node.label.split(" ")[0] for node in graph.node_ids.values()}
     assert set(FEATURES) <= labels  # each feature is an input node
@@ -186,10 +182,7 @@ def test_a_regression_switched_back_to_classes_sees_x1_and_x2_again(qtbot, windo
 def test_a_session_with_every_new_setting_opens_unchanged_and_relaunches_as_itself(
     qtbot, make_window, tmp_path
 ):
-    path, config = saved(
-        tmp_path, "s.json", dataset="spiral", classes=3, loss="ce", features=FEATURES,
-        activation="gelu", optimizer="adam", lr=0.01,
-    )  # fmt: skip
+    path, config = spiral_session(tmp_path)
     window = make_window()
     assert window.files.open_session(str(path))
     qtbot.waitUntil(lambda: window.ready and window.run.applied == config, timeout=10000)
