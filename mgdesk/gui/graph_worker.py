@@ -160,6 +160,9 @@ class GraphWorker(QObject):
         with self._lock:
             if self._renderer is None:
                 self._renderer = GraphRenderer(self._renderer_choice)
+            # this render's renderer: set_renderer (GUI thread) may drop self._renderer
+            # meanwhile, and the next render makes the new one
+            renderer = self._renderer
         extras = None
         if job.graph is not None:
             graph, message = job.graph, ""
@@ -173,10 +176,10 @@ class GraphWorker(QObject):
             except TraceCancelled:
                 raise RenderCancelled("closing") from None
             if extras is None:
-                graph, message = self._renderer.trace(sample.root, sample.model, job.view)
+                graph, message = renderer.trace(sample.root, sample.model, job.view)
             self._check_closing()
         styles = mark_styles(graph, job.marked, job.styles)
-        result = self._renderer.render_graph(graph, message, styles)
+        result = renderer.render_graph(graph, message, styles)
         if self._closing.is_set():
             return
         with self._lock:
