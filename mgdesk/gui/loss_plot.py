@@ -95,7 +95,7 @@ class _Rows(Sequence):
 class _LiveRun:
     """The curves of one run being trained and every step's row (growing by doubling)."""
 
-    def __init__(self, plot, accuracy_box, legend, color, test_color, label=None):
+    def __init__(self, plot, accuracy_box, legend, color, test_color, label=None, score="accuracy"):
         self.label = label
         self.train_loss = plot.plot(pen=pg.mkPen(color, width=2))
         # Dashed or translucent lines 1 px wide: Qt strokes a wider one ~5x slower (its
@@ -112,7 +112,7 @@ class _LiveRun:
         # the compare table has the test accuracy)
         self.test_acc.setVisible(label is None)
         if label is None:
-            names = ("train loss", "test loss", "train accuracy", "test accuracy")
+            names = ("train loss", "test loss", f"train {score}", f"test {score}")
             curves = (self.train_loss, self.test_loss, self.train_acc, self.test_acc)
         else:  # compare mode: the accuracies keep their colours, the legend stays short
             names, curves = (
@@ -215,6 +215,7 @@ class LossPlot(pg.PlotWidget):
         self._history_arrays = []  # (steps, train losses) of each kept run, as arrays
         self._no_ghost = pg.PlotDataItem()  # `ghost` while no run is kept: never drawn
         self._live = []
+        self._score = "accuracy"  # what the right axis shows: "accuracy", or "R²" (regression)
         self._log = False
         self._range = None
         self.set_runs([None])
@@ -235,7 +236,8 @@ class LossPlot(pg.PlotWidget):
         for i, label in enumerate(labels):
             color = TRAIN_COLOR if single else COMPARE_COLORS[i % len(COMPARE_COLORS)]
             test = TEST_COLOR if single else color
-            self._live.append(_LiveRun(item, self.accuracy_box, self.legend, color, test, label))
+            live = _LiveRun(item, self.accuracy_box, self.legend, color, test, label, self._score)
+            self._live.append(live)
         for curve in self.history_curves:  # the live run's train loss stays the first item
             item.addItem(curve)
         first = self._live[0]
@@ -250,6 +252,26 @@ class LossPlot(pg.PlotWidget):
         self._relegend_history()  # the kept runs listed after the live ones
         self._range = None
         self._redraw()
+
+    def set_task(self, task):
+        """Name the right axis after what the runs score: accuracy (0..1) for classes, R²
+        for a regression, drawn from -1 (a worse fit than the mean of y, often the case
+        at first, is drawn at -1) to 1. Keeps the live runs' rows."""
+        score = "R²" if task == "regression" else "accuracy"
+        if score == self._score:
+            return
+        self._score = score
+        self.getPlotItem().getAxis("right").setLabel(score)
+        self.accuracy_box.setYRange(-1 if score == "R²" else 0, 1, padding=0.02)
+        for _curve, label in self.legend.items:
+            side, _, named = label.text.partition(" ")
+            if side in ("train", "test") and named in ("accuracy", "R²"):
+                label.setText(f"{side} {score}")
+        self._redraw()
+
+    def _scores(self, values):
+        """Accuracies as they are; R² below -1 drawn at -1 (the bottom of its axis)."""
+        return np.maximum(values, -1.0) if self._score == "R²" else values
 
     @property
     def run_labels(self):
@@ -457,10 +479,11 @@ class LossPlot(pg.PlotWidget):
             test = run.column("test")
             has_test = bool(len(test)) and not np.all(np.isnan(test))
             run.train_loss.setData(*decimate(steps, self._loss(run.column("train"))))
-            run.train_acc.setData(*decimate(steps, run.column("tacc")))
+            run.train_acc.setData(*decimate(steps, self._scores(run.column("tacc"))))
             if has_test:
                 run.test_loss.setData(*decimate(steps, self._loss(test)), connect="finite")
-                run.test_acc.setData(*decimate(steps, run.column("vacc")), connect="finite")
+                vacc = self._scores(run.column("vacc"))
+                run.test_acc.setData(*decimate(steps, vacc), connect="finite")
             else:
                 run.test_loss.setData([], [])
                 run.test_acc.setData([], [])
