@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDialog
 
 from mgdesk.engine import MLP
 from mgdesk.gui.compare_dialog import CompareDialog
-from mgdesk.gui.compare_view import CompareView
+from mgdesk.gui.compare_view import CompareView, score_text
 from mgdesk.gui.compare_worker import CompareRequest, CompareWorker
 from mgdesk.gui.graph_worker import GraphJob
 from mgdesk.gui.run_controller import GATE_MS
@@ -430,8 +430,10 @@ class CompareMode(QObject):
                 name = variant.short_label or variant.label
                 parts.append((name, last.train_loss, last.train_acc))
         labels["loss"].setText(" · ".join(f"{n} {loss:.3g}" for n, loss, _ in parts) or "loss –")
+        regression = bool(self.variants) and self.variants[0].config.task == "regression"
         labels["accuracy"].setText(
-            " · ".join(f"{n} {100 * acc:.0f}%" for n, _, acc in parts) or "accuracy –"
+            " · ".join(f"{n} {score_text(acc, regression)}" for n, _, acc in parts)
+            or ("R² –" if regression else "accuracy –")
         )
         labels["rate"].setText("")
         if "dead" in labels:  # for the runs that have ReLUs

@@ -44,6 +44,16 @@ def _number(value, percent=False):
     return f"{100 * value:.1f}%" if percent else f"{value:.4g}"
 
 
+def score_text(value, regression=False):
+    """A run's score for the status bar: accuracy as "81%", R² as "0.749" (a diverged
+    curve's huge R² short, as "-6.83e+59"; not a number as "–")."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if not regression:
+        return f"{100 * value:.0f}%"
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.3g}"
+
+
 R2_HEADERS = {"train acc": "train R²", "test acc": "test R²", "95% at": "R² 0.95 at"}
 
 

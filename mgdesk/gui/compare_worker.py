@@ -193,7 +193,9 @@ class CompareWorker(QObject):
         self._waiting.clear()
         if comparison is None or generation != self._generation:
             return
-        ticks = comparison.step_once()
+        # one update, past the runs' own step count too (as a single run's Step): a
+        # comparison opened from a file sits at the step count it was saved with
+        ticks = comparison.step_once(self._step() + 1)
         self._emit([() if s is None else (s,) for s in ticks], grid=True, figures=True)
 
     @Slot(int)

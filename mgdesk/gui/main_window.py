@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 from mgdesk import __version__
 from mgdesk.gui.actions import build_actions, show_shortcuts
 from mgdesk.gui.compare_mode import CompareMode
-from mgdesk.gui.compare_view import dead_relu_text
+from mgdesk.gui.compare_view import dead_relu_text, score_text
 from mgdesk.gui.data_area import DataArea
 from mgdesk.gui.file_actions import FileActions, open_settings
 from mgdesk.gui.graph_area import GraphArea
@@ -32,10 +32,6 @@ GRAPH_MS = 250  # the graph is asked for at most 4 times a second while training
 APPLY_DELAY_MS = 300  # settings edited before the first step are applied after this pause
 
 MINIMUM_SIZE = (960, 640)  # below this the panels and buttons would overlap and cut
-
-
-def _percent(x):
-    return "–" if x is None else f"{100 * x:.0f}%"
 
 
 class MainWindow(QMainWindow):
@@ -149,9 +145,12 @@ class MainWindow(QMainWindow):
             return
         test = "" if stats.test_loss is None else f"  (test {stats.test_loss:.4g})"
         labels["loss"].setText(f"loss {stats.train_loss:.4g}{test}")
-        name, shown = "accuracy", _percent
-        if self.run.applied is not None and self.run.applied.task == "regression":
-            name, shown = "R²", "{:.3f}".format  # how much of y's variance the curve explains
+        regression = self.run.applied is not None and self.run.applied.task == "regression"
+        name = "R²" if regression else "accuracy"  # R²: how much of y's variance is explained
+
+        def shown(value):
+            return score_text(value, regression)
+
         test = "" if stats.test_acc is None else f"  (test {shown(stats.test_acc)})"
         before = " · before your point edit" if stats.step <= self._edited_at else ""
         labels["accuracy"].setText(f"{name} {shown(stats.train_acc)}{test}{before}")

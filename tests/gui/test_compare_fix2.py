@@ -1,0 +1,45 @@
+"""Compare mode findings (hostile test 2): Step at the runs' step count, R² in the status
+bar, banners that outlive their run."""
+
+from test_compare_window import compare_with, train_to
+
+
+def test_step_goes_on_in_a_comparison_opened_from_a_file(qtbot, window, tmp_path):
+    """A comparison opened from a file sits at its saved step count: Step still steps."""
+    compare = compare_with(qtbot, window, "activation", "relu,tanh")
+    made_with = compare.variants[0].config.steps  # the runs' own step count
+    train_to(qtbot, window, made_with)
+    path = tmp_path / "two.json"
+    assert window.files.save_session(str(path))
+    compare.leave()
+    assert window.files.open_session(str(path))
+    qtbot.waitUntil(lambda: compare.ready and compare.active, timeout=10000)
+    assert compare.step == made_with
+    window.step()
+    qtbot.waitUntil(lambda: compare.step == made_with + 1, timeout=10000)
+    done = [made_with + 1] * 2
+    qtbot.waitUntil(lambda: [len(h) for h in compare.histories] == done, timeout=10000)
+
+
+def test_r2_is_written_short_and_never_as_a_percentage(qtbot, window):
+    """A diverged curve's R² is a huge negative number: the status bar stays short; in
+    compare mode R² is a number like the table's, not a percentage."""
+    from mgdesk.gui.compare_view import score_text
+
+    assert score_text(-6.83225551585671e59, regression=True) == "-6.83e+59"
+    assert score_text(0.74921, regression=True) == "0.749"
+    assert score_text(float("nan"), regression=True) == "–"
+    assert score_text(0.8125) == "81%"
+    panel = window.panel
+    panel.dataset.setCurrentIndex(panel.dataset.findData("sine"))
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.dataset == "sine", timeout=5000)
+    panel.lr.setValue(1e6)  # diverges within a few steps; the last finite R² is huge
+    window.train()
+    qtbot.waitUntil(lambda: not window.running, timeout=10000)
+    text = window.status_labels["accuracy"].text()
+    assert text.startswith("R² ") and len(text) < 60, text
+    compare = compare_with(qtbot, window, "lr", "0.05,0.01")
+    train_to(qtbot, window, 3)
+    text = window.status_labels["accuracy"].text()
+    assert "%" not in text and "0." in text, text
+    assert compare.variants[0].config.task == "regression"
