@@ -10,7 +10,7 @@ import math
 
 from mgdesk.io import error_line, file_name_argument, silence
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
-from mgdesk.train.config import REGRESSION_DATASETS
+from mgdesk.train.config import REGRESSION_DATASETS, REGRESSION_LR
 
 __all__ = [
     "CONFIG_OPTIONS",
@@ -55,10 +55,7 @@ METAVARS = {
     "samples": "N", "test_split": "F", "l2": "ALPHA", "batch_size": "N", "features": "x1,x2,...",
     "classes": "K",
 }  # fmt: skip
-HELP_NOTES = {"steps": "; with --load: more", "lr": "; regression: 0.05"}
-# A new regression run's learning rate when --lr is not given: the default 1 (micrograd's
-# demo, for classes) sends every 1-D curve's mse to inf within 5 steps; 0.05 fits them all.
-REGRESSION_LR = 0.05
+HELP_NOTES = {"steps": "; with --load: more", "lr": f"; regression: {REGRESSION_LR:g}"}
 
 
 def add_config_arguments(parser, exclude=(), defaults=None):

@@ -26,7 +26,13 @@ from mgdesk.gui.exact_spin_box import ExactSpinBox
 from mgdesk.gui.widgets import restyle
 from mgdesk.train import ConfigError, TrainConfig, parse_layers
 from mgdesk.train import config as train_config
-from mgdesk.train.config import LOSS_NAMES, MULTI_CLASS_DATASETS, REGRESSION_DATASETS, TASKS
+from mgdesk.train.config import (
+    LOSS_NAMES,
+    MULTI_CLASS_DATASETS,
+    REGRESSION_DATASETS,
+    REGRESSION_LR,
+    TASKS,
+)
 from mgdesk.train.features import FEATURE_NAMES
 from mgdesk.train.optim import OPTIMIZERS
 
@@ -91,6 +97,11 @@ def _tool(text, tip):
     return button
 
 
+def _task_lr(task):
+    """The learning rate a new run of `task` starts with unless one is chosen."""
+    return REGRESSION_LR if task == "regression" else TrainConfig.lr
+
+
 class ArchitecturePanel(QWidget):
     """Every setting of a run. `config()` validates them (raising `ConfigError`);
     `mark_error(field, message)` shows the reason beside the field."""
@@ -104,6 +115,7 @@ class ArchitecturePanel(QWidget):
         super().__init__(parent)
         self._fields = {}  # TrainConfig field -> (widget, error label, form)
         self._csv_path = None
+        self._lr_chosen = False  # typed by the user: kept when the task changes
         self._decay_steps = 0  # no control of its own: kept as the settings shown had it
         self._sizes = (16, 16)
         self._layer_acts = []  # per hidden layer: SAME or an activation name
@@ -331,6 +343,7 @@ class ArchitecturePanel(QWidget):
             self.task.setCurrentText("regression" if regression else "classification")
             self.task.blockSignals(False)
             self.loss.setCurrentText("mse" if regression else "hinge")
+            self._follow_task_lr()
         self._sync_data_fields()
         if self.dataset.itemData(index) == "csv" and not self._csv_path:
             self.import_csv_requested.emit()
@@ -364,6 +377,7 @@ class ArchitecturePanel(QWidget):
 
     @Slot(int)
     def _on_task_changed(self, _index):
+        self._follow_task_lr()
         self._sync_data_fields()
         self.changed.emit()
 
@@ -378,8 +392,17 @@ class ArchitecturePanel(QWidget):
         self.momentum.setEnabled(sgd)
         self.momentum.setToolTip(_help("momentum") if sgd else "Adam keeps its own momentum")
 
+    def _follow_task_lr(self):
+        """A learning rate that trains this task, unless the user typed one: the CLI's
+        REGRESSION_LR for a curve (lr 1 sends its mse to inf in a few steps), 1 for classes."""
+        if self._lr_chosen:
+            return
+        self.lr.setValue(_task_lr(self.task.currentText()))
+        self._lr_chosen = False  # (set by the change just made)
+
     @Slot(float)
     def _on_lr_changed(self, _rounded):
+        self._lr_chosen = True
         self.lr_changed.emit(self.lr.value())  # the exact rate, not Qt's rounded copy
         self.changed.emit()
 
@@ -472,6 +495,7 @@ class ArchitecturePanel(QWidget):
             self._layer_acts = [SAME] * len(self._sizes) if isinstance(acts, str) else list(acts)
             self.loss.setCurrentText(config.loss)
             self.lr.setValue(config.lr)
+            self._lr_chosen = config.lr != _task_lr(config.task)  # a rate of its own: kept
             self.lr_decay.setCurrentText(config.lr_decay)
             self.optimizer.setCurrentText(config.optimizer)
             self.momentum.setValue(config.momentum)

@@ -45,6 +45,10 @@ LOSS_NAMES = ("hinge", "mse", "bce", "ce")
 MULTI_CLASS_DATASETS = ("spiral", "blobs", "csv", "drawn")  # those that make K > 2 classes
 MAX_CLASSES = 8
 LR_DECAYS = ("none", "linear")
+# A new regression run's learning rate unless one is chosen (the CLI's when --lr is not
+# given, the window's when the task becomes regression): the default 1 (micrograd's demo,
+# for classes) sends every 1-D curve's mse to inf within 5 steps; 0.05 fits them all.
+REGRESSION_LR = 0.05
 
 MAX_HIDDEN_LAYERS = 8
 MAX_NEURONS = 256  # per hidden layer

@@ -43,3 +43,17 @@ def test_r2_is_written_short_and_never_as_a_percentage(qtbot, window):
     text = window.status_labels["accuracy"].text()
     assert "%" not in text and "0." in text, text
     assert compare.variants[0].config.task == "regression"
+
+
+def test_a_regression_dataset_brings_the_clis_learning_rate_unless_one_was_typed(qtbot, window):
+    from mgdesk.train.config import REGRESSION_LR
+
+    panel = window.panel
+    assert panel.lr.value() == 1.0
+    panel.dataset.setCurrentIndex(panel.dataset.findData("sine"))
+    assert panel.task.currentText() == "regression" and panel.lr.value() == REGRESSION_LR
+    panel.dataset.setCurrentIndex(panel.dataset.findData("moons"))
+    assert panel.task.currentText() == "classification" and panel.lr.value() == 1.0
+    panel.lr.setValue(0.3)  # typed: kept
+    panel.dataset.setCurrentIndex(panel.dataset.findData("cubic"))
+    assert panel.task.currentText() == "regression" and panel.lr.value() == 0.3
