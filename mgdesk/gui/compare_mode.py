@@ -177,6 +177,7 @@ class CompareMode(QObject):
         self._pending_grids = self._pending_figures = None
         self.models, self.figures, self.failures, self._told = (), (), (), set()
         self.step = 0
+        self._clear_banner()  # what it said was of the runs replaced
         window.loss_plot.set_runs(short_labels)
         self.view.set_runs(short_labels, [v.config for v in variants])
         self.view.mark_stale()
@@ -198,6 +199,12 @@ class CompareMode(QObject):
             width = sum(self._sizes[0])
             window.top_splitter.setSizes([int(width * 0.42), width - int(width * 0.42)])
         self.update_actions()
+
+    def _clear_banner(self):
+        """A step limit or a failure said of runs that are replaced (the settings' warning
+        stays)."""
+        if self.window.banner.kind in ("info", "error"):
+            self.window.banner.clear()
 
     def _restore_sizes(self):
         if self._sizes is not None:
@@ -225,6 +232,7 @@ class CompareMode(QObject):
             self._keep_runs()
         self.active = False
         self.ready = False
+        self._clear_banner()  # its buttons are for the compared runs
         self.generation += 1  # what the worker still sends is dropped
         if self.worker is not None:
             self.worker.latest_generation = self.generation
@@ -279,6 +287,8 @@ class CompareMode(QObject):
             return
 
         def go():
+            if not self.active:  # (the banner went with compare mode)
+                return
             self.window.banner.clear()
             self.window.panel.steps.setValue(raised)
             self.train()
@@ -305,7 +315,7 @@ class CompareMode(QObject):
 
     def reset(self):
         """Both runs from the start again, with the same settings."""
-        if self.variants:
+        if self.active and self.variants:  # (never back into compare mode once left)
             self.start(self.variants)
 
     def update_actions(self):

@@ -57,3 +57,25 @@ def test_a_regression_dataset_brings_the_clis_learning_rate_unless_one_was_typed
     panel.lr.setValue(0.3)  # typed: kept
     panel.dataset.setCurrentIndex(panel.dataset.findData("cubic"))
     assert panel.task.currentText() == "regression" and panel.lr.value() == 0.3
+
+
+def test_compare_banners_go_with_their_runs_and_raise_trains(qtbot, window):
+    compare = compare_with(qtbot, window, "activation", "relu,tanh")
+    train_to(qtbot, window, 3)
+    banner = window.banner
+    qtbot.waitUntil(lambda: banner.isVisible() and "step limit" in banner.text.text())
+    window._on_banner_action_requested()  # "Raise to 6 and train" trains
+    assert window.panel.steps.value() == 6
+    qtbot.waitUntil(lambda: compare.step == 6 and not compare.running, timeout=10000)
+    qtbot.waitUntil(lambda: banner.isVisible() and "step limit" in banner.text.text())
+    compare.reset()  # a restart: the banner was of the runs replaced
+    assert not banner.isVisible()
+    qtbot.waitUntil(lambda: compare.ready, timeout=10000)
+    train_to(qtbot, window, 2)
+    qtbot.waitUntil(lambda: banner.isVisible())
+    action = window._banner_action
+    compare.leave()
+    assert not banner.isVisible()
+    action()  # a leftover button never takes the window back into compare mode
+    qtbot.wait(200)
+    assert not compare.active
