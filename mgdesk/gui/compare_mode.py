@@ -419,6 +419,7 @@ class CompareMode(QObject):
         for i, failure in enumerate(self.failures):
             if failure is not None and i not in self._told:
                 self._told.add(i)
+                self.window.loss_plot.set_diverged(i)
                 label = self.variants[i].short_label or self.variants[i].label
                 others = "the other goes on" if len(self._told) < len(self.failures) else ""
                 hint = failure.hint[:1].upper() + failure.hint[1:].rstrip(".")

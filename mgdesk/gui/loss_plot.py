@@ -126,6 +126,7 @@ class _LiveRun:
             legend.addItem(curve, name)
         self.data = np.empty((len(COLUMNS), 1024))
         self.count = 0
+        self.diverged = False  # stopped on a loss that is not finite: never sets the axis
 
     @property
     def curves(self):
@@ -332,6 +333,12 @@ class LossPlot(pg.PlotWidget):
                     self.history.set_visible(aged, False)
         self._sync_history()
 
+    def set_diverged(self, run):
+        """Live run `run` blew up: its last (huge) losses no longer set the y axis while
+        another live run goes on (as a kept run that diverged)."""
+        self._live[run].diverged = True
+        self._redraw()
+
     def load_history(self, stats, run=0):
         """Replace live run `run`'s curves with a saved history (or nothing)."""
         self._live[run].count = 0
@@ -506,8 +513,11 @@ class LossPlot(pg.PlotWidget):
         # the live runs set the x axis (a kept run of 5,000 steps would squeeze a new one
         # into its first pixels; kept runs are drawn over the steps shown); before their
         # first step, the kept runs shown do
-        last = max([10] + (live or [r.steps[-1] for r in shown if r.steps]))
+        # (compared runs always do: they restart together, from step 0)
+        comparing = len(self._live) > 1
+        last = max([10] + (live or ([] if comparing else [r.steps[-1] for r in shown if r.steps])))
         counted = [run for run in self._live if run.count]
+        counted = [run for run in counted if not run.diverged] or counted
         if counted:
             losses = np.concatenate([run.data[1:3, : run.count].ravel() for run in counted])
         else:

@@ -79,3 +79,20 @@ def test_compare_banners_go_with_their_runs_and_raise_trains(qtbot, window):
     action()  # a leftover button never takes the window back into compare mode
     qtbot.wait(200)
     assert not compare.active
+
+
+def test_a_diverged_compared_run_never_sets_the_loss_axis_and_a_restart_sets_x(qtbot, window):
+    panel = window.panel
+    panel.dataset.setCurrentIndex(panel.dataset.findData("sine"))
+    qtbot.waitUntil(lambda: window.ready and window.run.applied.dataset == "sine", timeout=5000)
+    compare = compare_with(qtbot, window, "lr", "0.05,1e6")
+    train_to(qtbot, window, 150)
+    assert compare.failures[1] is not None and compare.step == 150
+    qtbot.waitUntil(lambda: window.loss_plot._range is not None)
+    x, (_, top) = window.loss_plot._range
+    calm = max(s.train_loss for s in compare.histories[0])
+    assert top <= 2 * max(calm, 1.0), (top, calm)  # run A's losses set it, not B's last
+    assert x == 200
+    compare.reset()
+    qtbot.waitUntil(lambda: compare.ready, timeout=10000)
+    assert window.loss_plot._range[0] == 10  # the live runs set the x axis, from step 0
