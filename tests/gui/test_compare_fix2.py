@@ -96,3 +96,19 @@ def test_a_diverged_compared_run_never_sets_the_loss_axis_and_a_restart_sets_x(q
     compare.reset()
     qtbot.waitUntil(lambda: compare.ready, timeout=10000)
     assert window.loss_plot._range[0] == 10  # the live runs set the x axis, from step 0
+
+
+def test_opening_and_leaving_a_comparison_again_lists_its_runs_once(qtbot, window, tmp_path):
+    compare = compare_with(qtbot, window, "activation", "relu,tanh")
+    train_to(qtbot, window, 5)
+    path = tmp_path / "two.json"
+    assert window.files.save_session(str(path))
+    compare.leave()
+    kept = len(window.loss_plot.history)
+    for _ in range(2):
+        assert window.files.open_session(str(path))
+        qtbot.waitUntil(lambda: compare.ready and compare.active, timeout=10000)
+    compare.leave()
+    assert len(window.loss_plot.history) == kept
+    labels = [r.label for r in window.loss_plot.history.runs]
+    assert len(labels) == len(set(labels)), labels
