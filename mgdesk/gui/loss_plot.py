@@ -326,7 +326,8 @@ class LossPlot(pg.PlotWidget):
         lr, diverged) for each live run, in order (see new_run). The live runs stay as
         they are; call load_history or set_runs next."""
         for live, (label, config, lr, diverged) in zip(self._live, runs):
-            if live.count and not self._kept_already(live, label):
+            ended = config.replace(lr=lr) if config is not None and lr is not None else config
+            if live.count and not self._kept_already(live, label, ended):
                 self.history.add(config, live.rows(), diverged, lr, label=label or None)
                 aged = len(self.history) - 1 - SHOWN_BY_DEFAULT
                 if aged >= 0:  # shown until it is this old, unless shown again
@@ -339,14 +340,15 @@ class LossPlot(pg.PlotWidget):
         self._live[run].diverged = True
         self._redraw()
 
-    def _kept_already(self, live, label):
-        """Is live run `live` (with its `label`) kept as it is (a comparison opened again,
-        or left again without a step since)? Then it is not listed twice."""
+    def _kept_already(self, live, label, config):
+        """Is live run `live` (with its `label` and settings) kept as it is (a comparison
+        opened again, or left again without a step since)? Then it is not listed twice."""
         steps, train = live.column("step"), live.column("train")
         for run in self.history.runs:
             losses = run.curves.get("train_loss") or [None]
             if (
                 (label is None or run.label == label)
+                and run.config == config
                 and run.steps
                 and (run.steps[0], run.steps[-1]) == (steps[0], steps[-1])
                 and (losses[0], losses[-1]) == (train[0], train[-1])
