@@ -128,7 +128,9 @@ class CompareMode(QObject):
         if self.active:  # compare the current run A again, with another change
             config = self.variants[0].config
         dialog = CompareDialog(config, window)
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.variants is None:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        window.graph_view.setFocus()  # keys (Space, S, R) work at once, with no click
+        if not accepted or dialog.variants is None:
             return False
         self.start(dialog.variants)
         return True

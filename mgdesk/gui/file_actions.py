@@ -45,6 +45,7 @@ class FileActions:
         start = str(Path(self.last_dir or Path.home()) / suggested)
         ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
         path, _ = ask(self.window, title, start, pattern)
+        self.window.graph_view.setFocus()  # keys (Space, S, R) work at once, with no click
         if path:
             self.last_dir = str(Path(path).parent)
         return path

@@ -112,3 +112,17 @@ def test_opening_and_leaving_a_comparison_again_lists_its_runs_once(qtbot, windo
     assert len(window.loss_plot.history) == kept
     labels = [r.label for r in window.loss_plot.history.runs]
     assert len(labels) == len(set(labels)), labels
+
+
+def test_keys_work_at_once_after_the_compare_and_open_dialogs(qtbot, window, tmp_path):
+    window.panel.lr.setFocus()  # where the focus may be when C is pressed from the menu
+    compare = compare_with(qtbot, window, "activation", "relu,tanh")
+    assert window.focusWidget() is window.graph_view  # (the window's, active or not)
+    train_to(qtbot, window, 2)
+    path = tmp_path / "two.json"
+    assert window.files.save_session(str(path))
+    window.panel.lr.setFocus()
+    window.files.ask_path = lambda *args, **kw: str(path)  # the file dialog's answer
+    window.files.open_session()
+    qtbot.waitUntil(lambda: compare.ready, timeout=10000)
+    assert window.focusWidget() is window.graph_view
