@@ -34,6 +34,7 @@ def build_parser(with_graph=False):
     )
     parser.add_argument("--version", action="version", version=f"mgdesk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="command")
+    parser.commands = sub.choices  # name -> sub-parser: its own errors name it
     add_train_parser(sub)
     add_compare_parser(sub)
     add_gradcheck_parser(sub)
@@ -63,7 +64,10 @@ def main(argv=None):
         print(f"mgdesk graph: the graph command is not available ({exc})", file=sys.stderr)
         return 1
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # said by the command's parser: `mgdesk train: ... mgdesk train --help`
+            command = parser.commands.get(args.command, parser)
+            command.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:  # argparse has printed the usage line and the problem
         return exc.code
     if args.command is None:

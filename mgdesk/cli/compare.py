@@ -16,13 +16,14 @@ import time
 
 from mgdesk.cli.common import (
     add_run_arguments,
+    check_momentum,
     config_changes,
     error,
-    finite_or_none,
+    final_figures,
     flag,
     keep_printing,
 )
-from mgdesk.cli.train import Progress, run_outputs, run_steps
+from mgdesk.cli.train import FIGURES_NOTE, Progress, r2_text, run_outputs, run_steps
 from mgdesk.io import Session, SessionError, save_comparison
 from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.compare import VARIABLE, Comparison, compare, make_variants, parse_vary
@@ -45,7 +46,7 @@ def add_compare_parser(subparsers):
         '"layers=8 8,16 16"',
     )
     add_run_arguments(
-        p, "one JSON object per step per run", "no progress lines on stderr",
+        p, f"one JSON object per step per run; {FIGURES_NOTE}", "no progress lines on stderr",
         "save every run in one session (JSON)",
     )  # fmt: skip
     p.set_defaults(run=run_compare, load=None, history=None, export=None)
@@ -56,19 +57,24 @@ def _variants(args):
     changes = config_changes(args)
     varied = parse_vary(args.vary)
     for field, _ in varied:
-        if field in changes:
+        if getattr(args, field, None) is not None:  # given (not a default such as lr's)
             raise ConfigError(
                 "vary", f"{field} is also set by {flag(field)}: give its values in --vary only"
             )
-    return make_variants(TrainConfig(**changes), varied)
+    variants = make_variants(TrainConfig(**changes), varied)
+    fields = {field for field, _ in varied}
+    for variant in variants:  # a momentum varied under adam, or given to adam runs only
+        check_momentum(variant.config, "momentum" in fields, "vary")
+        check_momentum(variant.config, "momentum" in changes and "optimizer" not in fields)
+    return variants
 
 
 class CompareProgress:
     """One progress line per run on stderr: redrawn in place on a terminal, else a line per
     run every 10% of the steps."""
 
-    def __init__(self, labels, total, stream, enabled=True):
-        self.bars = [Progress(total, stream, enabled) for _ in labels]
+    def __init__(self, labels, total, stream, enabled=True, regression=False):
+        self.bars = [Progress(total, stream, enabled, regression) for _ in labels]
         width = max(map(len, labels))
         self.prefixes = [label.ljust(width) + "  " for label in labels]
         self.last = [None] * len(labels)
@@ -109,7 +115,7 @@ def _final(trainer, figures, status):
     failure = trainer.failure
     return {
         "step": trainer.step,
-        **finite_or_none(trainer.evaluate()),
+        **final_figures(trainer),
         "ms_per_step": figures.ms_per_step,
         "elapsed": run[-1].elapsed if run else 0.0,
         "final": True,
@@ -126,7 +132,8 @@ def run_compare(args):
     comparison = Comparison.start(variants)
     labels = comparison.labels
     steps = variants[0].config.steps
-    progress = CompareProgress(labels, steps, sys.stderr, enabled=not args.quiet)
+    regression = variants[0].config.task == "regression"  # the runs share their data
+    progress = CompareProgress(labels, steps, sys.stderr, not args.quiet, regression)
 
     files = [path for _, path in outputs]
 
@@ -175,14 +182,20 @@ def _print_ticks(labels, ticks):
 
 def _cell(value, kind):
     if value is None:
-        return "-"
+        return "–" if kind == "r2" else "-"
+    if kind == "r2":
+        return r2_text(value)
     return {"loss": f"{value:.4g}", "acc": f"{value:.1%}", "ms": f"{value:.2f}"}.get(kind, value)
 
 
 def _table(comparison, finals):
-    """The final table: one row per run, and the dead ReLUs of each run that has some."""
-    reached = f"steps to {TARGET_ACCURACY:.0%}"
-    head = ["run", "train loss", "train acc", "test loss", "test acc", reached, "ms/step"]
+    """The final table: one row per run, and the dead ReLUs of each run that has some.
+    Regression shows R squared where classification shows accuracy."""
+    regression = comparison.variants[0].config.task == "regression"
+    acc, kind = ("R²", "r2") if regression else ("acc", "acc")
+    target = f"R² {TARGET_ACCURACY:g}" if regression else f"{TARGET_ACCURACY:.0%}"
+    reached = f"steps to {target}"
+    head = ["run", "train loss", f"train {acc}", "test loss", f"test {acc}", reached, "ms/step"]
     head += ["dead ReLUs", "status"]
     rows, notes = [head], []
     for variant, trainer, final in zip(comparison.variants, comparison.trainers, finals):
@@ -195,9 +208,9 @@ def _table(comparison, finals):
         rows.append([
             variant.label,
             _cell(final["train_loss"], "loss"),
-            _cell(final["train_acc"], "acc"),
+            _cell(final["train_acc"], kind),
             _cell(final["test_loss"], "loss"),
-            _cell(final["test_acc"], "acc"),
+            _cell(final["test_acc"], kind),
             str(_cell(final["steps_to_95"], "step")),
             _cell(final["ms_per_step"], "ms"),
             f"{len(dead)} of {relus}" if relus else "-",

@@ -10,7 +10,7 @@ operations. Graph does not train, so the training work limit does not apply; its
 
 from pathlib import Path
 
-from mgdesk.cli.common import infer_task
+from mgdesk.cli.common import add_config_arguments, check_kept_classes, infer_task
 from mgdesk.io import (
     SessionError,
     check_outputs,
@@ -26,7 +26,7 @@ from mgdesk.train import (
     new_model,
     parse_layers,
 )
-from mgdesk.train.config import LOSS_NAMES, TASKS, InspectConfig, count_weights
+from mgdesk.train.config import InspectConfig, count_weights
 from mgdesk.viz.dot import format_number, to_dot
 from mgdesk.viz.network import (
     choose_open,
@@ -42,26 +42,24 @@ from mgdesk.viz.trace import quiet_caption, trace_sample, worst_sample
 __all__ = ["add_graph_parser", "run_graph"]
 
 FORMATS = (".svg", ".dot", ".png")
+NOT_FOR_GRAPH = (
+    "test_split",
+    "l2",
+    "lr",
+    "lr_decay",
+    "optimizer",
+    "momentum",
+    "batch_size",
+    "steps",
+)
 MAX_GRAPH_WEIGHTS = 100_000  # one sample's Value graph: ~3 nodes a weight, about a second
 SCAN_WORK = 20_000_000  # multiply-adds spent looking for the worst point (~2 s at most)
 
 
 def add_graph_parser(subparsers):
     p = subparsers.add_parser("graph", help="draw one sample's computational graph")
-    p.add_argument("--layers", help='hidden layer sizes, e.g. "4,4" (default 16,16)')
-    p.add_argument("--activation", help="relu, tanh or linear, or one per hidden layer")
-    p.add_argument("--loss", choices=LOSS_NAMES, help="loss of the sample")
-    p.add_argument(
-        "--classes", type=int, help="classes of spiral or blobs points, 2-8 (more need --loss ce)"
-    )
-    p.add_argument("--task", choices=TASKS, help="classification, or regression (1-D datasets)")
-    p.add_argument(
-        "--features", metavar="x1,x2,...", help="the network's inputs, e.g. x1,x2,x1^2 (x1,x2)"
-    )
-    p.add_argument("--dataset", help="moons, circles, xor, spiral or blobs (moons)")
-    p.add_argument("--samples", type=int, metavar="N", help="points in the dataset (100)")
-    p.add_argument("--noise", type=float, help="jitter of the points (0.1)")
-    p.add_argument("--seed", type=int, help="seeds the data and the initial weights")
+    # The network and data settings, with train's names, help and ranges (graph trains not)
+    add_config_arguments(p, exclude=NOT_FOR_GRAPH)
     p.add_argument(
         "--load", type=file_name_argument, metavar="FILE", help="use the network of a saved session"
     )
@@ -120,6 +118,7 @@ def _config(args):
         if field in changes:
             raise ConfigError(field, "cannot change the network of a loaded session")
     session = load_session(args.load)
+    check_kept_classes(session.config, changes)
     config = InspectConfig(**{**session.config.to_dict(), **changes})
     if config.outputs != session.config.outputs:
         raise ConfigError("loss", "cannot change the network's outputs of a loaded session")
@@ -224,7 +223,12 @@ def run_graph(args):
     except SessionError as exc:
         _error(str(exc))
         return 1
-    point = ", ".join(format_number(v) for v in x)
+    regression = config.task == "regression"
+    point = format_number(x[0]) if regression else f"({', '.join(format_number(v) for v in x)})"
+    if config.loss == "ce":  # a class, 0..K-1
+        target = f"class {y:g}"
+    else:  # a regression target, or the label -1 / +1
+        target = f"y={format_number(y)}" if regression else f"y={y:+g}"
     shown = sorted(opened | asked)
     what = (
         "all open"
@@ -234,7 +238,7 @@ def run_graph(args):
     print(
         f"wrote {out}: network view ({what}), {len(graph.nodes):,} nodes; sample {index}"
         + (f" ({note})" if note else "")
-        + f" x=({point}) y={y:+g}, {config.loss} loss {format_number(root.data)}"
+        + f" x={point} {target}, {config.loss} loss {format_number(root.data)}"
         + (f"; {message}" if message else "")
     )
     return 0

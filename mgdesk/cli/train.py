@@ -11,10 +11,13 @@ import time
 
 from mgdesk.cli.common import (
     add_run_arguments,
+    check_kept_classes,
+    check_momentum,
     config_changes,
     error,
-    finite_or_none,
+    final_figures,
     keep_printing,
+    note,
 )
 from mgdesk.engine import MLP
 from mgdesk.io import (
@@ -24,6 +27,7 @@ from mgdesk.io import (
     file_name_argument,
     history_csv,
     load_session,
+    restarted_state,
     save_session,
     script_refusal,
     session_inputs,
@@ -32,15 +36,21 @@ from mgdesk.io import (
 )
 from mgdesk.train import ConfigError, TrainConfig, Trainer
 from mgdesk.train.config import MAX_STEPS
+from mgdesk.train.data import file_name
 
-__all__ = ["Progress", "add_train_parser", "run_outputs", "run_steps", "run_train"]
+__all__ = ["Progress", "add_train_parser", "r2_text", "run_outputs", "run_steps", "run_train"]
+
+# What --json and --history say of their figures (the keys stay the same for every task).
+FIGURES_NOTE = "train_acc, test_acc: accuracy, or R² for regression (null where undefined)"
 
 
 def add_train_parser(sub):
     """`mgdesk train` and its options (the settings, --load, --history, --export, --engine)."""
     p = sub.add_parser("train", help="train a network without the window")
     add_run_arguments(
-        p, "one JSON object per step on stdout", "no progress bar on stderr",
+        p, "one JSON object per step on stdout, then a last one with \"final\": true: the "
+        f"state after the last step's update (the same step number, later figures); "
+        f"{FIGURES_NOTE}", "no progress bar on stderr",
         "save the session (JSON) at the end",
     )  # fmt: skip
     p.add_argument(
@@ -56,7 +66,8 @@ def add_train_parser(sub):
         "--history",
         type=file_name_argument,
         metavar="FILE",
-        help="write the loss history as CSV (- : to stdout, the summary going to stderr)",
+        help="write the loss history as CSV (- : to stdout, the summary going to stderr); "
+        f"{FIGURES_NOTE}",
     )
     p.add_argument(
         "--export", type=file_name_argument, metavar="FILE", help="write a script that reruns this"
@@ -85,7 +96,9 @@ def setup(args):
 def _setup(args):
     changes = config_changes(args)
     if not args.load:
-        return TrainConfig(**changes), None
+        config = TrainConfig(**changes)
+        check_momentum(config, "momentum" in changes)
+        return config, None
     session = load_session(args.load)
     saved = session.config
     done = session.history[-1].step if session.history else 0
@@ -109,8 +122,10 @@ def _setup(args):
             )
     else:  # finish the saved run, else run its length again, as far as the limit allows
         more = min(room, saved.steps - done if done < saved.steps else first_run)
+    check_kept_classes(saved, changes)
     # The decay keeps the first run's length: a continued run goes on at the rate it reached.
     config = saved.replace(**changes, steps=done + more, decay_steps=first_run)
+    check_momentum(config, "momentum" in changes)
     if config.outputs != saved.outputs:
         raise ConfigError(
             "loss", f"a loaded network keeps its {saved.outputs} output(s): ce needs one per "
@@ -120,6 +135,8 @@ def _setup(args):
         value, before = getattr(config, field), getattr(saved, field)
         if field == "activation":
             value, before = config.layer_activations(), saved.layer_activations()
+        if field == "features":  # x1,x2 spelled out is what a session without features has
+            value, before = config.input_features, saved.input_features
         if field == "csv_path" and before is None:
             before = f"{saved.samples} {saved.dataset} points, no CSV"
         if field in changes and value != before:
@@ -209,12 +226,12 @@ class Progress:
         filled = round(24 * stats.step / self.total)
         text = f"[{'#' * filled}{'.' * (24 - filled)}] {stats.step}/{self.total}"
         if self.regression:  # R squared where classification shows its accuracy
-            text += f"  loss {stats.train_loss:.4g}  R² {_r2(stats.train_acc)}"
-            if stats.test_acc is not None:
-                text += f"  test R² {_r2(stats.test_acc)}"
+            text += f"  loss {stats.train_loss:.4g}  R² {r2_text(stats.train_acc)}"
+            if stats.test_loss is not None:
+                text += f"  test R² {r2_text(stats.test_acc)}"
         else:
             text += f"  loss {stats.train_loss:.4g}  acc {stats.train_acc:6.1%}"
-            if stats.test_acc is not None:
+            if stats.test_loss is not None:
                 text += f"  test {stats.test_acc:6.1%}"
         return text + f"  {stats.ms_per_step:.1f} ms/step"
 
@@ -247,7 +264,15 @@ def run_train(args):
         model = MLP.from_dict(session.model.to_dict())
         history, velocity, data = session.history, session.velocity, session.data
         if config.optimizer != session.config.optimizer:  # another optimizer starts afresh
-            velocity = None
+            velocity = None  # (and the --export script too: the old state is not its own)
+            session = dataclasses.replace(session, velocity=())
+            note(
+                "train",
+                f"--optimizer: the session trained with {session.config.optimizer}: "
+                f"{config.optimizer} starts afresh (no saved state carries over)",
+            )
+        elif restarted_state(session):
+            note("train", f"{file_name(args.load)}: {restarted_state(session)}")
     trainer = Trainer(
         config, model, data=data, history=history, engine=args.engine, velocity=velocity
     )
@@ -275,7 +300,7 @@ def run_train(args):
     run = trainer.history[first_step:]
     final = {
         "step": trainer.step,
-        **finite_or_none(trainer.evaluate()),
+        **final_figures(trainer),
         "ms_per_step": sum(s.ms_per_step for s in run) / len(run) if run else None,
         "elapsed": trainer.history[-1].elapsed if trainer.history else 0.0,
     }
@@ -283,6 +308,8 @@ def run_train(args):
     if args.json:
         line = json.dumps({**final, "final": True, "status": status, "failure": failed})
         keep_printing(lambda: print(line), files)
+    elif final["train_loss"] is None and failure:
+        pass  # the error line above says what happened: no second, other account of it
     elif args.history != "-":  # else stdout is the history's, and the summary goes to stderr
         keep_printing(lambda: print(_summary(final, trainer)), files)
     else:
@@ -320,9 +347,9 @@ def _summary(final, trainer):
         return f"step {final['step']}: the weights are no longer finite numbers"
     text = f"step {final['step']}: train loss {final['train_loss']:.4g}, "
     if trainer.config.task == "regression":  # accuracy means nothing there: R squared
-        text += f"train R² {_r2(final['train_acc'])}"
-        if final["test_acc"] is not None:
-            text += f", test loss {final['test_loss']:.4g}, test R² {_r2(final['test_acc'])}"
+        text += f"train R² {r2_text(final['train_acc'])}"
+        if final["test_loss"] is not None:
+            text += f", test loss {final['test_loss']:.4g}, test R² {r2_text(final['test_acc'])}"
     else:
         text += f"train accuracy {final['train_acc']:.1%}"
         if final["test_acc"] is not None:
@@ -332,6 +359,9 @@ def _summary(final, trainer):
     return text
 
 
-def _r2(value):
-    """R squared for people: 0.9798, or -1.3e+05 for a fit far worse than the mean."""
+def r2_text(value):
+    """R squared for people: 0.9798, or -1.3e+05 for a fit far worse than the mean, or –
+    where it is undefined (targets that do not vary, e.g. a single point)."""
+    if value is None:
+        return "–"
     return f"{value:.4f}" if value > -1000 else f"{value:.3g}"

@@ -84,14 +84,15 @@ def printable(text):
     )
 
 
-def error_line(command, message):
-    """`mgdesk COMMAND: error: MESSAGE` on stderr, control characters escaped; nowhere when
-    stderr is closed (`2>&-`) or cannot be written (never on stdout, never a traceback)."""
+def error_line(command, message, kind="error"):
+    """`mgdesk COMMAND: error: MESSAGE` (or another `kind`: "note") on stderr, control
+    characters escaped; nowhere when stderr is closed (`2>&-`) or cannot be written (never
+    on stdout, never a traceback)."""
     stream = sys.stderr
     if stream is None:
         return
     try:
-        stream.write(f"mgdesk {command}: error: {printable(message)}\n")
+        stream.write(f"mgdesk {command}: {kind}: {printable(message)}\n")
         stream.flush()
     except (OSError, ValueError):
         silence(stream)

@@ -16,7 +16,8 @@ from mgdesk.train.config import MAX_STEPS
 
 __all__ = ["read_model", "read_step"]
 
-OPTIONAL_STEP_FIELDS = ("test_loss", "test_acc")  # None without a test set
+# None without a test set; an accuracy is also None where R squared is undefined
+OPTIONAL_STEP_FIELDS = ("train_acc", "test_loss", "test_acc")
 
 
 def _is_number(x, kind):

@@ -10,6 +10,10 @@ the history as columns (History.to_json), so a million steps load in a second or
 Version 2 added the optimizer's momentum ("velocity") and the setting decay_steps. Versions
 1 and 2 still load: their points are made again from the settings (a CSV is read again),
 their history is a list of steps, and version 1 has no momentum (it starts from zero).
+The optimizer's state is checked on the way in: Adam's step count is a whole number from 0
+to MAX_STEPS (0 only with zero moments), its second moments are never negative; a version-3
+run with momentum or Adam must have the "velocity" key (an empty one, as older windows
+saved, loads: `restarted_state` says that the optimizer starts afresh).
 
 A comparison (save_comparison) is a version-3 session of its first run with one more field,
 "comparison": every run's label and the other runs (settings, weights, momentum, history),
@@ -34,7 +38,7 @@ from mgdesk.train import ConfigError, Dataset, StepStats, TrainConfig, make_data
 from mgdesk.train.config import MAX_SAMPLES, MAX_STEPS
 from mgdesk.train.data import file_name, read_file
 from mgdesk.train.history import ENCODING, History
-from mgdesk.train.optim import state_size
+from mgdesk.train.optim import adam_state_problem, state_size
 
 __all__ = [
     "FORMAT",
@@ -291,7 +295,7 @@ def load_session(path):
 
 
 def _read_session(path, name, doc, version):
-    config, model, velocity = _read_run(name, doc)
+    config, model, velocity = _read_run(name, doc, version)
     data = _read_data(name, doc.get("data"), config) if version >= 3 else None
     if version < 3 and config.dataset == "csv":
         config = config.replace(csv_path=_old_csv_path(path, name, config.csv_path))
@@ -311,7 +315,7 @@ def _old_csv_path(path, name, csv_path):
     return found
 
 
-def _read_run(name, doc):
+def _read_run(name, doc, version=VERSION):
     """(config, model, velocity) of one run: the file's own, or one of a comparison's."""
     # Whatever a crafted file holds (huge numbers, wrong types), only SessionError leaves.
     try:
@@ -337,10 +341,31 @@ def _read_run(name, doc):
         )
     if model.activations != config.layer_activations():
         raise SessionError(f"{name}: the model's activations do not match the settings")
-    velocity = _read_velocity(
-        name, doc.get("velocity", []), state_size(config.optimizer, len(model.parameters()))
-    )
+    if "velocity" not in doc and version >= 3 and _has_state(config):
+        raise SessionError(
+            f'{name}: the optimizer\'s state ("velocity") is missing: without '
+            f"{_state_name(config)} the run cannot go on where it stopped"
+        )
+    velocity = _read_velocity(name, doc.get("velocity", []), config, len(model.parameters()))
     return config, model, velocity
+
+
+def _has_state(config):
+    """Whether the optimizer of `config` keeps a state between steps (momentum, Adam)."""
+    return config.optimizer == "adam" or config.momentum > 0
+
+
+def _state_name(config):
+    return "Adam's moments" if config.optimizer == "adam" else "SGD's momentum"
+
+
+def restarted_state(session):
+    """A one-line note when `session` trained with momentum or Adam but holds no optimizer
+    state (a file saved without it): continuing it starts the optimizer afresh. None
+    otherwise."""
+    if session.velocity or not session.history or not _has_state(session.config):
+        return None
+    return f"the session holds no optimizer state: {_state_name(session.config)} start afresh"
 
 
 # What the runs of a comparison share: their points (one Dataset) and their seed.
@@ -439,6 +464,12 @@ def _read_data(name, doc, config):
     x_train, y_train, x_test, y_test = (
         _points(name, part, doc[part], part.startswith("x"), classes) for part in DATA_PARTS
     )
+    if config.task == "regression":  # a curve y over x: the points are (x, 0)
+        for part, points in (("x_train", x_train), ("x_test", x_test)):
+            if any(x2 != 0 for _, x2 in points):
+                raise SessionError(
+                    f"{name}: the data's {part} must hold [x, 0] for a regression curve"
+                )
     if len(x_train) != len(y_train) or len(x_test) != len(y_test) or len(x_train) < 1:
         raise SessionError(f"{name}: the data needs as many labels as points, and a point")
     n = len(x_train) + len(x_test)
@@ -454,7 +485,8 @@ def _read_data(name, doc, config):
     return Dataset(source, x_train, y_train, x_test, y_test)
 
 
-def _read_velocity(name, velocity, n_params):
+def _read_velocity(name, velocity, config, n_weights):
+    n_params = state_size(config.optimizer, n_weights)
     if velocity == []:
         return ()
     if not isinstance(velocity, list) or len(velocity) != n_params:
@@ -467,7 +499,11 @@ def _read_velocity(name, velocity, n_params):
             raise TypeError
     except (TypeError, OverflowError):  # not a number, or an int too big for a float
         raise SessionError(f"{name}: the velocity must hold finite numbers") from None
-    return tuple(map(float, velocity))
+    velocity = tuple(map(float, velocity))
+    problem = config.optimizer == "adam" and adam_state_problem(velocity, MAX_STEPS)
+    if problem:
+        raise SessionError(f"{name}: {problem}")
+    return velocity
 
 
 def _read_history(name, entries):

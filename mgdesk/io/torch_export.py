@@ -22,7 +22,14 @@ import json
 from pathlib import Path
 
 from mgdesk.engine.activations import ACTIVATION
-from mgdesk.io.session import SessionError, _write_text, check_writable, load_session
+from mgdesk.io.paths import error_line
+from mgdesk.io.session import (
+    SessionError,
+    _write_text,
+    check_writable,
+    load_session,
+    restarted_state,
+)
 from mgdesk.train import ConfigError, make_dataset
 
 __all__ = [
@@ -69,6 +76,7 @@ the same train_loss for each step, to rounding.
 import argparse
 import json
 import math
+import pathlib
 import random
 
 import torch
@@ -210,14 +218,25 @@ def main():
     args = parser.parse_args()
     if args.steps < 0:
         parser.error("--steps must be 0 or more")
+    if args.save is not None:  # before any training: a bad name loses nothing
+        folder = pathlib.Path(args.save).parent
+        if not args.save:
+            parser.error("--save: give a file name, e.g. model.pt")
+        if pathlib.Path(args.save).is_dir() or args.save.endswith("/"):
+            parser.error(f"--save: {{args.save}} is a folder, not a file name")
+        if not folder.is_dir():
+            parser.error(f"--save: no folder {{folder}} to write {{args.save}} into")
     if args.steps:
         train(args.steps)
     else:
         with torch.no_grad():
             loss, acc = loss_and_accuracy(*as_tensors(X_TRAIN, Y_TRAIN))
         report(STEP, loss.item(), acc)
-    if args.save:
-        torch.save(model.state_dict(), args.save)
+    if args.save is not None:
+        try:
+            torch.save(model.state_dict(), args.save)
+        except (OSError, RuntimeError) as exc:  # one line, not a traceback
+            raise SystemExit(f"--save: cannot write {{args.save}}: {{exc}}") from None
 
 
 if __name__ == "__main__":
@@ -290,7 +309,7 @@ FIGURE_CODE = {
     figure = correct / len(y)""",
     "r2": """\
     residual, spread = ((s - y) ** 2).sum().item(), ((y - y.mean()) ** 2).sum().item()
-    figure = (1.0 if residual == 0 else 0.0) if spread == 0 else 1.0 - residual / spread""",
+    figure = None if spread == 0 else 1.0 - residual / spread  # undefined for equal targets""",
 }
 FIGURE_DOC = {
     "sign": "the share of points whose score has the label's sign (0 is -1)",
@@ -412,4 +431,6 @@ def run_export_torch(args):
     except SessionError as exc:
         raise SessionError(f"--out: {exc}") from None
     print(f"wrote {out}: run it with  python {out.name}  (needs torch)")
+    if restarted_state(session):
+        error_line("export-torch", f"{Path(args.session).name}: {restarted_state(session)}", "note")
     return 0

@@ -300,6 +300,8 @@ class TrainConfig:
             elif meta["limits"]:
                 set_(self, name, meta["limits"].check(name, getattr(self, name)))
         self._check_task()
+        if self.classes > 2 and self.dataset in REGRESSION_DATASETS:
+            raise ConfigError("classes", f"{self.dataset} is a regression dataset (no classes)")
         if self.classes > 2 and self.dataset not in MULTI_CLASS_DATASETS:
             raise ConfigError(
                 "classes",
@@ -367,15 +369,18 @@ class TrainConfig:
         return ("x1",) if self.task == "regression" else ("x1", "x2")
 
     def _activation(self):
-        act = self.activation
+        act = self.activation  # names in any case, as features: GELU is gelu
         if isinstance(act, str):
-            return _choice("activation", act, ACTIVATIONS)
+            return _choice("activation", act.lower(), ACTIVATIONS)
         if not isinstance(act, list | tuple) or len(act) != len(self.layers):
             raise ConfigError(
                 "activation",
                 f"give one name, or one per hidden layer ({len(self.layers)}); got {_shown(act)}",
             )
-        return tuple(_choice("activation", name, ACTIVATIONS) for name in act)
+        return tuple(
+            _choice("activation", name.lower() if isinstance(name, str) else name, ACTIVATIONS)
+            for name in act
+        )
 
     def check_work(self, n_samples):
         """ConfigError when one training step on `n_samples` points would take seconds."""

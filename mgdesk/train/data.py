@@ -11,6 +11,7 @@ import io
 import math
 import os
 import random
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,8 +225,19 @@ class CSVError(ConfigError):
         self.line = line
 
 
+# A number as a spreadsheet writes one: 12, -0.5, .5, 1e-3 (and inf or nan, refused with
+# their own message); not Python's extras such as 1_000, nor digits of other scripts.
+NUMBER = re.compile(
+    r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(inf|infinity|nan)", re.IGNORECASE
+)
+# A class label: a whole number, written as one (2 or 2.0; not 1e0 nor 2.0000000000000001).
+LABEL = re.compile(r"[+-]?[0-9]+(\.0*)?")
+
+
 def _number(text, what, path, line):
     try:
+        if not NUMBER.fullmatch(text.strip()):
+            raise ValueError
         value = float(text)
     except ValueError:
         raise CSVError(path, line, f"{what} {text.strip()!r} is not a number") from None
@@ -250,6 +262,11 @@ def _parse_rows(path, lines, classes=2):
         x1 = _number(fields[0], "x1", path, index)
         x2 = _number(fields[1], "x2", path, index)
         label = _number(fields[2], "label", path, index)
+        if not LABEL.fullmatch(fields[2]) or (classes > 2 and fields[2][0] in "+-"):
+            kind = f"a class 0 to {classes - 1}" if classes > 2 else "0/1 or -1/1"
+            raise CSVError(
+                path, index, f"label must be {kind}, written as a whole number (got {fields[2]})"
+            )
         if classes > 2:
             if not (label.is_integer() and 0 <= label < classes):
                 raise CSVError(
@@ -284,11 +301,7 @@ def _parse_rows(path, lines, classes=2):
 
 
 def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return NUMBER.fullmatch(text.strip()) is not None
 
 
 def load_csv(path, classes=2):

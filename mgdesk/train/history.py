@@ -22,7 +22,8 @@ COLUMNS = (
     "step", "train_loss", "train_acc", "test_loss", "test_acc", "grad_norm", "lr", "elapsed",
     "ms_per_step",
 )  # fmt: skip
-OPTIONAL = ("test_loss", "test_acc")  # None without a test set
+# None without a test set; an accuracy is also None where R squared is undefined
+OPTIONAL = ("train_acc", "test_loss", "test_acc")
 ENCODING = "zlib-base64-le8"  # each column: little-endian int64 (step) or float64, zlib, base64
 
 

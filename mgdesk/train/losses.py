@@ -184,7 +184,8 @@ def accuracy(scores, ys):
 def r_squared(predictions, ys):
     """Regression's figure where classification has accuracy: 1 - sum((p - y)^2) /
     sum((y - mean y)^2), 1 for a perfect fit, 0 for predicting the mean, below 0 worse;
-    None without samples (as accuracy). Targets all equal: 1 if fitted exactly, else 0."""
+    None without samples (as accuracy), and None when the targets are all equal (one point,
+    a constant curve): R squared is then undefined (0 / 0), and no figure is shown."""
     if len(ys) != len(predictions):
         raise ValueError("one prediction per target")
     if not len(ys):
@@ -192,5 +193,5 @@ def r_squared(predictions, ys):
     p, y = np.asarray(predictions, dtype=np.float64), np.asarray(ys, dtype=np.float64)
     residual, spread = float(((p - y) ** 2).sum()), float(((y - y.mean()) ** 2).sum())
     if spread == 0:
-        return 1.0 if residual == 0 else 0.0
+        return None
     return 1.0 - residual / spread

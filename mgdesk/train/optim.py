@@ -18,6 +18,7 @@ __all__ = [
     "OPTIMIZERS",
     "SGD",
     "Adam",
+    "adam_state_problem",
     "make_optimizer",
     "scheduled_lr",
     "state_size",
@@ -91,6 +92,9 @@ class Adam:
         if state is not None and len(state) > 0:
             if len(state) != 2 * n + 1:
                 raise ValueError("Adam's state needs two numbers per parameter and the step")
+            problem = adam_state_problem(state)
+            if problem:
+                raise ValueError(problem)
             state = np.array(state, dtype=np.float64)
             self.m, self.v, self.t = state[:n].copy(), state[n : 2 * n].copy(), int(state[-1])
         else:
@@ -111,6 +115,23 @@ class Adam:
     def velocity(self):
         """The state as one flat array, [m..., v..., t] (what a session saves)."""
         return np.concatenate((self.m, self.v, [float(self.t)]))
+
+
+def adam_state_problem(state, max_steps=None):
+    """What is wrong with Adam's saved state [m..., v..., t] (of the right length), in a
+    few words, or None: t counts the updates made (a whole number from 0, at most
+    `max_steps`), v averages squared gradients (never negative), and before the first
+    update (t = 0) both moments are still 0."""
+    n = (len(state) - 1) // 2
+    t = state[-1]
+    if not (t >= 0 and float(t).is_integer()) or (max_steps is not None and t > max_steps):
+        top = "" if max_steps is None else f" to {max_steps:,}"
+        return f"Adam's step count must be a whole number from 0{top} (got {float(t)!r})"
+    if any(v < 0 for v in state[n : 2 * n]):
+        return "Adam's second moments (v) cannot be negative"
+    if t == 0 and any(state[: 2 * n]):
+        return "Adam's step count is 0 but its moments are not: before any update m = v = 0"
+    return None
 
 
 def make_optimizer(name, params, grad, momentum=0.0, state=None):

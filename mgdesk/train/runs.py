@@ -102,7 +102,9 @@ def steps_to_accuracy(history, target=TARGET_ACCURACY):
             if acc >= target:
                 return history.column("step")[i]
         return None
-    return next((s.step for s in history if s.train_acc >= target), None)
+    return next(
+        (s.step for s in history if s.train_acc is not None and s.train_acc >= target), None
+    )
 
 
 def _mean_ms(history, first_step):

@@ -49,7 +49,7 @@ class StepStats:
 
     step: int  # updates done so far, counted from 1
     train_loss: float
-    train_acc: float
+    train_acc: float | None  # None: R squared of targets that do not vary (undefined)
     test_loss: float | None
     test_acc: float | None
     grad_norm: float  # length of the whole gradient vector

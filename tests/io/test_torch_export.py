@@ -83,7 +83,7 @@ def test_the_script_holds_everything_and_never_imports_mgdesk(tmp_path, capsys):
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module)])
     }
-    assert imported == {"argparse", "json", "math", "random", "torch"}
+    assert imported == {"argparse", "json", "math", "pathlib", "random", "torch"}
     assert "mgdesk" not in imported
     loaded = load_session(session)
     values = {
@@ -259,3 +259,18 @@ def test_a_session_continued_twice_goes_on_with_the_first_runs_schedule(tmp_path
     ours = mgdesk_steps(capsys, second, 4)
     assert [t["step"] for t in theirs] == [12, 13, 14, 15]
     assert all(close(t["train_loss"], o["train_loss"]) for t, o in zip(theirs, ours, strict=True))
+
+
+@pytest.mark.parametrize("where", ["folder", "folder/", "missing/model.pt", ""])
+def test_the_scripts_save_to_a_folder_or_a_missing_one_is_one_line(tmp_path, capsys, where):
+    pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+    session = saved_session(tmp_path, capsys, "--samples", "30", "--layers", "3", "--steps", "2")
+    script = export(tmp_path, capsys, session)
+    (tmp_path / "folder").mkdir()
+    done = subprocess.run(
+        [sys.executable, str(script), "--steps", "1", "--save", where],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.splitlines()[-1].startswith("model.py: error: --save: ")
+    assert done.stdout == ""  # refused before any training

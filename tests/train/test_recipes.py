@@ -37,7 +37,7 @@ RECIPES = recipes()
 
 
 def test_the_readme_has_the_recipes():
-    assert len(RECIPES) == 6 and all(len(figures) == 2 for _, figures in RECIPES)
+    assert len(RECIPES) == 7 and all(len(figures) == 2 for _, figures in RECIPES)
 
 
 @pytest.mark.parametrize("options, figures", RECIPES, ids=[" ".join(o[:2]) for o, _ in RECIPES])

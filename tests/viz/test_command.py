@@ -115,7 +115,6 @@ def test_load_draws_the_saved_network(tmp_path, svg_reader):
         (["--load", "missing.json", "--out", "g.svg"], "missing.json"),
         (["--sample", "best", "--out", "g.svg"], "--sample: give worst or a point number"),
         (["--open", "L1.N99", "--layers", "4", "--out", "g.svg"], "--open: no neuron or layer"),
-        (["--dataset", "csv", "--out", "g.svg"], "--dataset csv:"),
         (["--out", "nowhere/g.svg"], "--out: cannot write nowhere/g.svg: no folder nowhere"),
     ],
 )
