@@ -19,7 +19,7 @@ from PySide6.QtGui import QGuiApplication
 from mgdesk.gui.graph_network import NetworkViews, network_extras
 from mgdesk.gui.highlight import mark_styles
 from mgdesk.gui.raster import GraphImage, needs_raster, raster
-from mgdesk.gui.raster_child import ChildSvg, RasterChild
+from mgdesk.gui.raster_client import ChildSvg, RasterChild
 from mgdesk.gui.threads import GuiGate, one_line
 from mgdesk.viz import GraphRenderer, RenderCancelled
 from mgdesk.viz.trace import TraceCache, TraceCancelled

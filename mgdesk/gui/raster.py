@@ -1,7 +1,7 @@
 """A rendered graph as pictures: the SVG parsed once, painted whole at a capped size, and
 a sharper tile of the visible part when zoomed in past that. Runs in the graph thread,
 on a document that is either parsed here (`LocalSvg`) or in the raster child
-(gui/raster_child.py `ChildSvg`): both answer `view_box()`, `boxes(ids)` and
+(gui/raster_client.py `ChildSvg`): both answer `view_box()`, `boxes(ids)` and
 `paint(size, scale, region)`."""
 
 import math

@@ -1,6 +1,6 @@
-"""The graph's SVG painted in a child process (gui/raster_child.py): the same pictures
-and hit boxes as painted in this thread, and a picture always comes, even when the child
-dies, answers garbage, answers late or cannot start; closing stops it at once."""
+"""The graph's SVG painted in a child process (gui/raster_client.py, raster_child.py): the
+same pictures and hit boxes as painted in this thread, and a picture always comes, even
+when the child dies, answers garbage, answers late or cannot start; closing stops it."""
 
 import sys
 import threading
@@ -11,7 +11,7 @@ import pytest
 from mgdesk.engine import MLP
 from mgdesk.gui.graph_worker import GraphJob, GraphWorker
 from mgdesk.gui.raster import LocalSvg, image_bytes
-from mgdesk.gui.raster_child import ChildSvg, RasterChild
+from mgdesk.gui.raster_client import ChildSvg, RasterChild
 from mgdesk.gui.threads import GuiGate, start_thread, stop_threads
 from mgdesk.train import sample_loss
 from mgdesk.viz import GraphRenderer, RenderCancelled

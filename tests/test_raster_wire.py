@@ -1,4 +1,4 @@
-"""The raster child's messages (viz/raster_wire.py): what is written is read back, and
+"""The raster child's messages (mgdesk/raster_wire.py): what is written is read back, and
 anything else is refused with WireError, never half-read."""
 
 import io
@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from mgdesk.viz.raster_wire import MAGIC, WireError, check_reply, encode, exact_reader, read_message
+from mgdesk.raster_wire import MAGIC, WireError, check_reply, encode, exact_reader, read_message
 
 
 def read(data):
