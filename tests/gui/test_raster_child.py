@@ -169,3 +169,11 @@ def test_the_graph_worker_draws_through_the_child_and_closing_ends_it(qtbot, gra
         worker.close()
         stop_threads([thread], 2000)
     assert proc.poll() is not None  # closing stopped the child
+
+
+def test_closing_the_window_stops_its_raster_child(make_window):
+    window = make_window()
+    proc = window.graph.graph_worker.child._proc
+    assert proc is not None and proc.poll() is None  # the first graph was drawn by it
+    window.close()
+    assert proc.poll() is not None
