@@ -131,6 +131,7 @@ class BoundaryPlot(pg.PlotWidget):
             size=18, symbol="o", brush=None, pen=pg.mkPen((20, 20, 20), width=2.5)
         )
         for points in (self.train_points, self.test_points, self.traced):
+            points.setZValue(1)  # over the background and a hovered neuron's overlay
             item.addItem(points)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         # over the plot while no grid of the network shown has come: what is under it (if
@@ -159,11 +160,18 @@ class BoundaryPlot(pg.PlotWidget):
         self.stale = True
         for item in (self.image, self.contour, self.regions, self.curve):
             item.setOpacity(STALE_OPACITY)
+        self.show_note(WAITING_NOTE)
+
+    def show_note(self, text):
+        """A line over the picture saying what it is (hidden by the next grid)."""
+        self.note.setText(text)
+        self.resizeEvent(None)
         self.note.show()
         self.note.raise_()
 
     def resizeEvent(self, event):
-        super().resizeEvent(event)
+        if event is not None:
+            super().resizeEvent(event)
         if getattr(self, "note", None) is None:
             return  # (a resize during construction)
         width = min(self.width() - 20, 260)

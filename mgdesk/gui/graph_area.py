@@ -127,9 +127,9 @@ class GraphArea(QObject):
         elif elapsed >= BUSY_AFTER_S:
             view = {"auto": "graph", "ops": "ops view", "neurons": "neuron view"}[job.view]
             layers = ",".join(map(str, job.model["nouts"][:-1])) or "no hidden layer"
+            under = " The picture under this is the previous one." if shown is not None else ""
             self.w.graph_view.show_busy(
-                f"Laying out the {view} of the network {layers}… {elapsed:.0f} s. "
-                "The picture under this is the previous one."
+                f"Laying out the {view} of the network {layers}… {elapsed:.0f} s.{under}"
             )
 
     @Slot()
@@ -180,11 +180,29 @@ class GraphArea(QObject):
 
     @Slot(str)
     def _on_graph_worker_errored(self, message):
+        """The graph asked for could not be drawn. A new layout (an opening) that failed
+        keeps the picture shown and goes back to its opening; else there is no picture of
+        this network to show. Either way the reason is said in full."""
         w = self.w
         self._busy_timer.stop()
         w.graph_view.show_busy("")
-        w.graph_view.clear_graph(f"Could not draw the graph: {message}")
-        w.graph_panel.set_caption("No graph", message)
+        shown = w.graph_view.graph
+        if shown is None or graph_shape(self._wanted) == graph_shape(shown.job):
+            self._since = time.monotonic()  # (a retry's busy note counts from now)
+            w.graph_view.clear_graph(f"Could not draw the graph: {message}")
+            w.graph_panel.set_caption("No graph", message)
+            return
+        self._wanted = None  # the next request starts its own clock
+        self.network.opened = shown.job.opened  # what the picture shows
+        self.network.shown(shown)  # the Open all button follows it again
+        w.graph_panel.set_caption(
+            shown.job.caption,
+            f"The new graph could not be drawn; this is the previous one. {message}",
+        )
+        w.statusBar().showMessage(
+            f"Could not draw the new graph: {message}. The picture shown is the previous one.",
+            20000,
+        )
 
     # ---- the backward stepper ----
 
@@ -207,7 +225,7 @@ class GraphArea(QObject):
             w.stepper_panel.close_stepper()
         self._followed = None
         w.stepper_panel.setVisible(on)
-        w.stepper_panel.caption.setVisible(on)
+        w.stepper_panel.caption_area.setVisible(on)
         if on:
             self.show_side_panel(True)
         self.request()

@@ -13,7 +13,10 @@ from mgdesk.viz.dot import LEGEND
 
 __all__ = ["GraphLegend", "legend_html"]
 
-HEAT_ROW = "heatmap in a neuron: its output over the plane (orange < 0 < blue)"
+HEAT_ROW = (  # the same two colours as the node fills, for another thing: say so
+    "heatmap in a neuron, and the decision boundary: an output over the plane, "
+    "orange < 0 < blue (the output's sign, not a gradient's)"
+)
 
 
 def _mark(kind, colour):

@@ -4,10 +4,11 @@ The latest request wins. `request(job)`, `request_view(scale, rect)`, `cancel()`
 `set_renderer(name)` are called from the GUI thread: they store the newest wish under a
 lock and wake the worker (a queued signal), which takes whatever is newest when it gets
 to it; `request` and `cancel` also stop a layout in progress directly (the renderer's
-`cancel()`), since a queued stop would only run after it. The SVG is parsed and painted
-by the raster child process (gui/raster_child.py; in this thread, gui/raster.py, when the
-child fails), so the GUI thread only shows pictures and keeps the GIL meanwhile. News:
-`returned` (a GraphImage) and `errored` (a one-line reason).
+`cancel()`, looked at between the parts of a layout), since a queued stop would only run
+after it. A render that finishes while the same picture with newer numbers waits is shown.
+The SVG is parsed and painted by the raster child process (gui/raster_child.py; in this
+thread, gui/raster.py, when the child fails), so the GUI thread only shows pictures and
+keeps the GIL meanwhile. News: `returned` (a GraphImage) and `errored` (a one-line reason).
 """
 
 import threading
@@ -62,6 +63,12 @@ def graph_shape(job):
     return (tuple(model["nouts"]), tuple(model["activations"]), job.loss, job.view, job.opened)
 
 
+def _newer_numbers(newer, job):
+    """Is `newer` the graph of `job` with other numbers only (the same layout and traced
+    point, e.g. the next training step)?"""
+    return graph_shape(newer) == graph_shape(job) and (newer.x, newer.y) == (job.x, job.y)
+
+
 class GraphWorker(QObject):
     """Renders the traced sample's graph off the GUI thread; the latest request wins."""
 
@@ -111,6 +118,7 @@ class GraphWorker(QObject):
         """Use the "bundled" graphviz-pure, the "system" dot, or "auto"; redraws the graph."""
         with self._lock:
             self._renderer_choice = name
+            self._cancel_in_flight()  # (its picture is of the other renderer)
             self._renderer = None  # made anew, with the new choice, in the worker thread
             if self._last is not None and self._job is None:
                 self._job = self._last[0].job
@@ -160,9 +168,10 @@ class GraphWorker(QObject):
 
     def _render(self, job, view):
         self.child.start()  # boots while the graph is traced and laid out
-        with self._lock:
+        with self._lock:  # (set_renderer may drop it meanwhile: this render keeps its own)
             if self._renderer is None:
                 self._renderer = GraphRenderer(self._renderer_choice)
+            renderer = self._renderer
         extras = None
         if job.graph is not None:
             graph, message = job.graph, ""
@@ -176,15 +185,15 @@ class GraphWorker(QObject):
             except TraceCancelled:
                 raise RenderCancelled("closing") from None
             if extras is None:
-                graph, message = self._renderer.trace(sample.root, sample.model, job.view)
+                graph, message = renderer.trace(sample.root, sample.model, job.view)
             self._check_closing()
         styles = mark_styles(graph, job.marked, job.styles)
-        result = self._renderer.render_graph(graph, message, styles)
+        result = renderer.render_graph(graph, message, styles)
         if self._closing.is_set():
             return
-        with self._lock:
-            if self._job is not None:
-                return  # a newer graph is waiting: do not spend time drawing this one
+        with self._lock:  # a newer graph waiting: this one is of use only as its previous
+            if self._job is not None and not _newer_numbers(self._job, job):  # numbers
+                return  # (shown, a big graph that trains would never be)
         svg = bytes(result.svg)
         self.gate.wait()
         doc = ChildSvg(self.child, svg, cancelled=self._closing.is_set)

@@ -25,10 +25,13 @@ from mgdesk.gui.window_layout import build_status_bar, build_views, default_size
 from mgdesk.train import ConfigError, TrainConfig
 from mgdesk.train.config import MAX_STEPS
 
-__all__ = ["MainWindow", "open_settings"]  # open_settings: from file_actions, for app.py
+# open_settings: from file_actions, for app.py
+__all__ = ["MINIMUM_SIZE", "MainWindow", "open_settings"]
 
 GRAPH_MS = 250  # the graph is asked for at most 4 times a second while training
 APPLY_DELAY_MS = 300  # settings edited before the first step are applied after this pause
+
+MINIMUM_SIZE = (960, 640)  # below this the panels and buttons would overlap and cut
 
 
 def _percent(x):
@@ -43,6 +46,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("mgdesk — see backpropagation")
         self.setWindowIcon(icon("mgdesk"))
         self.setStyleSheet(style_sheet())
+        self.setMinimumSize(*MINIMUM_SIZE)
         self._closed = False
         self.files = FileActions(self)  # sessions, CSV, exports, saved settings
         self.graph_renderer = "auto"  # which program lays graphs out (View > Graph Renderer)
@@ -186,6 +190,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_panel_changed(self):
         config = self._validate()
+        if config is not None and self.run.running and config.steps != self.runner.limit:
+            self.pause()  # the step limit applies at once: train on to the new one (at or
+            self.train()  # below the steps done, the step-limit banner says so)
         edit = self.run.edit(config)
         if edit is None:
             return
@@ -309,6 +316,7 @@ class MainWindow(QMainWindow):
         self.points.set_shown(snapshot.data, snapshot.config)
         self.boundary.set_traced(*self.run.traced)
         self.graph.network.reset()  # the worst point of the new network, default opening
+        self.stepper_panel.new_network()  # ... and the stepper (if on) from its start
         self.loss_plot.load_history(snapshot.history)
         if not self.run.failed:
             self.graph.request()
@@ -319,6 +327,10 @@ class MainWindow(QMainWindow):
     @Slot(object, int, object)
     def _on_runner_grid_shown(self, grid, size, bounds):
         self.boundary.set_grid(grid, size, bounds)
+        if self.run.failed:  # the weights the trainer kept: the step before the failure
+            self.boundary.show_note(
+                f"The network of step {self.run.step:,}, the last with finite numbers"
+            )
 
     @Slot(tuple)
     def _on_runner_steps_shown(self, stats):
@@ -365,6 +377,7 @@ class MainWindow(QMainWindow):
     @Slot(str, str)
     def _on_runner_failed(self, reason, hint):
         hint = hint[:1].upper() + hint[1:].rstrip(".")
+        self.boundary.show_note("Training stopped: this boundary is of an earlier step")
         self._show_banner("error", f"<b>Training paused: {reason}.</b> {hint}.", "Reset")
         self.statusBar().showMessage(f"Training paused: {reason}", 8000)
         self._update_actions()

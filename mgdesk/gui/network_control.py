@@ -19,7 +19,22 @@ from mgdesk.engine import MLP
 from mgdesk.gui.graph_network import names_its_group
 from mgdesk.viz.trace import worst_sample
 
-__all__ = ["NetworkControl"]
+__all__ = ["OPEN_LIMIT", "NetworkControl", "open_records"]
+
+# The most records the window opens at once: 128,128 opened whole is ~34,000 records, laid
+# out in ~10 s; 256,256 would be ~135,000, past the layout's 20 s limit (and its SVG ~120 MB).
+OPEN_LIMIT = 36_000
+
+
+def open_records(model, names):
+    """About how many records the network view draws with the groups `names` open (a
+    neuron with k inputs opens into its k weights, k products, bias, sum and output)."""
+    fan_in = [model["nin"], *model["nouts"][:-1]]
+    count = sum(model["nin"] + n for n in model["nouts"])  # the inputs and closed neurons
+    for name in names:
+        if name.startswith("L") and ".N" in name:
+            count += 2 * fan_in[int(name[1 : name.index(".")]) - 1] + 3
+    return count
 
 
 class NetworkControl(QObject):
@@ -104,6 +119,17 @@ class NetworkControl(QObject):
         self._set(frozenset(graph.network.openable) if on else frozenset())
 
     def _set(self, opened, focus=""):
+        """Open `opened`, unless that would draw more than the layout can finish in time."""
+        model = self.window.run.model
+        records = open_records(model, opened) if model is not None else 0
+        if records > OPEN_LIMIT:
+            self.window.graph_panel.open_all.setChecked(False)
+            self.window.statusBar().showMessage(
+                f"Not opened: about {records:,} records, too many to lay out in time (at most "
+                f"{OPEN_LIMIT:,}, e.g. 128,128 whole). Open single neurons, or a smaller network.",
+                15000,
+            )
+            return
         self.opened = frozenset(opened)
         self._focus = focus
         self._request()
@@ -122,13 +148,10 @@ class NetworkControl(QObject):
         everything = set(extras.openable) <= extras.opened
         panel.open_all.setChecked(everything)
         panel.open_all.setText("Close all" if everything else "Open all")
-        closed = len(extras.openable) - len(extras.opened)
-        note = (
-            f"click a neuron to open or close it · {len(extras.opened)} open, {closed} closed"
-            f" · K: legend"
-        )
-        if self.window.graph_view.scrolls_at_fit():
-            note = f"scroll to see it all (text kept readable) · {note}"
+        # what to do first (the header is narrow: the end may be cut, the tooltip has all)
+        scroll = "scroll for more · " if self.window.graph_view.scrolls_at_fit() else ""
+        count = f"{len(extras.opened)}/{len(extras.openable)} open"
+        note = f"click a neuron to open it · {scroll}K: legend · {count}"
         return note
 
     def _keep_in_view(self, graph, name):

@@ -61,6 +61,7 @@ class RunController(QObject):
         self._step_requested.connect(self.worker.step)
         self._grid_requested.connect(self.worker.refresh_grid)
         self.thread = start_thread(self.worker, name)
+        self.limit = 0  # the step limit of the latest run started
 
     # ---- requests ----
 
@@ -69,6 +70,7 @@ class RunController(QObject):
         request = self.run.start(lr)
         if request is None:
             return False
+        self.limit = request.steps
         self.worker.request_waiting()
         self._run_requested.emit(request.run_id, request.stop, request.steps)
         return True

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -39,6 +40,7 @@ FRAME_MS = 40  # the graph is repainted at most this often while stepping
 CAPTION_LINES = 4  # the caption keeps this height, so the graph does not jump
 LIST_ROWS = 6  # the backward order list shows at least this many rows
 NOTICE = "Stepping needs the ops view (why: under the graph)."
+TOO_BIG = "Too many weights to step (why: under the graph)."
 # Building a stepper is GUI-thread work: ~0.3 s at 64,64 (4,417 weights), ~3 s and 200k
 # list rows at 256,256. Above this many weights the stepper is refused before anything is
 # built (its ops view, a box per Value, would be slow to draw and impossible to follow).
@@ -133,10 +135,18 @@ class StepperPanel(QWidget):
         self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.RichText)
-        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         _mono(self.caption)
-        line = self.caption.fontMetrics().lineSpacing()
-        self.caption.setFixedHeight(CAPTION_LINES * line + 10)
+        # the caption scrolls inside a box of CAPTION_LINES whole lines (a closed neuron's
+        # step has a line per weight), so the graph does not jump and no line is cut
+        self.caption_area = QScrollArea()
+        self.caption_area.setObjectName("stepperCaptionArea")
+        self.caption_area.setWidgetResizable(True)
+        self.caption_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.caption_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.caption_area.setWidget(self.caption)
+        self.caption.setText(caption_html("\n".join(["x"] * CAPTION_LINES)))
+        self.caption_area.setFixedHeight(self.caption.sizeHint().height())
+        self.caption.clear()
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._emit_frame)
         self._framed = 0.0  # time.monotonic() of the last frame asked for
@@ -168,8 +178,9 @@ class StepperPanel(QWidget):
         weights = sum((n_in + 1) * n for n_in, n in zip(sizes, sizes[1:], strict=False))
         if weights > MAX_WEIGHTS:
             return self._refuse(
-                f"Its {weights:,} weights are too many to step through one Value at a time; "
-                "a smaller network (e.g. hidden layers 4, 4) is easier to follow.",
+                f"The stepper goes up to {MAX_WEIGHTS:,} weights and biases; this network has "
+                f"{weights:,}: preparing its steps would hold the window for seconds. A smaller "
+                "network steps (up to about 64, 64; hidden layers 4, 4 is easiest to follow).",
                 ops=False,
             )
         if job.view == "auto":  # the network view: a box a step, at any size
@@ -203,7 +214,10 @@ class StepperPanel(QWidget):
         self.list.clear()
         self.position_label.clear()
         self.ops_button.setVisible(ops)
-        self.show_notice(f"The stepper needs the ops view, where every Value is a box; {why}")
+        self.notice_text.setText(NOTICE if ops else TOO_BIG)
+        if ops:
+            why = f"The stepper needs the ops view, where every Value is a box; {why}"
+        self.show_notice(why)
         return None
 
     def follow_network(self, job):
@@ -252,6 +266,10 @@ class StepperPanel(QWidget):
         self._fill_list(len(self.stepper))
         self.stepper.jump_to(min(position, len(self.stepper)))
         self._show_position(0, len(self.stepper))
+
+    def new_network(self):
+        """A Reset: the next stepper starts at step 0 (a training step keeps the position)."""
+        self.stepper, self.net, self.job = None, None, None
 
     def close_stepper(self):
         self.stepper, self.job, self.topo, self.params, self._index = None, None, [], [], {}

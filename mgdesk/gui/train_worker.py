@@ -219,7 +219,8 @@ class TrainWorker(QObject):
                 pending, last = [], time.monotonic()
         if self._closing.is_set():
             return
-        self._yield_steps(pending, grid=False)  # with the failure, if the loss failed
+        # with the failure, if the loss failed, and the boundary of the last finite weights
+        self._yield_steps(pending, grid=trainer.failure is not None)
         if trainer.failure is not None:
             self.finished.emit(run_id, "failed")
             return
@@ -236,7 +237,8 @@ class TrainWorker(QObject):
             return
         self.take_data()
         stats = trainer.step_once()
-        self._yield_steps([] if stats is None else [stats], grid=stats is not None)
+        failed = trainer.failure is not None  # (its boundary: the last finite weights)
+        self._yield_steps([] if stats is None else [stats], grid=stats is not None or failed)
 
     def _grid(self, n, bounds, stop=None):
         """Scores on an n x n grid over `bounds` (corners included, row 0 at ymin), as
@@ -283,7 +285,7 @@ class TrainWorker(QObject):
         model = trainer.model.to_dict()
         failure = trainer.failure
         values, size, bounds = None, 0, self._bounds  # (the GUI thread may replace _bounds)
-        if grid and failure is None and not self._closing.is_set():
+        if grid and not self._closing.is_set():
             start = time.monotonic()
             size = grid_resolution(self._cell_cost(), live)
             values = self._grid(size, bounds, stop)

@@ -127,8 +127,8 @@ def _build_side(w):
     w.side_splitter.setStretchFactor(1, 1)
     w.graph_panel.add_side_widget(w.side_splitter)
     w.side_splitter.hide()  # the graph gets the room until a node is inspected
-    w.graph_panel.set_footer(w.stepper_panel.caption)
-    w.stepper_panel.caption.hide()
+    w.graph_panel.set_footer(w.stepper_panel.caption_area)
+    w.stepper_panel.caption_area.hide()
 
 
 def _titled(widget, title, extra=None):

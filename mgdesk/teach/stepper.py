@@ -21,6 +21,7 @@ import bisect
 import heapq
 
 from mgdesk.teach.explain import describe, fmt, local_rule
+from mgdesk.viz.network_sizes import value_label
 from mgdesk.viz.trace import node_names
 
 __all__ = ["BackwardStepper", "NetworkStepper", "node_names"]
@@ -201,6 +202,12 @@ class NetworkStepper:
         self.groups = groups
         self.opened = frozenset(opened)
         index = groups.index
+        self._products = {  # id(w·x) -> its name: the graph's "w1·x1", with its neuron's
+            id(p): f"{g.name}.w{j + 1}·x{j + 1}"
+            for g in groups.groups
+            for j, (p, _, _) in enumerate(g.products)
+            if not p.label
+        }
         units, members = {}, {}
         for v in groups.topo:
             key = self._unit(v)
@@ -236,6 +243,10 @@ class NetworkStepper:
         for group in groups.groups:  # a neuron's output reads as the neuron: L1.N2, not n14
             if group.kind == "neuron" and not group.output.label:
                 self.engine._names[group.output] = group.name
+        for group in groups.groups:  # a product as the graph names it: L1.N2.w1·x1
+            for product, _, _ in group.products:
+                if id(product) in self._products:
+                    self.engine._names[product] = self._products[id(product)]
         self._ends = []
         end = 0
         for _, _, nodes in steps:
@@ -254,7 +265,10 @@ class NetworkStepper:
         if group.kind == "neuron" and v in group.chain:
             total = g.index[id(group.chain[-1])]
             return f"{group.name}:sum", f"n{total}", f"{group.name} Σ"
-        return f"n{i}", f"n{i}", v.label or f"n{i} ({v._op or 'constant'})"
+        name = v.label or self._products.get(id(v))
+        if not name and group.kind == "loss":  # as its box reads: "loss ×", "loss constant"
+            name = f"loss {value_label(v)}"
+        return f"n{i}", f"n{i}", name or f"n{i} ({v._op or 'constant'})"
 
     def __len__(self):
         return len(self.steps)

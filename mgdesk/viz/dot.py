@@ -16,6 +16,8 @@ import math
 
 import graphviz
 
+from mgdesk.viz.program import RenderCancelled
+
 __all__ = [
     "FONT",
     "FONT_SIZE",
@@ -59,6 +61,7 @@ WEIGHT_POSITIVE = "#e08214"
 WEIGHT_NEGATIVE = "#8073ac"
 WEIGHT_FULL = 2.0
 EDGE_COLOUR = "#a0a0a0"  # the edges that are not a weight
+CANCEL_EVERY = 2000  # nodes of the network view's DOT between looks at `cancelled()`
 OP_FILL = "#e8e8e8"
 _OP_SHAPE = {"shape": "circle", "fontsize": "12", "margin": "0.02"}  # "tanh" stays small
 # (graph, node, edge) attributes of each view. The neuron view packs a 16-wide layer into a
@@ -200,14 +203,16 @@ def _record_label(node, two_rows=False):
     return "{" + "|".join(columns) + "}"
 
 
-def to_dot(graph, styled=True):
+def to_dot(graph, styled=True, cancelled=None):
     """DOT source: records left to right, op nodes as small circles, node ids kept in the SVG.
 
     `styled=False` leaves out the colours (the SVG template writes them), which makes the
-    source quicker to build: only the layout is wanted from it.
+    source quicker to build: only the layout is wanted from it. `cancelled()`, looked at
+    every few thousand nodes of the network view (seconds at 128,128 opened), True stops
+    it with RenderCancelled.
     """
     if graph.view == "network":
-        return _network_dot(graph, styled)
+        return _network_dot(graph, styled, cancelled or (lambda: False))
     graph_attrs, node_attrs, edge_attrs = _VIEW_ATTRS[graph.view]
     two_rows = graph.view == "neurons"
     dot = graphviz.Digraph(
@@ -256,7 +261,7 @@ def graph_heat_side(graph, node):
     return 54.0 if graph.stacked else 18.0
 
 
-def _network_dot(graph, styled):
+def _network_dot(graph, styled, cancelled):
     """The network view's DOT: every node pinned at its `pos` (points, drawn by `neato -n2`)."""
     dot = graphviz.Digraph(
         "mgdesk",
@@ -274,7 +279,9 @@ def _network_dot(graph, styled):
         },
         edge_attr={"color": EDGE_COLOUR, "arrowsize": "0.5", "penwidth": "0.8"},
     )
-    for node, (x, y) in zip(graph.nodes, graph.positions, strict=True):
+    for k, (node, (x, y)) in enumerate(zip(graph.nodes, graph.positions, strict=True)):
+        if k % CANCEL_EVERY == 0 and cancelled():
+            raise RenderCancelled("a newer graph was requested")
         attrs = _style(node) if styled else {}
         attrs["pos"] = f"{x:.2f},{-y:.2f}!"
         if node.kind == "op":
@@ -313,7 +320,7 @@ LEGEND = (
     ("edge", "#8073ac", "purple edge: a negative weight"),
     ("edge", "#a0a0a0", "grey edge: a value used by an operation"),
     ("point", "filled", "filled dot: a training point, coloured by its class"),
-    ("point", "ring", "white dot: a test point (not trained on)"),
+    ("point", "ring", "ring in its class's colour: a test point (not trained on)"),
     ("point", "big ring", "large black ring: the traced point, whose graph is drawn"),
 )
 

@@ -25,6 +25,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from mgdesk.viz.dot import FONT_SIZE
 from mgdesk.viz.graph import DENSE_EDGES, HUB_OP, Graph, GraphNode
 from mgdesk.viz.network_sizes import (
     AREA,
@@ -239,6 +240,10 @@ def _header_text(groups, column):
     return f"{'output' if last else f'layer {column}'}: {n} {act}"
 
 
+# The height, in points, of the graph area at the default size with text at READABLE_PX.
+FIRST_SCREEN = AREA[1] * FONT_SIZE / READABLE_PX
+
+
 def trace_network(groups, opened=frozenset(), stacked=False):
     """The Graph (view "network") of `groups` with the groups named in `opened` open.
 
@@ -271,7 +276,9 @@ def trace_network(groups, opened=frozenset(), stacked=False):
             )
         )
         b.pos.append((x + width / 2, HEADER / 2))
-        y = HEADER + (top - closed[c]) / 2
+        # a short column (inputs, output, loss) beside tall ones sits in the middle of the
+        # first screenful (what shows at fit), not of a picture that scrolls far below it
+        y = HEADER + max(0.0, min(top - closed[c], FIRST_SCREEN - closed[c]) / 2)
         hub = _hub(b, groups, c, x, top) if 1 < c <= groups.layers else None
         for group in column:
             w, h = cell_size(group, opened, stacked)

@@ -92,9 +92,13 @@ class GraphRenderer:
             if layout is not None:
                 self._layouts.move_to_end(key)
         cached = layout is not None
-        if layout is None:
-            svg = self._run(to_dot(graph, styled=False), "svg", generation, _options(graph))
+        if layout is None:  # each part takes seconds for a big opened network: a cancel
+            stale = lambda: generation != self._generation  # noqa: E731 (stops it between parts)
+            source = to_dot(graph, styled=False, cancelled=stale)
+            svg = self._run(source, "svg", generation, _options(graph))
+            self._check(generation)
             layout = Layout(compact_svg(svg.decode()), graph)
+            self._check(generation)
             with self._lock:
                 self._layouts[key] = layout
                 while len(self._layouts) > self.cache_size:

@@ -138,7 +138,10 @@ def test_b_on_256_256_says_at_once_that_it_cannot_step(qtbot, window):
     panel = window.stepper_panel
     assert took < 1.0, took  # (4-9 s before: a stepper of 200k values was built)
     assert panel.notice.isVisible() and panel.stepper is None and not window.stepping
-    assert "too many to step through" in plain(panel.caption.text())
+    caption = plain(panel.caption.text())  # the real limit, not "needs the ops view"
+    assert "goes up to 5,000 weights" in caption and "66,817" in caption
+    assert "ops view" not in caption + panel.notice_text.text()
+    assert "Too many weights" in panel.notice_text.text()
     assert not panel.ops_button.isVisible()  # its ops view would never finish drawing
     # (let the graph thread finish redrawing this network's graph before the window closes)
     qtbot.waitUntil(lambda: window.graph.graph_worker.idle, timeout=30000)
