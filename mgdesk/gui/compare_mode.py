@@ -25,6 +25,7 @@ from mgdesk.gui.run_controller import GATE_MS
 from mgdesk.gui.threads import start_thread
 from mgdesk.gui.widgets import icon
 from mgdesk.train.compare import Variant
+from mgdesk.train.run_model import describe_sample
 
 __all__ = ["CompareMode"]
 
@@ -186,6 +187,10 @@ class CompareMode(QObject):
             self._boundary_box.hide()
             self.view.show()
             window.settings_dock.widget().setEnabled(False)
+            window.points.set_locked(
+                "Points cannot be edited while comparing: both runs train on the same "
+                "points. Leave Compare to edit them"
+            )
             window.settings_dock.setWindowTitle("Settings · off while comparing")
             height = sum(self._sizes[1])
             top = int(height * TOP_SHARE)
@@ -228,6 +233,7 @@ class CompareMode(QObject):
         self.view.hide()
         self.view.setParent(None)
         window.settings_dock.widget().setEnabled(True)
+        window.points.set_locked("")
         window.settings_dock.setWindowTitle("Settings")
         self._restore_sizes()
         plot = window.loss_plot
@@ -341,7 +347,9 @@ class CompareMode(QObject):
         self.models, self.failures = snapshot.models, snapshot.failures
         self.velocities = snapshot.velocities
         self.step = snapshot.step
-        self.view.set_data(snapshot.data, snapshot.box)
+        regression = self.variants[0].config.task == "regression"
+        self.view.set_data(snapshot.data, snapshot.box, regression)
+        window.loss_plot.set_task(self.variants[0].config.task)
         kind, index = window.run.traced
         size = len(snapshot.data.x_train if kind == "train" else snapshot.data.x_test)
         if index >= size:
@@ -444,7 +452,7 @@ class CompareMode(QObject):
         self._refresh()
         run = self.view.graph_run  # the point worth tracing now under the run drawn
         network = self.window.graph.network
-        if network.trace_worst(self.models[run], self.data, self.variants[run].config.loss):
+        if network.trace_worst(self.models[run], self.data, self.variants[run].config):
             self.view.set_traced(*self.window.run.traced)
             self.window.graph.request()
         if why == "done":
@@ -488,13 +496,15 @@ class CompareMode(QObject):
             return None
         x, y = tuple(xs[index]), ys[index]
         variant = self.variants[run]
+        config = variant.config
         caption = (
             f"Run {'AB'[run]} ({variant.short_label or variant.label}): loss of {kind} "
-            f"sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  y = {y:+g}"
+            f"sample #{index}:  {describe_sample(x, y, config)}"
         )
         view = window.graph_panel.mode.currentText()
         extra = window.graph.network.job_fields(view)  # the opening and the heatmaps' plane
-        return GraphJob(self.models[run], x, y, variant.config.loss, view, caption, **extra)
+        extra["features"] = config.input_features
+        return GraphJob(self.models[run], x, y, config.loss, view, caption, **extra)
 
     # ---- sessions ----
 

@@ -44,8 +44,12 @@ def _number(value, percent=False):
     return f"{100 * value:.1f}%" if percent else f"{value:.4g}"
 
 
-def figure_texts(figures, relus):
-    """The table's texts for a RunFigures; `relus`: hidden ReLU neurons the run has."""
+R2_HEADERS = {"train acc": "train R²", "test acc": "test R²", "95% at": "R² 0.95 at"}
+
+
+def figure_texts(figures, relus, regression=False):
+    """The table's texts for a RunFigures; `relus`: hidden ReLU neurons the run has;
+    a regression's scores are R², shown as numbers, not percentages."""
     if figures is None:
         return ["…"] * len(COLUMNS)
     dead = f"{len(figures.dead)} of {relus}" if relus else "no ReLU"
@@ -54,8 +58,8 @@ def figure_texts(figures, relus):
     return [
         _number(figures.train_loss),
         _number(figures.test_loss),
-        _number(figures.train_acc, percent=True),
-        _number(figures.test_acc, percent=True),
+        _number(figures.train_acc, percent=not regression),
+        _number(figures.test_acc, percent=not regression),
         _step(figures.steps_to_95),
         "–" if figures.ms_per_step is None else f"{figures.ms_per_step:.2f}",
         dead,
@@ -99,6 +103,7 @@ class CompareView(QWidget):
         self.graph_buttons = [QRadioButton(), QRadioButton()]
         self.graph_group = QButtonGroup(self)
         self._relus = [0, 0]
+        self.regression = False  # the runs fit a curve: R² where classes have accuracy
         self.labels = ["A", "B"]
         header = QHBoxLayout()
         header.setContentsMargins(4, 2, 4, 2)
@@ -178,6 +183,10 @@ class CompareView(QWidget):
         """Name the runs (their labels: what differs) and clear the figures."""
         self.labels = list(labels)
         self._relus = [relu_count(c) for c in configs]
+        self.regression = configs[0].task == "regression"
+        for j, (name, _) in enumerate(COLUMNS):
+            shown = R2_HEADERS.get(name, name) if self.regression else name
+            self.table.horizontalHeaderItem(j).setText(shown)
         self.caption.setText(f"Compare · {labels[0]} vs {labels[1]} · same start, lockstep")
         for i, label in enumerate(labels):
             color = QColor(*COMPARE_COLORS[i])
@@ -191,7 +200,7 @@ class CompareView(QWidget):
 
     def set_figures(self, figures):
         for i, shown in enumerate(figures):
-            for j, text in enumerate(figure_texts(shown, self._relus[i])):
+            for j, text in enumerate(figure_texts(shown, self._relus[i], self.regression)):
                 self.table.item(i, j).setText(text)
 
     def figure_text(self, run, column):
@@ -203,9 +212,9 @@ class CompareView(QWidget):
         if checked:
             self.graph_run_changed.emit(index)
 
-    def set_data(self, data, box):
+    def set_data(self, data, box, regression=False):
         for plot in self.boundaries:
-            plot.set_data(data, box)
+            plot.set_data(data, box, regression)
 
     def set_traced(self, kind, index):
         for plot in self.boundaries:

@@ -11,14 +11,12 @@ requests, a `threading.Event` to stop, the GuiGate between steps.
 
 import threading
 import time
-from array import array
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from mgdesk.gui.threads import GuiGate
-from mgdesk.gui.train_worker import grid_resolution, plane_bounds
-from mgdesk.train import decision_grid_bands
+from mgdesk.gui.train_worker import grid_resolution, network_grid, plane_bounds
 from mgdesk.train.compare import Comparison, compare
 from mgdesk.train.runs import TARGET_ACCURACY, RunFigures, dead_relus
 
@@ -224,7 +222,7 @@ class CompareWorker(QObject):
         if grid and not self._closing.is_set():
             began = time.monotonic()
             size = grid_resolution(self._cell_cost, live)
-            grids = self._grids(models, size, bounds, stop)
+            grids = self._grids(trainers, size, bounds, stop)
             cost = time.monotonic() - began
             if grids:
                 self._cell_cost = cost / (size * size * len(models))
@@ -250,8 +248,8 @@ class CompareWorker(QObject):
             **start,
         )
 
-    def _grids(self, models, n, bounds, stop):
-        """Each run's scores on an n x n grid, a band at a time with the gate between;
+    def _grids(self, trainers, n, bounds, stop):
+        """Each run's grid (train_worker.network_grid), a band at a time with the gate between;
         () when a newer request (or `stop`, or closing) came meanwhile."""
 
         def pause():
@@ -260,16 +258,10 @@ class CompareWorker(QObject):
                 raise _Interrupted
 
         rows = max(1, min(n, int(BAND_SECONDS / (self._cell_cost * n))))
-        grids = []
         try:
-            for model in models:
-                values = array("d")
-                for band in decision_grid_bands(model, bounds, n, band=rows, pause=pause):
-                    values.extend(band)
-                grids.append(values.tobytes())
+            return tuple(network_grid(t, n, bounds, rows, pause) for t in trainers)
         except _Interrupted:
             return ()
-        return tuple(grids)
 
     def _figures(self, i, trainer, model):
         """Run i's row of the table (train.runs.RunFigures) now. The step that reached

@@ -38,6 +38,8 @@ FEATURE_TEXT["sin(x2)"] = "sin x2"
 DRAWN_TEXT = "drawn points"  # the dataset "drawn": what Edit points on the boundary made
 SAME = "as above"  # a layer that follows the network's activation
 SETTINGS = {f.name: f.metadata for f in fields(TrainConfig)}  # label, help, limits
+NUMBER_FIELDS = ("samples", "noise", "classes", "test_split", "seed", "lr", "momentum",
+                 "batch_size", "l2", "steps")  # fmt: skip
 LABELS = {"steps": "Step limit"}  # where the window names a setting otherwise
 
 
@@ -176,6 +178,10 @@ class ArchitecturePanel(QWidget):
         self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
         self.layers.textChanged.connect(self._on_layers_edited)
         self.lr.valueChanged.connect(self._on_lr_changed)
+        self._range_error = ""  # the number box whose typed number is out of its range
+        for name in NUMBER_FIELDS:
+            edit = getattr(self, name).lineEdit()
+            edit.textEdited.connect(lambda text, name=name: self._on_number_edited(name, text))
         self.set_config(TrainConfig())
 
     # ---- building ----
@@ -451,8 +457,11 @@ class ArchitecturePanel(QWidget):
             self.noise.setValue(config.noise)
             self.classes.setValue(config.classes)
             self.task.setCurrentText(config.task)
+            # the default inputs are x1, x2 (a regression leaves x2 out): a regression
+            # switched back to classes sees the point again
+            checked = config.features or ("x1", "x2")
             for name, box in self._feature_boxes.items():
-                box.setChecked(name in config.input_features)
+                box.setChecked(name in checked)
             self.test_split.setValue(config.test_split)
             self.seed.setValue(config.seed)
             self._sizes = tuple(config.layers)
@@ -479,6 +488,22 @@ class ArchitecturePanel(QWidget):
         self.changed.emit()
 
     # ---- errors beside the fields ----
+
+    def _on_number_edited(self, name, text):
+        """A number typed out of the box's range is not kept (Qt puts the old one back
+        when the field is left): say so under the field while it is typed."""
+        try:
+            value = float(text.replace(",", ""))
+        except ValueError:
+            return  # not a number yet ("", "-", "1e")
+        low, high = _limits(name)
+        if not low <= value <= high:
+            limits = SETTINGS[name]["limits"].text()
+            self.mark_error(name, f"{_label(name)} is {limits}: {text} is not kept")
+            self._range_error = name
+        elif self._range_error == name:
+            self._range_error = ""
+            self.clear_errors()
 
     def mark_error(self, field, message):
         """Show `message` under `field`'s control; False if no control has that name."""

@@ -77,6 +77,7 @@ class DataArea(QObject):
         w.runner.set_data(data, run.applied.replace(dataset=DRAWN, csv_path=None))
         w.panel.show_drawn()  # (the same as applied: no "applies on Reset")
         w.boundary.show_points(data)
+        w.show_points_edited()
         kind, index = run.traced
         if index >= len(data.x_train if kind == "train" else data.x_test):
             run.traced = ("train", 0)

@@ -347,7 +347,10 @@ def _ops_boxes(panel):
         config = panel.config()
     except ConfigError:
         return 0
-    return ops_node_count(trace_sample(new_model(config), (0.0, 0.0), 1.0, config.loss).root)
+    sample = trace_sample(
+        new_model(config), (0.0, 0.0), 1.0, config.loss, features=config.input_features
+    )
+    return ops_node_count(sample.root)
 
 
 def _svg_to_png(svg, path, max_pixels=16_000_000):

@@ -92,6 +92,7 @@ class GraphArea(QObject):
         x, y, caption = sample
         view = self.w.graph_panel.mode.currentText()
         extra = self.network.job_fields(view)
+        extra["features"] = run.applied.input_features
         return GraphJob(run.model, x, y, run.applied.loss, view, caption, **extra)
 
     @Slot()

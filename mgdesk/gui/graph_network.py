@@ -68,7 +68,7 @@ def network_extras(job, opened, quiet=""):
     """The NetworkExtras of `job` (its model dict, its plane) drawn with `opened` open."""
     outputs, heat = {}, {}
     if job.bounds:
-        outputs = neuron_outputs(job.model, job.bounds)
+        outputs = neuron_outputs(job.model, job.bounds, features=job.features)
         heat = {name: heat_image(values) for name, values in outputs.items()}
     sizes = job.model["nouts"]
     openable = tuple(f"L{i + 1}.N{j + 1}" for i, n in enumerate(sizes) for j in range(n))

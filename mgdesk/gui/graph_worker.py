@@ -43,14 +43,16 @@ class GraphJob:
     marked: tuple = ()  # labels of parameters to mark (the gradient check's disagreements)
     opened: frozenset | None = None  # network view: groups opened (None: the default)
     bounds: tuple = ()  # network view: the plane of the neurons' heatmaps (none when empty)
+    features: tuple | None = None  # what the network sees of a point (None: x1, x2)
 
     def same_sample(self, other):
         """Does `other` draw the same network on the same sample?"""
-        return (self.model, self.x, self.y, self.loss) == (
+        return (self.model, self.x, self.y, self.loss, self.features) == (
             other.model,
             other.x,
             other.y,
             other.loss,
+            other.features,
         )
 
 

@@ -95,7 +95,7 @@ class _Rows(Sequence):
 class _LiveRun:
     """The curves of one run being trained and every step's row (growing by doubling)."""
 
-    def __init__(self, plot, accuracy_box, legend, color, test_color, label=None):
+    def __init__(self, plot, accuracy_box, legend, color, test_color, label=None, score="accuracy"):
         self.label = label
         self.train_loss = plot.plot(pen=pg.mkPen(color, width=2))
         # Dashed or translucent lines 1 px wide: Qt strokes a wider one ~5x slower (its
@@ -112,7 +112,7 @@ class _LiveRun:
         # the compare table has the test accuracy)
         self.test_acc.setVisible(label is None)
         if label is None:
-            names = ("train loss", "test loss", "train accuracy", "test accuracy")
+            names = ("train loss", "test loss", f"train {score}", f"test {score}")
             curves = (self.train_loss, self.test_loss, self.train_acc, self.test_acc)
         else:  # compare mode: the accuracies keep their colours, the legend stays short
             names, curves = (
@@ -191,6 +191,9 @@ class LossPlot(pg.PlotWidget):
         item.getAxis("left").enableAutoSIPrefix(False)  # no "loss (x1e+27)" after a blow-up
         item.setDownsampling(auto=True, mode="peak")
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        # at the right, half-way up: where trained curves are not (losses fall to the
+        # bottom, accuracies rise to the top)
+        self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 235))  # curves pass behind its text
         self.legend.setPen(pg.mkPen(220, 220, 220))
 
@@ -212,6 +215,7 @@ class LossPlot(pg.PlotWidget):
         self._history_arrays = []  # (steps, train losses) of each kept run, as arrays
         self._no_ghost = pg.PlotDataItem()  # `ghost` while no run is kept: never drawn
         self._live = []
+        self._score = "accuracy"  # what the right axis shows: "accuracy", or "R²" (regression)
         self._log = False
         self._range = None
         self.set_runs([None])
@@ -232,7 +236,8 @@ class LossPlot(pg.PlotWidget):
         for i, label in enumerate(labels):
             color = TRAIN_COLOR if single else COMPARE_COLORS[i % len(COMPARE_COLORS)]
             test = TEST_COLOR if single else color
-            self._live.append(_LiveRun(item, self.accuracy_box, self.legend, color, test, label))
+            live = _LiveRun(item, self.accuracy_box, self.legend, color, test, label, self._score)
+            self._live.append(live)
         for curve in self.history_curves:  # the live run's train loss stays the first item
             item.addItem(curve)
         first = self._live[0]
@@ -247,6 +252,26 @@ class LossPlot(pg.PlotWidget):
         self._relegend_history()  # the kept runs listed after the live ones
         self._range = None
         self._redraw()
+
+    def set_task(self, task):
+        """Name the right axis after what the runs score: accuracy (0..1) for classes, R²
+        for a regression, drawn from -1 (a worse fit than the mean of y, often the case
+        at first, is drawn at -1) to 1. Keeps the live runs' rows."""
+        score = "R²" if task == "regression" else "accuracy"
+        if score == self._score:
+            return
+        self._score = score
+        self.getPlotItem().getAxis("right").setLabel(score)
+        self.accuracy_box.setYRange(-1 if score == "R²" else 0, 1, padding=0.02)
+        for _curve, label in self.legend.items:
+            side, _, named = label.text.partition(" ")
+            if side in ("train", "test") and named in ("accuracy", "R²"):
+                label.setText(f"{side} {score}")
+        self._redraw()
+
+    def _scores(self, values):
+        """Accuracies as they are; R² below -1 drawn at -1 (the bottom of its axis)."""
+        return np.maximum(values, -1.0) if self._score == "R²" else values
 
     @property
     def run_labels(self):
@@ -454,10 +479,11 @@ class LossPlot(pg.PlotWidget):
             test = run.column("test")
             has_test = bool(len(test)) and not np.all(np.isnan(test))
             run.train_loss.setData(*decimate(steps, self._loss(run.column("train"))))
-            run.train_acc.setData(*decimate(steps, run.column("tacc")))
+            run.train_acc.setData(*decimate(steps, self._scores(run.column("tacc"))))
             if has_test:
                 run.test_loss.setData(*decimate(steps, self._loss(test)), connect="finite")
-                run.test_acc.setData(*decimate(steps, run.column("vacc")), connect="finite")
+                vacc = self._scores(run.column("vacc"))
+                run.test_acc.setData(*decimate(steps, vacc), connect="finite")
             else:
                 run.test_loss.setData([], [])
                 run.test_acc.setData([], [])
@@ -476,11 +502,11 @@ class LossPlot(pg.PlotWidget):
         loss of the newest shown kept run that did not diverge does (where a new run will
         start). Values that are not finite never do; nor does a run that diverged."""
         shown = self._shown_history()
-        last = max(
-            [10]
-            + [run.column("step")[-1] for run in self._live if run.count]
-            + [r.steps[-1] for r in shown if r.steps]
-        )
+        live = [run.column("step")[-1] for run in self._live if run.count]
+        # the live runs set the x axis (a kept run of 5,000 steps would squeeze a new one
+        # into its first pixels; kept runs are drawn over the steps shown); before their
+        # first step, the kept runs shown do
+        last = max([10] + (live or [r.steps[-1] for r in shown if r.steps]))
         counted = [run for run in self._live if run.count]
         if counted:
             losses = np.concatenate([run.data[1:3, : run.count].ravel() for run in counted])

@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.run = self.runner.run  # its settings, data, model, history, status
         self.graph = None  # the graph area, once built
         self._dead = ((), 0.0, "")  # (network, step), when, the dead-ReLU count's text
+        self._edited_at = -1  # the step at which the points were last edited (-1: never)
         try:
             build_views(self)
             self.compare = CompareMode(self)  # two runs side by side (the Compare action)
@@ -152,14 +153,22 @@ class MainWindow(QMainWindow):
         if self.run.applied is not None and self.run.applied.task == "regression":
             name, shown = "R²", "{:.3f}".format  # how much of y's variance the curve explains
         test = "" if stats.test_acc is None else f"  (test {shown(stats.test_acc)})"
-        labels["accuracy"].setText(f"{name} {shown(stats.train_acc)}{test}")
+        before = " · before your point edit" if stats.step <= self._edited_at else ""
+        labels["accuracy"].setText(f"{name} {shown(stats.train_acc)}{test}{before}")
         rate = self.run.steps_per_second(time.monotonic())
         labels["rate"].setText(f"{rate:,.0f} steps/s" if rate is not None else "")
+
+    def show_points_edited(self):
+        """The points changed under the network shown: the loss and accuracy shown are of
+        the points before the edit until the next step (the dead ReLUs are counted again)."""
+        run = self.run
+        self._edited_at = run.step
+        self._show_stats(run.history[-1] if run.history else None)
 
     def _dead_text(self):
         """'dead ReLUs 3 of 32' for the network shown, counted at most twice a second."""
         run, now = self.run, time.monotonic()
-        key = (run.generation, run.step, id(run.model))
+        key = (run.generation, run.step, id(run.model), id(run.data))
         shown, when, text = self._dead
         if key != shown and (now - when >= 0.5 or not run.running):
             text = dead_relu_text(run.model, run.data, run.applied)
@@ -312,12 +321,14 @@ class MainWindow(QMainWindow):
             config, diverged = self.run.ghost_settings  # with the rate it ended with
             self.loss_plot.new_run(None if config else self.run.ghost, config, None, diverged)
         regression = snapshot.config.task == "regression"
+        self.loss_plot.set_task(snapshot.config.task)
         self.boundary.set_data(snapshot.data, snapshot.box, regression)
         self.points.set_shown(snapshot.data, snapshot.config)
         self.boundary.set_traced(*self.run.traced)
         self.graph.network.reset()  # the worst point of the new network, default opening
         self.stepper_panel.new_network()  # ... and the stepper (if on) from its start
         self.loss_plot.load_history(snapshot.history)
+        self._edited_at = -1
         if not self.run.failed:
             self.graph.request()
         self._show_stats(snapshot.history[-1] if snapshot.history else None)

@@ -68,18 +68,20 @@ class NetworkControl(QObject):
         self.user_traced = False
         self.trace_worst()
 
-    def trace_worst(self, model=None, data=None, loss=None):
+    def trace_worst(self, model=None, data=None, config=None):
         """Trace the training point with the largest loss (unless the user chose one) under
-        the run shown, or under the model dict, Dataset and loss given (a compared run);
-        True when that is another point than the one traced."""
+        the run shown, or under the model dict, Dataset and TrainConfig given (a compared
+        run); True when that is another point than the one traced."""
         run = self.window.run
         if model is None:
-            model, data = run.model, run.data
-            loss = run.applied.loss if run.applied else None
+            model, data, config = run.model, run.data, run.applied
         if self.user_traced or data is None or model is None or not len(data.x_train):
             return False
         try:
-            index = worst_sample(MLP.from_dict(model), data.x_train, data.y_train, loss)
+            features = config.input_features
+            index = worst_sample(
+                MLP.from_dict(model), data.x_train, data.y_train, config.loss, features
+            )
         except (ValueError, OverflowError):
             return False  # a diverged network: any point will do
         changed = run.traced != ("train", index)

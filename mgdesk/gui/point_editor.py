@@ -81,6 +81,7 @@ class PointEditor(QObject):
         self.regression = False  # a click adds a point of the curve (x, y)
         self.test = False  # new points go to the test set
         self.eraser = False
+        self.locked = ""  # why no edit can be made now (compare mode), or ""
         self.files = files  # the window's FileActions (for Export Points)
         self._shown = None  # the Dataset shown in the plot (the run's)
         self._config = None  # the settings of the network shown (for the work limit)
@@ -143,7 +144,27 @@ class PointEditor(QObject):
 
     # ---- modes (the window's actions call these) ----
 
+    def set_locked(self, reason):
+        """No edit while `reason` is not "" (compare mode: both runs train on the points
+        they started with); every try says `reason` in the status bar. Ends editing."""
+        self.locked = reason
+        if reason and self.editing and "edit_points" in self._actions:
+            self._actions["edit_points"].setChecked(False)
+        elif reason and self.editing:
+            self.set_editing(False)
+        self.state_changed.emit()
+
+    def _refused(self):
+        """True (and say why) when edits are locked."""
+        if self.locked:
+            self.note_posted.emit(self.locked)
+        return bool(self.locked)
+
     def set_editing(self, on):
+        if on and self._refused():
+            if "edit_points" in self._actions:
+                self._actions["edit_points"].setChecked(False)
+            return
         self.editing = bool(on)
         self.tools.setVisible(self.editing)
         cursor = Qt.CursorShape.CrossCursor if self.editing else Qt.CursorShape.ArrowCursor
@@ -183,11 +204,11 @@ class PointEditor(QObject):
         self._apply(self.edits.clear() if self._begin() else None)
 
     def undo(self):
-        if self.shows_drawn:
+        if self.shows_drawn and not self._refused():
             self._apply(self.edits.undo())
 
     def redo(self):
-        if self.shows_drawn:
+        if self.shows_drawn and not self._refused():
             self._apply(self.edits.redo())
 
     @property
@@ -200,8 +221,9 @@ class PointEditor(QObject):
 
     def _begin(self):
         """Before an edit: the points shown become the drawn points (one undo step) when
-        they are generated or imported ones. False when nothing is shown yet."""
-        if self._shown is None:
+        they are generated or imported ones. False when nothing is shown yet or edits
+        are locked."""
+        if self._shown is None or self._refused():
             return False
         if not self.shows_drawn or not _same_points(self._shown, self.edits.data):
             self.edits.start_from(self._shown)

@@ -95,6 +95,23 @@ def grid_resolution(seconds_per_cell=None, live=False):
     return max(MIN_LIVE_GRID, min(GRID_SIZE, fit))
 
 
+def network_grid(trainer, n, bounds, rows, pause):
+    """What the boundary plot draws of `trainer`'s network, as float64 bytes: its score on
+    an n x n grid over `bounds` (row 0 at ymin), or its K scores per grid point (K
+    outputs), computed `rows` grid rows at a time with `pause()` before each; a
+    regression's curve: n outputs over the plane's x. The network sees each point through
+    the trainer's features."""
+    model, features = trainer.model, trainer.features
+    if trainer.config.task == "regression":  # one row: the curve over the plane's x
+        pause()
+        return array("d", fitted_curve(model, bounds[:2], n, features)[1]).tobytes()
+    grid_bands = output_grid_bands if model.nouts[-1] > 1 else decision_grid_bands
+    values = array("d")
+    for band in grid_bands(model, bounds, n, band=rows, pause=pause, features=features):
+        values.extend(band)
+    return values.tobytes()
+
+
 class _GridInterrupted(Exception):
     """A newer request (train, step, reset, close) is waiting: drop the grid being made."""
 
@@ -252,19 +269,10 @@ class TrainWorker(QObject):
 
         cost = self._cell_cost()
         rows = max(1, min(n, int(BAND_SECONDS / (cost * n))))
-        values = array("d")
         try:
-            trainer = self.trainer
-            model, features = trainer.model, trainer.features
-            if trainer.config.task == "regression":  # one row: the curve over the plane's x
-                pause()
-                return array("d", fitted_curve(model, bounds[:2], n, features)[1]).tobytes()
-            grid_bands = output_grid_bands if model.nouts[-1] > 1 else decision_grid_bands
-            for band in grid_bands(model, bounds, n, band=rows, pause=pause, features=features):
-                values.extend(band)
+            return network_grid(self.trainer, n, bounds, rows, pause)
         except _GridInterrupted:
             return None
-        return values.tobytes()
 
     def _weights(self):
         return max(

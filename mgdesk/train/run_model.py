@@ -21,7 +21,15 @@ from dataclasses import dataclass, fields
 from mgdesk.train.config import FIELD_LABELS, TrainConfig
 from mgdesk.train.history import History
 
-__all__ = ["LIVE_FIELDS", "Edit", "ResetRequest", "RunModel", "RunRequest", "describe_run"]
+__all__ = [
+    "LIVE_FIELDS",
+    "Edit",
+    "ResetRequest",
+    "RunModel",
+    "RunRequest",
+    "describe_run",
+    "describe_sample",
+]
 
 LIVE_FIELDS = ("lr", "steps")  # the only settings a running trainer picks up at once
 
@@ -63,6 +71,16 @@ def describe_run(config, lrs=()):
     used = list(dict.fromkeys(lrs)) or [config.lr]
     rate = f"{used[0]:g}" if len(used) == 1 else f"{used[0]:g} → {used[-1]:g}"
     return f"{layers} {act} · {config.dataset} · lr {rate}"
+
+
+def describe_sample(x, y, config):
+    """A traced sample in words for the graph's title, as `config`'s task reads it:
+    'x = (0.91, -0.08),  class 2' (ce: a class has no sign), 'x = (0.04, 0.54),  y = +1'
+    (hinge, mse on classes), 'x = 1.23,  y = +0.4512' (regression: a point of the curve)."""
+    if config.task == "regression":
+        return f"x = {x[0]:.2f},  y = {y:+.4g}"
+    target = f"class {y:g}" if config.loss == "ce" else f"y = {y:+g}"
+    return f"x = ({x[0]:.2f}, {x[1]:.2f}),  {target}"
 
 
 class RunModel:
@@ -258,6 +276,4 @@ class RunModel:
         if not 0 <= index < len(xs):
             return None
         x, y = tuple(xs[index]), ys[index]
-        target = f"class {y:g}" if self.applied.loss == "ce" else f"y = {y:+.4g}"
-        caption = f"Loss of {kind} sample #{index}:  x = ({x[0]:.2f}, {x[1]:.2f}),  {target}"
-        return x, y, caption
+        return x, y, f"Loss of {kind} sample #{index}:  {describe_sample(x, y, self.applied)}"

@@ -212,12 +212,19 @@ def describe(config):
     )
 
 
+MANY_CHANGES = 3  # more changed settings than this: the label describes the run instead
+
+
 def changes_label(before, after):
     """What changed from TrainConfig `before` to `after`, e.g. "activation=relu lr=0.1";
-    "same settings" when nothing did, describe(after) when there is no `before`."""
+    "same settings" when nothing did, describe(after) when there is no `before`, and
+    describe(after) with the dataset when more than MANY_CHANGES did (a legend line of
+    ten settings would cover the plot)."""
     if before is None:
         return describe(after)
     changed = changed_settings(before, after)
+    if len(changed) > MANY_CHANGES:  # another problem altogether (a session opened)
+        return f"{describe(after)} on {after.dataset} ({len(changed)} settings changed)"
     return " ".join(setting_text(n, v) for n, v in changed) if changed else "same settings"
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from mgdesk.engine import MLP
 from mgdesk.engine.fast import FastMLP
+from mgdesk.train.features import PLAIN, feature_matrix
 
 __all__ = ["HEAT_CELLS", "heat_rgb", "heat_scale", "neuron_outputs"]
 
@@ -22,9 +23,11 @@ POSITIVE = np.array((8, 119, 189), dtype=float)  # ... class +1
 WHITE = np.array((250, 250, 250), dtype=float)
 
 
-def neuron_outputs(model, bounds, cells=HEAT_CELLS):
+def neuron_outputs(model, bounds, cells=HEAT_CELLS, features=None):
     """{neuron name: (cells, cells) array of its output} over `bounds` (xmin, xmax, ymin,
-    ymax), every layer's neurons, the output's too. Row 0 is at ymin."""
+    ymax), every layer's neurons, the output's too. Row 0 is at ymin. `features`: what the
+    network sees of a point (train.features; default x1, x2, or x1 for a one-input
+    regression network, whose neurons then vary along x only)."""
     xmin, xmax, ymin, ymax = (float(b) for b in bounds)
     if not (np.isfinite([xmin, xmax, ymin, ymax]).all() and xmax > xmin and ymax > ymin):
         raise ValueError(f"bounds must be finite with xmax > xmin and ymax > ymin: {bounds}")
@@ -32,7 +35,8 @@ def neuron_outputs(model, bounds, cells=HEAT_CELLS):
     xs, ys = np.linspace(xmin, xmax, cells), np.linspace(ymin, ymax, cells)
     points = np.column_stack((np.tile(xs, cells), np.repeat(ys, cells)))
     with np.errstate(all="ignore"):
-        layers = FastMLP(model).layer_outputs(points)[1:]
+        X = feature_matrix(features or PLAIN[: model.nin], points)
+        layers = FastMLP(model).layer_outputs(X)[1:]
     return {
         f"L{i + 1}.N{j + 1}": A[:, j].reshape(cells, cells)
         for i, A in enumerate(layers)

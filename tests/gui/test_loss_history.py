@@ -91,3 +91,22 @@ def test_compare_mode_shows_two_labelled_runs_and_leaves_cleanly(plot):
     texts = [label.text for _, label in plot.legend.items]
     assert texts[:4] == ["train loss", "test loss", "train accuracy", "test accuracy"]
     assert not any("tanh ·" in t for t in texts)
+
+
+def test_a_new_run_is_not_squeezed_by_a_long_kept_run(plot):
+    plot.append([stats(k, 1.0 / k) for k in range(1, 5001)])
+    plot.new_run(config=TrainConfig())
+    assert plot.viewRange()[0][1] >= 5000  # before a step: the kept run shown sets it
+    plot.append([stats(k, 1.0 / k) for k in range(1, 31)])
+    assert plot.viewRange()[0][1] <= 60  # the new run fills the plot
+
+
+def test_the_legend_sits_half_way_up_at_the_right(qtbot, plot):
+    plot.resize(600, 300)
+    plot.show()
+    plot.append([stats(k, 1.0 / k) for k in range(1, 31)])
+    qtbot.wait(50)
+    box = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    legend = plot.legend.sceneBoundingRect()
+    assert legend.right() <= box.right() and legend.right() > box.center().x()
+    assert legend.top() > box.top() + 20 and abs(legend.center().y() - box.center().y()) < 20
