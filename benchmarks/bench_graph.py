@@ -21,9 +21,10 @@ refresh after a backward pass <= 50 ms (patched, Qt parse included); opening one
 The window side (issue 11, item 7): the same three through the window's own GraphWorker in
 its thread, from the request to the picture shown in a GraphView (the neurons' heatmaps on:
 their grids, images and pixmaps included), while a 5 ms timer in the GUI thread records the
-longest the GUI thread was kept from running (target: never more than 30 ms). Most of that
-stall is Qt's SVG parse and paint in the graph thread (gui/raster.py): PySide6 keeps the GIL
-through QSvgRenderer's calls, so the GUI thread waits for each of them to end.
+longest the GUI thread was kept from running (target: never more than 30 ms). PySide6 keeps
+the GIL through QSvgRenderer's calls, so the SVG is parsed and painted in the raster child
+process (gui/raster_child.py); painted in the graph thread, it stalled the GUI thread for
+each call's whole length.
 
     .venv/bin/python benchmarks/bench_graph.py [--repeats N]
 """

@@ -6,19 +6,21 @@ lock and wake the worker (a queued signal), which takes whatever is newest when 
 to it; `request` and `cancel` also stop a layout in progress directly (the renderer's
 `cancel()`, looked at between the parts of a layout), since a queued stop would only run
 after it. A render that finishes while the same picture with newer numbers waits is shown.
-The SVG is parsed and painted here too (gui/raster.py), so the GUI thread only shows
-pictures. News: `returned` (a GraphImage) and `errored` (a one-line reason).
+The SVG is parsed and painted by the raster child process (gui/raster_child.py; in this
+thread, gui/raster.py, when the child fails), so the GUI thread only shows pictures and
+keeps the GIL meanwhile. News: `returned` (a GraphImage) and `errored` (a one-line reason).
 """
 
 import threading
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QObject, Signal, Slot
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 
 from mgdesk.gui.graph_network import NetworkViews, network_extras
 from mgdesk.gui.highlight import mark_styles
-from mgdesk.gui.raster import GraphImage, hit_boxes, needs_raster, raster
+from mgdesk.gui.raster import GraphImage, needs_raster, raster
+from mgdesk.gui.raster_client import ChildSvg, RasterChild
 from mgdesk.gui.threads import GuiGate, one_line
 from mgdesk.viz import GraphRenderer, RenderCancelled
 from mgdesk.viz.trace import TraceCache, TraceCancelled
@@ -84,7 +86,8 @@ class GraphWorker(QObject):
         self._lock = threading.Lock()
         self._job = None
         self._view = (1.0, ())  # wanted pixels per SVG unit, visible rect in SVG units
-        self._last = None  # (GraphImage, QSvgRenderer) of the newest render
+        self._last = None  # (GraphImage, its ChildSvg) of the newest render
+        self.child = RasterChild(app_font())  # parses and paints the SVG, off the GIL
         self._boxes = (None, {})  # (layout key, hit boxes): a patched layout keeps its boxes
         self._busy = None  # the job being rendered
         self._closing = threading.Event()
@@ -132,6 +135,7 @@ class GraphWorker(QObject):
     def close(self):
         self._closing.set()
         self._cancel_in_flight()
+        self.child.close()
 
     def _check_closing(self):
         if self._closing.is_set():
@@ -165,6 +169,7 @@ class GraphWorker(QObject):
                 self._busy = None
 
     def _render(self, job, view):
+        self.child.start()  # boots while the graph is traced and laid out
         with self._lock:  # (set_renderer may drop it meanwhile: this render keeps its own)
             if self._renderer is None:
                 self._renderer = GraphRenderer(self._renderer_choice)
@@ -193,34 +198,41 @@ class GraphWorker(QObject):
                 return  # (shown, a big graph that trains would never be)
         svg = bytes(result.svg)
         self.gate.wait()
-        qsvg = QSvgRenderer(QByteArray(svg))
-        if not qsvg.isValid():
-            raise ValueError("the graph renderer produced an SVG that Qt cannot read")
-        view_box = qsvg.viewBoxF()
+        doc = ChildSvg(self.child, svg, cancelled=self._closing.is_set)
+        size = doc.view_box()[2:]
         image = GraphImage(
             job=job,
             svg=svg,
             view=result.view,
             node_count=result.node_count,
             message=result.message,
-            size=(view_box.width(), view_box.height()),
-            boxes=self._hit_boxes(qsvg, result),
+            size=size,
+            boxes=self._hit_boxes(doc, result, size),
             node_ids=dict(result.node_ids),
             network=extras,
         )
-        self._raster(image, qsvg, view)
+        self._raster(image, doc, view)
 
-    def _hit_boxes(self, qsvg, result):
+    def _hit_boxes(self, doc, result, size):
         """svg id -> (x, y, w, h) of each node, measured once per layout."""
-        view_box = qsvg.viewBoxF()
         nodes = tuple((sid, n.label, n.role) for sid, n in result.node_ids.items())
-        key = (result.view, nodes, view_box.width(), view_box.height())
+        key = (result.view, nodes, *size)
         if key != self._boxes[0]:
-            self._boxes = (key, hit_boxes(qsvg, result.node_ids))
+            self._boxes = (key, doc.boxes(result.node_ids))
         return self._boxes[1]
 
-    def _raster(self, image, qsvg, view):
-        done = raster(image, qsvg, view)
-        self._last = (done, qsvg)
+    def _raster(self, image, doc, view):
+        done = raster(image, doc, view)
+        self._last = (done, doc)
         if not self._closing.is_set():
             self.returned.emit(done)
+
+
+def app_font():
+    """[family, point size] of the application's default font, for the raster child's
+    text to match the window's; None without an application or a point size."""
+    app = QGuiApplication.instance()
+    font = app.font() if app is not None else None
+    if font is None or font.pointSize() <= 0:
+        return None
+    return [font.family(), font.pointSize()]

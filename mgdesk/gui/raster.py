@@ -1,13 +1,27 @@
 """A rendered graph as pictures: the SVG parsed once, painted whole at a capped size, and
-a sharper tile of the visible part when zoomed in past that. Runs in the graph thread."""
+a sharper tile of the visible part when zoomed in past that. Runs in the graph thread,
+on a document that is either parsed here (`LocalSvg`) or in the raster child
+(gui/raster_client.py `ChildSvg`): both answer `view_box()`, `boxes(ids)` and
+`paint(size, scale, region)`."""
 
 import math
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QByteArray, QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtSvg import QSvgRenderer
 
-__all__ = ["MAX_RASTER_PIXELS", "GraphImage", "hit_boxes", "needs_raster", "raster"]
+__all__ = [
+    "MAX_RASTER_PIXELS",
+    "GraphImage",
+    "LocalSvg",
+    "hit_boxes",
+    "image_bytes",
+    "image_from_bytes",
+    "needs_raster",
+    "paint",
+    "raster",
+]
 
 MAX_RASTER_PIXELS = 4_000_000  # a graph image never exceeds this (16 MB)
 
@@ -48,7 +62,27 @@ def hit_boxes(qsvg, node_ids):
     return boxes
 
 
-def raster(image, qsvg, view):
+class LocalSvg:
+    """An SVG parsed in this thread. QSvgRenderer keeps the GIL through every call, so
+    the GUI thread waits meanwhile: the fallback when the raster child cannot answer."""
+
+    def __init__(self, svg):
+        self.qsvg = QSvgRenderer(QByteArray(svg))
+        if not self.qsvg.isValid():
+            raise ValueError("the graph renderer produced an SVG that Qt cannot read")
+
+    def view_box(self):
+        box = self.qsvg.viewBoxF()
+        return (box.x(), box.y(), box.width(), box.height())
+
+    def boxes(self, ids):
+        return hit_boxes(self.qsvg, ids)
+
+    def paint(self, size, scale, region):
+        return paint(self.qsvg, size, scale, region)
+
+
+def raster(image, doc, view):
     """`image` with the pictures the view (scale, visible rect) wants: the whole graph at
     up to MAX_RASTER_PIXELS, plus a detail tile around the visible rect when zoomed in
     past that (a quarter of the rect's size of margin on each side)."""
@@ -56,7 +90,7 @@ def raster(image, qsvg, view):
     width, height = image.size
     base = min(scale, _max_scale(width, height))
     if image.image is None or not math.isclose(image.scale, base):
-        image = replace(image, image=_paint(qsvg, image.size, base, (0, 0, width, height)))
+        image = replace(image, image=doc.paint(image.size, base, (0, 0, width, height)))
     detail = {"detail": None, "detail_rect": (), "detail_scale": 0.0}
     if rect and scale > base * 1.05:  # zoomed in past the whole picture's resolution
         x, y, w, h = rect
@@ -65,7 +99,7 @@ def raster(image, qsvg, view):
         region = (x0, y0, x1 - x0, y1 - y0)
         sharp = min(scale, _max_scale(region[2], region[3]))
         detail = {
-            "detail": _paint(qsvg, image.size, sharp, region),
+            "detail": doc.paint(image.size, sharp, region),
             "detail_rect": region,
             "detail_scale": sharp,
         }
@@ -91,7 +125,7 @@ def _max_scale(width, height):
     return math.sqrt(MAX_RASTER_PIXELS / max(width * height, 1e-9))
 
 
-def _paint(qsvg, size, scale, region):
+def paint(qsvg, size, scale, region):
     """Rasterise `region` (x, y, w, h in SVG units) of the SVG at `scale` pixels per unit."""
     x, y, w, h = region
     image = QImage(
@@ -108,3 +142,14 @@ def _paint(qsvg, size, scale, region):
     qsvg.render(painter, QRectF(0, 0, size[0], size[1]))
     painter.end()
     return image
+
+
+def image_bytes(image):
+    """The raw ARGB32 (premultiplied) pixels of a picture made by `paint`."""
+    return bytes(image.constBits())[: image.width() * image.height() * 4]
+
+
+def image_from_bytes(width, height, data):
+    """A picture (its own copy) from `image_bytes`' pixels."""
+    view = QImage(data, width, height, width * 4, QImage.Format.Format_ARGB32_Premultiplied)
+    return view.copy()
