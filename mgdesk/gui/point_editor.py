@@ -205,11 +205,11 @@ class PointEditor(QObject):
 
     def undo(self):
         if self.shows_drawn and not self._refused():
-            self._apply(self.edits.undo())
+            self._apply(self.edits.undo(), "Undid your last point edit (Ctrl+Shift+Z redoes it)")
 
     def redo(self):
         if self.shows_drawn and not self._refused():
-            self._apply(self.edits.redo())
+            self._apply(self.edits.redo(), "Redid a point edit (Ctrl+Z undoes it)")
 
     @property
     def can_undo(self):
@@ -229,12 +229,16 @@ class PointEditor(QObject):
             self.edits.start_from(self._shown)
         return True
 
-    def _apply(self, data):
+    def _apply(self, data, said=""):
+        """Show the points `data` after an edit; `said`: a note for the status bar when
+        Edit Points is off (an undo by habit there changes the points out of sight)."""
         if data is None:
             return
         self._shown = data
         self.points_edited.emit(data)
         self.state_changed.emit()
+        if said and not self.editing:
+            self.note_posted.emit(said)
 
     def add_at(self, x, y, stroke=0):
         """Add a point of the chosen class at plot coordinates (x, y)."""

@@ -126,3 +126,18 @@ def test_keys_work_at_once_after_the_compare_and_open_dialogs(qtbot, window, tmp
     window.files.open_session()
     qtbot.waitUntil(lambda: compare.ready, timeout=10000)
     assert window.focusWidget() is window.graph_view
+
+
+def test_ctrl_z_outside_edit_points_says_a_point_edit_was_undone(qtbot, window):
+    from PySide6.QtCore import Qt
+    from test_point_editor import click, edit, key
+
+    edit(qtbot, window)
+    n = len(window.run.data.x_train)
+    click(window, -2.5, 2.2)
+    assert len(window.run.data.x_train) == n + 1
+    key(qtbot, window, Qt.Key.Key_E)  # Edit Points off
+    assert not window.points.editing
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.run.data.x_train) == n
+    assert "Undid your last point edit" in window.statusBar().currentMessage()
