@@ -1,14 +1,14 @@
 """Start the window: `run()` is what `mgdesk` (no sub-command) and `make run` call."""
 
-import ctypes
 import gc
-import glob
 import os
 import signal
 import sys
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
+
+from mgdesk.train.blas import one_blas_thread
 
 __all__ = ["GuiThreadCollector", "run", "tune_for_gui"]
 
@@ -100,44 +100,3 @@ def tune_for_gui():
     gc.freeze()
     sys.setswitchinterval(0.001)
     one_blas_thread()
-
-
-BLAS_SET_THREADS = (  # the names OpenBLAS builds give the setter (NumPy 2 wheels: the first)
-    "scipy_openblas_set_num_threads64_",
-    "scipy_openblas_set_num_threads",
-    "openblas_set_num_threads64_",
-    "openblas_set_num_threads",
-)
-
-
-def one_blas_thread():
-    """Make the OpenBLAS library NumPy loaded compute on one thread; True if it did.
-
-    The window already runs two threads that want a core (the GUI and the training worker).
-    OpenBLAS's own second thread spins for a core the GUI thread needs, and when the
-    machine is busy it waits for one: measured with the machine loaded, 64,64 x 1000 trained
-    at 10-20 steps/s with two BLAS threads and 130-160 with one, and a 10 ms timer in
-    another thread was late by up to 96 ms instead of 30. OPENBLAS_NUM_THREADS would have to
-    be set before NumPy is imported, which the command line does first; OpenBLAS's own
-    setter works at any time. Without OpenBLAS (macOS's Accelerate), nothing changes.
-    """
-    import numpy
-
-    folder = os.path.dirname(numpy.__file__)
-    paths = glob.glob(folder + ".libs/*openblas*") + glob.glob(f"{folder}/.dylibs/*openblas*")
-    try:
-        with open("/proc/self/maps") as maps:  # Linux: a system OpenBLAS NumPy links to
-            paths += sorted({line.split()[-1] for line in maps if "openblas" in line})
-    except OSError:
-        pass
-    for path in paths:
-        try:
-            library = ctypes.CDLL(path)  # already loaded by NumPy: the same library
-        except OSError:
-            continue
-        for name in BLAS_SET_THREADS:
-            setter = getattr(library, name, None)
-            if setter is not None:
-                setter(1)
-                return True
-    return False

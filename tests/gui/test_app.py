@@ -5,6 +5,7 @@ import signal
 import sys
 
 import pytest
+from blas_threads import openblas_thread_functions
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -66,30 +67,11 @@ def test_the_cyclic_collector_runs_only_in_the_gui_thread(qtbot):
     assert gc.isenabled()
 
 
-def _openblas_thread_functions():
-    """NumPy's OpenBLAS (get, set) thread-count functions, or None without OpenBLAS."""
-    import ctypes
-    import glob
-    import os
-
-    import numpy
-
-    for path in glob.glob(os.path.dirname(numpy.__file__) + ".libs/*openblas*"):
-        library = ctypes.CDLL(path)
-        for prefix in ("scipy_openblas_", "openblas_"):
-            for suffix in ("64_", ""):
-                get = getattr(library, f"{prefix}get_num_threads{suffix}", None)
-                put = getattr(library, f"{prefix}set_num_threads{suffix}", None)
-                if get is not None and put is not None:
-                    return get, put
-    return None
-
-
 def test_the_window_process_computes_on_one_blas_thread(monkeypatch):
     # OpenBLAS's second thread competes with the GUI thread for a core (and, on a busy
     # machine, made a 64,64 x 1000 step ten times slower); NumPy was imported long before
     # the window opens, so OPENBLAS_NUM_THREADS is too late: tune_for_gui sets it live.
-    functions = _openblas_thread_functions()
+    functions = openblas_thread_functions()
     if functions is None:
         pytest.skip("NumPy here does not use a bundled OpenBLAS")
     get, put = functions
