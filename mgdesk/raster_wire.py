@@ -1,7 +1,7 @@
 """The messages between the graph thread and its raster child (gui/raster_child.py).
 
 A message is MAGIC, the length of a JSON header (4 bytes, big-endian), the header, then
-the raw byte blobs whose lengths the header lists under "blobs". No pickle: struct,
+the raw byte blobs whose lengths the header lists under "blobs". Plain data only: struct,
 bytes and JSON only. A reader raises WireError on anything that is not such a message,
 so a child answering garbage is told apart from one answering.
 
