@@ -2,7 +2,7 @@
 
 A message is MAGIC, the length of a JSON header (4 bytes, big-endian), the header, then
 the raw byte blobs whose lengths the header lists under "blobs". Plain data only: struct,
-bytes and JSON only. A reader raises WireError on anything that is not such a message,
+bytes and JSON. A reader raises WireError on anything that is not such a message,
 so a child answering garbage is told apart from one answering.
 
     request  {"svg": "new" | "same", "ids": [svg id, ...] or null, "font": [family, pt],
