@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal, Slot
 
 from mgdesk.gui.threads import GuiGate
-from mgdesk.gui.train_worker import grid_resolution, network_grid, plane_bounds
+from mgdesk.gui.train_worker import (
+    GridInterrupted,
+    band_pause,
+    grid_resolution,
+    network_grid,
+    plane_bounds,
+)
 from mgdesk.train.compare import Comparison, compare
 from mgdesk.train.runs import TARGET_ACCURACY, RunFigures, dead_relus
 
@@ -63,10 +69,6 @@ class CompareSnapshot:
     labels: tuple = ()
     short_labels: tuple = ()
     histories: tuple = ()  # the saved runs' StepStats
-
-
-class _Interrupted(Exception):
-    """A newer request, a stop or closing: drop the grid being made."""
 
 
 class CompareWorker(QObject):
@@ -253,16 +255,11 @@ class CompareWorker(QObject):
     def _grids(self, trainers, n, bounds, stop):
         """Each run's grid (train_worker.network_grid), a band at a time with the gate between;
         () when a newer request (or `stop`, or closing) came meanwhile."""
-
-        def pause():
-            self.gate.wait()
-            if self._closing.is_set() or self._waiting.is_set() or (stop and stop.is_set()):
-                raise _Interrupted
-
         rows = max(1, min(n, int(BAND_SECONDS / (self._cell_cost * n))))
+        pause = band_pause(self, stop)
         try:
             return tuple(network_grid(t, n, bounds, rows, pause) for t in trainers)
-        except _Interrupted:
+        except GridInterrupted:
             return ()
 
     def _figures(self, i, trainer, model):

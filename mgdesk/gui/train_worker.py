@@ -112,8 +112,20 @@ def network_grid(trainer, n, bounds, rows, pause):
     return values.tobytes()
 
 
-class _GridInterrupted(Exception):
+class GridInterrupted(Exception):
     """A newer request (train, step, reset, close) is waiting: drop the grid being made."""
+
+
+def band_pause(worker, stop=None):
+    """What a worker does between two bands of rows of a grid: wait at its gate, then drop
+    the grid (GridInterrupted) when it is closing, a request is queued or `stop` is set."""
+
+    def pause():
+        worker.gate.wait()
+        if worker._closing.is_set() or worker._waiting.is_set() or (stop and stop.is_set()):
+            raise GridInterrupted
+
+    return pause
 
 
 class TrainWorker(QObject):
@@ -261,17 +273,11 @@ class TrainWorker(QObject):
         """Scores on an n x n grid over `bounds` (corners included, row 0 at ymin), as
         float64 bytes; computed a band of rows at a time, waiting at the gate between.
         None when a newer request (or `stop`, or closing) came meanwhile."""
-
-        def pause():
-            self.gate.wait()
-            if self._closing.is_set() or self._waiting.is_set() or (stop and stop.is_set()):
-                raise _GridInterrupted
-
         cost = self._cell_cost()
         rows = max(1, min(n, int(BAND_SECONDS / (cost * n))))
         try:
-            return network_grid(self.trainer, n, bounds, rows, pause)
-        except _GridInterrupted:
+            return network_grid(self.trainer, n, bounds, rows, band_pause(self, stop))
+        except GridInterrupted:
             return None
 
     def _weights(self):
